@@ -1,0 +1,28 @@
+import { ConfigError, gatewayEnvSchema, parseEnv, splitterEnvSchema } from './env';
+
+describe('parseEnv', () => {
+  it('fills defaults for a bare environment', () => {
+    const env = parseEnv(gatewayEnvSchema, {});
+    expect(env.GATEWAY_PORT).toBe(8080);
+    expect(env.S3_FORCE_PATH_STYLE).toBe(true);
+    expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/ingest');
+  });
+
+  it('coerces numbers and booleans', () => {
+    const env = parseEnv(gatewayEnvSchema, { GATEWAY_PORT: '9000', S3_FORCE_PATH_STYLE: 'false' });
+    expect(env.GATEWAY_PORT).toBe(9000);
+    expect(env.S3_FORCE_PATH_STYLE).toBe(false);
+  });
+
+  it('names every bad variable', () => {
+    expect(() =>
+      parseEnv(splitterEnvSchema, { SPLITTER_CHUNK_BYTES: 'lots', REDIS_URL: 'not a url' }),
+    ).toThrow(ConfigError);
+    try {
+      parseEnv(splitterEnvSchema, { SPLITTER_CHUNK_BYTES: 'lots', REDIS_URL: 'not a url' });
+    } catch (e) {
+      expect((e as Error).message).toMatch(/SPLITTER_CHUNK_BYTES/);
+      expect((e as Error).message).toMatch(/REDIS_URL/);
+    }
+  });
+});

@@ -1,0 +1,4 @@
+export * from './job-status';
+export * from './dialect';
+export * from './messages';
+export * from './job-view';

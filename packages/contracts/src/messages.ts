@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { dialectSchema } from './dialect';
+
+/**
+ * The message catalogue: every message on the wire, its queue, and its schema.
+ * Consumers parse with these schemas before acting; a message that does not
+ * parse is dead-lettered, never half-processed.
+ */
+export const jobStoredSchema = z.object({
+  type: z.literal('job.stored'),
+  version: z.literal(1),
+  jobId: z.string().uuid(),
+});
+export type JobStoredMessage = z.infer<typeof jobStoredSchema>;
+
+export const byteRangeSchema = z
+  .object({ start: z.number().int().nonnegative(), end: z.number().int().positive() })
+  .refine((r) => r.end > r.start, 'byte range must not be empty');
+export type ByteRange = z.infer<typeof byteRangeSchema>;
+
+export const chunkTaskSchema = z.object({
+  type: z.literal('chunk.load'),
+  version: z.literal(1),
+  jobId: z.string().uuid(),
+  chunkIndex: z.number().int().nonnegative(),
+  objectKey: z.string().min(1),
+  /** Half-open byte range [start, end) of the stored object; starts and ends on record boundaries. */
+  range: byteRangeSchema,
+  /** Physical (1-based) line number of the first byte of the range, for reject reports. */
+  firstLine: z.number().int().positive(),
+  /** Data records the splitter counted in this range (the header excluded). */
+  records: z.number().int().nonnegative(),
+  dialect: dialectSchema,
+  table: z.string().min(1),
+  columns: z.array(z.string().min(1)).min(1),
+  schemaVersion: z.literal(1),
+});
+export type ChunkTask = z.infer<typeof chunkTaskSchema>;
+
+export const jobEventSchema = z.object({
+  type: z.enum(['job.completed', 'job.failed']),
+  version: z.literal(1),
+  jobId: z.string().uuid(),
+  occurredAt: z.string(),
+});
+export type JobEvent = z.infer<typeof jobEventSchema>;
+export type JobEventType = JobEvent['type'];
+
+/** Queue names, before any per-deployment prefix. */
+export const QUEUES = {
+  jobs: 'ingest.jobs',
+  chunks: 'ingest.chunks',
+  events: 'ingest.events',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export const MESSAGE_CATALOGUE = {
+  'job.stored': { queue: QUEUES.jobs, schema: jobStoredSchema },
+  'chunk.load': { queue: QUEUES.chunks, schema: chunkTaskSchema },
+  'job.completed': { queue: QUEUES.events, schema: jobEventSchema },
+  'job.failed': { queue: QUEUES.events, schema: jobEventSchema },
+} as const;

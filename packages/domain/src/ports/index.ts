@@ -1,0 +1,3 @@
+export * from './object-store';
+export * from './message-bus';
+export * from './job-state-store';

@@ -1,0 +1,15 @@
+import type { JobStatus, JobView } from '@ingest/contracts';
+
+/**
+ * Hot job state for polling. Postgres holds the truth; this store can be lost
+ * and rebuilt from it, so every update here is idempotent and monotonic.
+ */
+export interface JobStateStore {
+  /** Writes the whole view (creation, rebuild after loss, terminal states). */
+  put(view: JobView): Promise<void>;
+  get(jobId: string): Promise<JobView | null>;
+  /** Moves the status forward only; repeats and regressions are ignored. */
+  advance(jobId: string, status: JobStatus, at: Date): Promise<void>;
+  /** Counts a chunk's rows once, however often it is reported. */
+  recordChunk(jobId: string, chunkIndex: number, loaded: number, rejected: number): Promise<void>;
+}

@@ -1,0 +1,110 @@
+/**
+ * One error vocabulary for the whole system: a stable machine-readable code,
+ * the HTTP status a transport should use, and whether retrying can help.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'MISSING_FILE'
+  | 'EMPTY_FILE'
+  | 'UPLOAD_TOO_LARGE'
+  | 'UPLOAD_ABORTED'
+  | 'UNEXPECTED_FIELD'
+  | 'MALFORMED_MULTIPART'
+  | 'INVALID_TABLE_NAME'
+  | 'JOB_NOT_FOUND'
+  | 'ROUTE_NOT_FOUND'
+  | 'STORAGE_UNAVAILABLE'
+  | 'QUEUE_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
+  | 'STATE_UNAVAILABLE'
+  | 'CSV_NO_HEADER'
+  | 'TARGET_COLUMNS_MISSING'
+  | 'CSV_RECORD_TOO_LARGE'
+  | 'RECONCILIATION_MISMATCH'
+  | 'INTERNAL';
+
+export type Failure = 'permanent' | 'retryable';
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly httpStatus: number,
+    readonly failure: Failure = 'permanent',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+export const errors = {
+  validation: (message: string) => new AppError('VALIDATION_FAILED', message, 400),
+  missingFile: () =>
+    new AppError('MISSING_FILE', 'the multipart body has no file part named "file"', 400),
+  emptyFile: () => new AppError('EMPTY_FILE', 'the uploaded file is empty', 400),
+  uploadTooLarge: (limit: number) =>
+    new AppError('UPLOAD_TOO_LARGE', `the upload exceeds the limit of ${limit} bytes`, 413),
+  uploadAborted: () =>
+    new AppError('UPLOAD_ABORTED', 'the client closed the connection before the upload ended', 400),
+  unexpectedField: (field: string) =>
+    new AppError(
+      'UNEXPECTED_FIELD',
+      `unexpected file field "${field}"; send the CSV as "file"`,
+      400,
+    ),
+  malformedMultipart: (detail: string) =>
+    new AppError('MALFORMED_MULTIPART', `malformed multipart body: ${detail}`, 400),
+  invalidTableName: (name: string) =>
+    new AppError(
+      'INVALID_TABLE_NAME',
+      `"${name}" is not a valid table name: use letters, digits and underscores, at most 63 characters, not starting with a digit`,
+      400,
+    ),
+  jobNotFound: (id: string) => new AppError('JOB_NOT_FOUND', `no job with id "${id}"`, 404),
+  routeNotFound: (method: string, path: string) =>
+    new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${path}`, 404),
+  storageUnavailable: (cause?: unknown) =>
+    new AppError('STORAGE_UNAVAILABLE', 'object storage is unreachable', 503, 'retryable', {
+      cause,
+    }),
+  queueUnavailable: (cause?: unknown) =>
+    new AppError('QUEUE_UNAVAILABLE', 'the message queue is unreachable', 503, 'retryable', {
+      cause,
+    }),
+  databaseUnavailable: (cause?: unknown) =>
+    new AppError('DATABASE_UNAVAILABLE', 'the database is unreachable', 503, 'retryable', {
+      cause,
+    }),
+  stateUnavailable: (cause?: unknown) =>
+    new AppError('STATE_UNAVAILABLE', 'the job state store is unreachable', 503, 'retryable', {
+      cause,
+    }),
+  noHeader: () => new AppError('CSV_NO_HEADER', 'the file has no header record', 422),
+  targetColumnsMissing: (table: string, columns: string[]) =>
+    new AppError(
+      'TARGET_COLUMNS_MISSING',
+      `table "${table}" exists but lacks the file's columns: ${columns.join(', ')}`,
+      422,
+    ),
+  recordTooLarge: (limit: number, offset: number) =>
+    new AppError(
+      'CSV_RECORD_TOO_LARGE',
+      `a record starting at byte ${offset} is longer than the maximum record size of ${limit} bytes`,
+      422,
+    ),
+  reconciliationMismatch: (found: number, accounted: number) =>
+    new AppError(
+      'RECONCILIATION_MISMATCH',
+      `the splitter found ${found} records but loaders accounted for ${accounted} (loaded + rejected)`,
+      500,
+    ),
+  internal: (cause?: unknown) =>
+    new AppError('INTERNAL', 'internal error', 500, 'permanent', { cause }),
+} as const;

@@ -1,0 +1,23 @@
+import { errors } from './app-error';
+import { classifyFailure } from './failure-class';
+
+describe('classifyFailure', () => {
+  const pgError = (code: string) => Object.assign(new Error('pg'), { code });
+  it.each([
+    ['serialization failure', pgError('40001'), 'retryable'],
+    ['deadlock', pgError('40P01'), 'retryable'],
+    ['admin shutdown', pgError('57P01'), 'retryable'],
+    ['cannot connect now', pgError('57P03'), 'retryable'],
+    ['read-only transaction', pgError('25006'), 'retryable'],
+    ['connection reset', pgError('ECONNRESET'), 'retryable'],
+    ['undefined column', pgError('42703'), 'permanent'],
+    ['permission denied', pgError('42501'), 'permanent'],
+    ['terminated connection', new Error('Connection terminated unexpectedly'), 'retryable'],
+    ['storage down', errors.storageUnavailable(), 'retryable'],
+    ['empty file', errors.emptyFile(), 'permanent'],
+    ['plain error', new Error('boom'), 'permanent'],
+    ['non-error', 'boom', 'permanent'],
+  ])('%s is %s', (_name, error, expected) => {
+    expect(classifyFailure(error)).toBe(expected);
+  });
+});

@@ -1,0 +1,55 @@
+import { isAppError, type Failure } from './app-error';
+
+/**
+ * SQLSTATEs after which the same work may succeed on a new attempt:
+ * serialization failure, deadlock, admin/crash shutdown, cannot connect now,
+ * read-only transaction (a demoted leader after failover), connection failures.
+ */
+const RETRYABLE_SQLSTATES = new Set([
+  '40001',
+  '40P01',
+  '57P01',
+  '57P02',
+  '57P03',
+  '25006',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+]);
+
+const RETRYABLE_ERRNOS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+const codeOf = (e: unknown): string | undefined => {
+  if (typeof e === 'object' && e !== null && 'code' in e) {
+    const code = e.code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+};
+
+/** Classifies any thrown value: retrying helps, or it never will. */
+export function classifyFailure(e: unknown): Failure {
+  if (isAppError(e)) return e.failure;
+  const code = codeOf(e);
+  if (code !== undefined && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_ERRNOS.has(code))) {
+    return 'retryable';
+  }
+  if (
+    e instanceof Error &&
+    /Connection terminated|connection closed|socket hang up/i.test(e.message)
+  ) {
+    return 'retryable';
+  }
+  return 'permanent';
+}

@@ -1,0 +1,65 @@
+import { QUEUES, type JobEvent, type JobStatus } from '@ingest/contracts';
+import type { JobStateStore, MessagePublisher } from '@ingest/domain';
+import { syncJobState, type JobRecord, type JobRepository } from '@ingest/postgres';
+
+export interface LifecycleLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+/**
+ * The job transitions workers share. Postgres decides (one statement, first
+ * writer wins); then the hot state follows and, for an ending, the event is
+ * published exactly by the caller whose statement ended the job.
+ */
+export class JobLifecycle {
+  constructor(
+    readonly jobs: JobRepository,
+    private readonly state: JobStateStore,
+    private readonly publisher: MessagePublisher,
+    private readonly logger: LifecycleLogger,
+  ) {}
+
+  async advance(jobId: string, status: JobStatus): Promise<void> {
+    const moved = await this.jobs.advance(jobId, status);
+    if (moved)
+      await this.state.advance(jobId, status, moved.updated_at).catch(this.warnState(jobId));
+  }
+
+  /**
+   * Ends the job if every chunk is in the ledger and publishes its event. Also
+   * re-publishes the event of a job that ended without it (a crash between the
+   * two), so a redelivered message repairs a lost announcement.
+   */
+  async tryFinish(jobId: string): Promise<JobRecord | null> {
+    const ended = (await this.jobs.tryFinish(jobId)) ?? (await this.jobs.findUnannounced(jobId));
+    if (ended) await this.announce(ended);
+    return ended;
+  }
+
+  async fail(jobId: string, code: string, message: string): Promise<void> {
+    const ended =
+      (await this.jobs.fail(jobId, code, message)) ?? (await this.jobs.findUnannounced(jobId));
+    if (ended) await this.announce(ended);
+  }
+
+  /** Copies the durable record into the hot state (after planning totals change, say). */
+  async refresh(jobId: string): Promise<void> {
+    await syncJobState(this.jobs, this.state, jobId).catch(this.warnState(jobId));
+  }
+
+  private async announce(job: JobRecord): Promise<void> {
+    await this.refresh(job.id);
+    const event: JobEvent = {
+      type: job.status === 'completed' ? 'job.completed' : 'job.failed',
+      version: 1,
+      jobId: job.id,
+      occurredAt: (job.completed_at ?? new Date()).toISOString(),
+    };
+    await this.publisher.publish(QUEUES.events, event, { messageId: `${job.id}:${event.type}` });
+    await this.jobs.markAnnounced(job.id);
+  }
+
+  private warnState(jobId: string) {
+    return (e: unknown) => this.logger.warn({ err: e, jobId }, 'hot state update failed');
+  }
+}

@@ -1,0 +1,111 @@
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { quoteIdent } from './identifiers';
+
+export interface RejectedRow {
+  line: number;
+  code: string;
+  message: string;
+  raw: string;
+}
+
+export interface ChunkSummary {
+  loaded: number;
+  rejected: RejectedRow[];
+}
+
+/** What a loader hands over: COPY text-format bytes, and the tally once they are consumed. */
+export interface ChunkPayload {
+  copy: Readable;
+  /** Valid after `copy` has ended. */
+  summary(): ChunkSummary;
+}
+
+export interface ChunkTarget {
+  jobId: string;
+  chunkIndex: number;
+  table: string;
+  columns: string[];
+}
+
+export type ChunkOutcome =
+  | { kind: 'loaded'; loaded: number; rejected: number }
+  /** The ledger already had this chunk: a redelivery; nothing was written. */
+  | { kind: 'duplicate'; loaded: number; rejected: number };
+
+/**
+ * Writes one chunk exactly once: the ledger row, the rows (COPY) and the
+ * rejects commit in one transaction. The ledger insert comes first, so a
+ * concurrent duplicate delivery blocks on its key and then sees the conflict.
+ */
+export class ChunkWriter {
+  constructor(private readonly pool: Pool) {}
+
+  async write(
+    target: ChunkTarget,
+    openPayload: () => Promise<ChunkPayload>,
+  ): Promise<ChunkOutcome> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const claimed = await client.query(
+        `INSERT INTO ingest.chunk_ledger (job_id, chunk_index) VALUES ($1, $2)
+         ON CONFLICT DO NOTHING RETURNING chunk_index`,
+        [target.jobId, target.chunkIndex],
+      );
+      if (claimed.rowCount === 0) {
+        await client.query('ROLLBACK');
+        return { kind: 'duplicate', ...(await this.ledgerCounts(client, target)) };
+      }
+      const payload = await openPayload();
+      const columns = target.columns.map(quoteIdent).join(', ');
+      await pipeline(
+        payload.copy,
+        client.query(copyFrom(`COPY public.${quoteIdent(target.table)} (${columns}) FROM STDIN`)),
+      );
+      const summary = payload.summary();
+      await insertRejects(client, target, summary.rejected);
+      await client.query(
+        `UPDATE ingest.chunk_ledger SET rows_loaded = $3, rows_rejected = $4, committed_at = now()
+         WHERE job_id = $1 AND chunk_index = $2`,
+        [target.jobId, target.chunkIndex, summary.loaded, summary.rejected.length],
+      );
+      await client.query('COMMIT');
+      return { kind: 'loaded', loaded: summary.loaded, rejected: summary.rejected.length };
+    } catch (e) {
+      // A failed COPY can leave the connection mid-protocol: discard it rather than reuse.
+      broken = true;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async ledgerCounts(client: PoolClient, target: ChunkTarget) {
+    const { rows } = await client.query<{ rows_loaded: number; rows_rejected: number }>(
+      'SELECT rows_loaded, rows_rejected FROM ingest.chunk_ledger WHERE job_id = $1 AND chunk_index = $2',
+      [target.jobId, target.chunkIndex],
+    );
+    return { loaded: rows[0]?.rows_loaded ?? 0, rejected: rows[0]?.rows_rejected ?? 0 };
+  }
+}
+
+async function insertRejects(client: PoolClient, target: ChunkTarget, rejects: RejectedRow[]) {
+  if (rejects.length === 0) return;
+  await client.query(
+    `INSERT INTO ingest.rejects (job_id, chunk_index, line, code, message, raw)
+     SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[])`,
+    [
+      target.jobId,
+      target.chunkIndex,
+      rejects.map((r) => r.line),
+      rejects.map((r) => r.code),
+      rejects.map((r) => r.message),
+      rejects.map((r) => r.raw),
+    ],
+  );
+}

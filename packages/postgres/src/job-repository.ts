@@ -1,0 +1,223 @@
+import type { Dialect, JobStatus, JobView } from '@ingest/contracts';
+import type { Pool } from 'pg';
+
+export interface JobRecord {
+  id: string;
+  tenant: string;
+  idempotency_key: string | null;
+  status: JobStatus;
+  table_name: string;
+  file_name: string | null;
+  object_key: string;
+  bytes: number;
+  sha256: string | null;
+  chunk_bytes: number | null;
+  webhook_url: string | null;
+  dialect: Dialect | null;
+  columns: string[] | null;
+  chunks_total: number | null;
+  records_found: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+  announced_at: Date | null;
+}
+
+export interface NewJob {
+  id: string;
+  tenant: string;
+  idempotencyKey: string | null;
+  status: JobStatus;
+  table: string;
+  fileName: string | null;
+  objectKey: string;
+  bytes: number;
+  sha256: string;
+  chunkBytes: number | null;
+  webhookUrl: string | null;
+}
+
+export interface JobProgress {
+  chunksDone: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+}
+
+const NOT_TERMINAL = 'ingest.status_rank(status) < 100';
+
+/** The durable job record and its ledger-derived progress. */
+export class JobRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /** Inserts the job; with an idempotency key already used by the tenant, returns that job instead. */
+  async create(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
+    const inserted = await this.pool.query<JobRecord>(
+      `INSERT INTO ingest.jobs (id, tenant, idempotency_key, status, table_name, file_name,
+         object_key, bytes, sha256, chunk_bytes, webhook_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (tenant, idempotency_key) DO NOTHING
+       RETURNING *`,
+      [
+        job.id,
+        job.tenant,
+        job.idempotencyKey,
+        job.status,
+        job.table,
+        job.fileName,
+        job.objectKey,
+        job.bytes,
+        job.sha256,
+        job.chunkBytes,
+        job.webhookUrl,
+      ],
+    );
+    const row = inserted.rows[0];
+    if (row) return { job: row, created: true };
+    const existing = await this.findByIdempotencyKey(job.tenant, job.idempotencyKey ?? '');
+    if (!existing) throw new Error('idempotency conflict without an existing job');
+    return { job: existing, created: false };
+  }
+
+  async findByIdempotencyKey(tenant: string, key: string): Promise<JobRecord | null> {
+    const { rows } = await this.pool.query<JobRecord>(
+      'SELECT * FROM ingest.jobs WHERE tenant = $1 AND idempotency_key = $2',
+      [tenant, key],
+    );
+    return rows[0] ?? null;
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const { rows } = await this.pool.query<JobRecord>('SELECT * FROM ingest.jobs WHERE id = $1', [
+      id,
+    ]);
+    return rows[0] ?? null;
+  }
+
+  /** Removes a job that never became visible (its publish failed). */
+  async delete(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM ingest.jobs WHERE id = $1', [id]);
+  }
+
+  /** Moves the job forward to `status`; a repeat or a step backwards changes nothing (returns null). */
+  async advance(id: string, status: JobStatus): Promise<JobRecord | null> {
+    const { rows } = await this.pool.query<JobRecord>(
+      `UPDATE ingest.jobs SET status = $2, updated_at = now()
+       WHERE id = $1 AND ingest.status_rank(status) < ingest.status_rank($2)
+       RETURNING *`,
+      [id, status],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Stores the sniffed dialect and the target columns once the header is known. */
+  async recordLayout(id: string, dialect: Dialect, columns: string[]): Promise<void> {
+    await this.pool.query(
+      `UPDATE ingest.jobs SET dialect = $2, columns = $3, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(dialect), columns],
+    );
+  }
+
+  /** Records the plan's totals and moves the job to `planned` (unless loading already moved it further). */
+  async finishPlanning(id: string, chunksTotal: number, recordsFound: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE ingest.jobs SET chunks_total = $2, records_found = $3, updated_at = now(),
+         status = CASE WHEN ingest.status_rank(status) < ingest.status_rank('planned')
+                       THEN 'planned' ELSE status END
+       WHERE id = $1 AND ${NOT_TERMINAL}`,
+      [id, chunksTotal, recordsFound],
+    );
+  }
+
+  /** Fails a live job; returns null if it had already ended (the first outcome wins). */
+  async fail(id: string, code: string, message: string): Promise<JobRecord | null> {
+    const { rows } = await this.pool.query<JobRecord>(
+      `UPDATE ingest.jobs SET status = 'failed', error_code = $2, error_message = $3,
+         completed_at = now(), updated_at = now()
+       WHERE id = $1 AND ${NOT_TERMINAL}
+       RETURNING *`,
+      [id, code, message],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Ends the job once every planned chunk is in the ledger: `completed` when the
+   * ledger accounts for every record the splitter found, `failed` with
+   * RECONCILIATION_MISMATCH otherwise. One statement, so exactly one caller wins;
+   * each loader calls it after its own commit, so the last commit always sees all.
+   */
+  async tryFinish(id: string): Promise<JobRecord | null> {
+    const { rows } = await this.pool.query<JobRecord>(
+      `WITH agg AS (
+         SELECT count(*)::int AS chunks,
+                coalesce(sum(rows_loaded), 0) + coalesce(sum(rows_rejected), 0) AS accounted
+         FROM ingest.chunk_ledger WHERE job_id = $1)
+       UPDATE ingest.jobs j SET
+         status = CASE WHEN agg.accounted = j.records_found THEN 'completed' ELSE 'failed' END,
+         error_code = CASE WHEN agg.accounted = j.records_found THEN NULL
+                           ELSE 'RECONCILIATION_MISMATCH' END,
+         error_message = CASE WHEN agg.accounted = j.records_found THEN NULL
+           ELSE format('the splitter found %s records but loaders accounted for %s (loaded + rejected)',
+                       j.records_found, agg.accounted) END,
+         completed_at = now(), updated_at = now()
+       FROM agg
+       WHERE j.id = $1 AND j.chunks_total IS NOT NULL AND agg.chunks >= j.chunks_total
+         AND ingest.status_rank(j.status) < 100
+       RETURNING j.*`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** A job that ended but whose terminal event was never confirmed published. */
+  async findUnannounced(id: string): Promise<JobRecord | null> {
+    const { rows } = await this.pool.query<JobRecord>(
+      `SELECT * FROM ingest.jobs
+       WHERE id = $1 AND ingest.status_rank(status) = 100 AND announced_at IS NULL`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async markAnnounced(id: string): Promise<void> {
+    await this.pool.query('UPDATE ingest.jobs SET announced_at = now() WHERE id = $1', [id]);
+  }
+
+  async progress(id: string): Promise<JobProgress> {
+    const { rows } = await this.pool.query<{ chunks: number; loaded: number; rejected: number }>(
+      `SELECT count(*)::int AS chunks, coalesce(sum(rows_loaded), 0)::bigint AS loaded,
+              coalesce(sum(rows_rejected), 0)::bigint AS rejected
+       FROM ingest.chunk_ledger WHERE job_id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    return {
+      chunksDone: row?.chunks ?? 0,
+      rowsLoaded: row?.loaded ?? 0,
+      rowsRejected: row?.rejected ?? 0,
+    };
+  }
+}
+
+/** The public view of a job from its durable record and progress. */
+export function toJobView(job: JobRecord, progress: JobProgress): JobView {
+  const view: JobView = {
+    id: job.id,
+    status: job.status,
+    table: job.table_name,
+    file_name: job.file_name,
+    bytes: job.bytes,
+    sha256: job.sha256,
+    dialect: job.dialect,
+    chunks: { total: job.chunks_total, done: progress.chunksDone },
+    records: job.records_found,
+    rows: { loaded: progress.rowsLoaded, rejected: progress.rowsRejected },
+    created_at: job.created_at.toISOString(),
+    updated_at: job.updated_at.toISOString(),
+  };
+  if (job.error_code) view.error = { code: job.error_code, message: job.error_message ?? '' };
+  if (job.completed_at) view.completed_at = job.completed_at.toISOString();
+  return view;
+}

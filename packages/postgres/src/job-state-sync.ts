@@ -1,0 +1,16 @@
+import type { JobStateStore } from '@ingest/domain';
+import { toJobView, type JobRepository } from './job-repository';
+import type { JobView } from '@ingest/contracts';
+
+/** Copies the durable record of a job into the hot state store (after a change, or to rebuild it). */
+export async function syncJobState(
+  jobs: JobRepository,
+  state: JobStateStore,
+  jobId: string,
+): Promise<JobView | null> {
+  const record = await jobs.get(jobId);
+  if (!record) return null;
+  const view = toJobView(record, await jobs.progress(jobId));
+  await state.put(view);
+  return view;
+}

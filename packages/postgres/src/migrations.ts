@@ -1,0 +1,78 @@
+import type { Pool } from 'pg';
+
+/**
+ * The system's own schema. Statements are idempotent and run under an advisory
+ * lock, so every replica of every service can migrate at start.
+ */
+const MIGRATION = `
+CREATE SCHEMA IF NOT EXISTS ingest;
+
+CREATE TABLE IF NOT EXISTS ingest.jobs (
+  id uuid PRIMARY KEY,
+  tenant text NOT NULL DEFAULT 'default',
+  idempotency_key text,
+  status text NOT NULL,
+  table_name text NOT NULL,
+  file_name text,
+  object_key text NOT NULL,
+  bytes bigint NOT NULL DEFAULT 0,
+  sha256 text,
+  chunk_bytes bigint,
+  webhook_url text,
+  dialect jsonb,
+  columns text[],
+  chunks_total integer,
+  records_found bigint,
+  error_code text,
+  error_message text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  completed_at timestamptz,
+  -- set once the job's terminal event is on the queue (an outbox flag: crash-safe re-announce)
+  announced_at timestamptz,
+  UNIQUE (tenant, idempotency_key)
+);
+
+CREATE TABLE IF NOT EXISTS ingest.chunk_ledger (
+  job_id uuid NOT NULL REFERENCES ingest.jobs (id) ON DELETE CASCADE,
+  chunk_index integer NOT NULL,
+  rows_loaded bigint NOT NULL DEFAULT 0,
+  rows_rejected bigint NOT NULL DEFAULT 0,
+  committed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (job_id, chunk_index)
+);
+
+CREATE TABLE IF NOT EXISTS ingest.rejects (
+  id bigserial PRIMARY KEY,
+  job_id uuid NOT NULL REFERENCES ingest.jobs (id) ON DELETE CASCADE,
+  chunk_index integer NOT NULL,
+  line bigint NOT NULL,
+  code text NOT NULL,
+  message text NOT NULL,
+  raw text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejects_job_idx ON ingest.rejects (job_id, line);
+
+CREATE OR REPLACE FUNCTION ingest.status_rank(s text) RETURNS integer
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE s
+    WHEN 'received' THEN 0 WHEN 'stored' THEN 1 WHEN 'planned' THEN 2 WHEN 'loading' THEN 3
+    ELSE 100 END
+$$;
+`;
+
+const LOCK_KEY = 724_311_905;
+
+export async function migrate(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    try {
+      await client.query(MIGRATION);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,84 @@
+import { errors } from '@ingest/errors';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { assertTopology, topologyFor, type Topology } from './topology';
+
+export interface AmqpConnectionOptions {
+  url: string;
+  queuePrefix: string;
+  /** How long a connection attempt may take before the broker counts as unreachable. Default 5 s. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * One broker connection per process, opened lazily and reopened after it drops.
+ * Holders ask for channels; a dropped connection makes them ask again.
+ */
+export class AmqpConnection {
+  readonly topology: Topology;
+  private model: ChannelModel | undefined;
+  private connecting: Promise<ChannelModel> | undefined;
+  private closed = false;
+  private readonly dropListeners = new Set<() => void>();
+
+  constructor(private readonly options: AmqpConnectionOptions) {
+    this.topology = topologyFor(options.queuePrefix);
+  }
+
+  /** Registers a callback run whenever the connection is lost (not on close()). */
+  onDrop(listener: () => void): () => void {
+    this.dropListeners.add(listener);
+    return () => this.dropListeners.delete(listener);
+  }
+
+  async connection(): Promise<ChannelModel> {
+    if (this.closed) throw errors.queueUnavailable(new Error('connection closed'));
+    if (this.model) return this.model;
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  async channel(): Promise<Channel> {
+    return (await this.connection()).createChannel();
+  }
+
+  async confirmChannel(): Promise<ConfirmChannel> {
+    return (await this.connection()).createConfirmChannel();
+  }
+
+  async ping(): Promise<void> {
+    const channel = await this.channel();
+    await channel.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const model = this.model;
+    this.model = undefined;
+    if (model) await model.close().catch(() => undefined);
+  }
+
+  private async open(): Promise<ChannelModel> {
+    let model: ChannelModel;
+    try {
+      model = await amqp.connect(this.options.url, {
+        timeout: this.options.connectTimeoutMs ?? 5000,
+        clientProperties: { connection_name: `ingest:${process.pid}` },
+      });
+    } catch (e) {
+      throw errors.queueUnavailable(e);
+    }
+    // An 'error' event without a listener would crash the process; 'close' follows it.
+    model.on('error', () => undefined);
+    model.on('close', () => {
+      if (this.model === model) this.model = undefined;
+      if (!this.closed) for (const listener of this.dropListeners) listener();
+    });
+    const setup = await model.createChannel();
+    await assertTopology(setup, this.topology);
+    await setup.close();
+    this.model = model;
+    return model;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './amqp-connection';
+export * from './topology';
+export * from './confirmed-publisher';
+export * from './queue-consumer';

@@ -1,0 +1,134 @@
+import type { QueueName } from '@ingest/contracts';
+import { classifyFailure } from '@ingest/errors';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { ZodType } from 'zod';
+import type { AmqpConnection } from './amqp-connection';
+
+export interface ConsumerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface DeliveryInfo {
+  /** True when the broker has delivered this message before (a crash or nack happened). */
+  redelivered: boolean;
+  /** Earlier deliveries per the quorum queue's counter (0 on the first delivery). */
+  deliveryCount: number;
+}
+
+export interface QueueConsumerOptions<T> {
+  queue: QueueName;
+  schema: ZodType<T>;
+  /** Unacknowledged messages this consumer holds at once. Default 1. */
+  prefetch?: number;
+  /** Wait before a retryable failure is requeued, so a failing dependency is not hammered. Default 1 s. */
+  retryDelayMs?: number;
+  /** Wait before reconnecting after the broker connection dropped. Default 1 s. */
+  reconnectDelayMs?: number;
+  logger: ConsumerLogger;
+  handle(message: T, delivery: DeliveryInfo): Promise<void>;
+}
+
+/**
+ * Manual-ack consumer. Success acks; a retryable failure is requeued after a delay
+ * (the queue's delivery limit bounds the loop); a permanent failure or a message
+ * that does not parse is dead-lettered. Handlers own the business outcome.
+ */
+export class QueueConsumer<T> {
+  private channel: Channel | undefined;
+  private consumerTag: string | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private unsubscribeDrop: (() => void) | undefined;
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly options: QueueConsumerOptions<T>,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.unsubscribeDrop ??= this.connection.onDrop(() => this.scheduleReconnect());
+    const channel = await this.connection.channel();
+    channel.on('error', () => undefined);
+    await channel.prefetch(this.options.prefetch ?? 1);
+    this.channel = channel;
+    const { consumerTag } = await channel.consume(
+      this.connection.topology.name(this.options.queue),
+      (msg) => {
+        if (!msg) return; // consumer cancelled by the broker; the drop listener reconnects
+        const work = this.process(channel, msg).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      },
+      { noAck: false },
+    );
+    this.consumerTag = consumerTag;
+  }
+
+  /** Stops taking messages, waits for in-flight ones to finish, closes the channel. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    this.unsubscribeDrop?.();
+    this.unsubscribeDrop = undefined;
+    const channel = this.channel;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+    this.channel = undefined;
+    if (channel) await channel.close().catch(() => undefined);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping) return;
+    this.channel = undefined;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.start().catch((e: unknown) => {
+        this.options.logger.warn(
+          { err: e, queue: this.options.queue },
+          'reconnect failed; retrying',
+        );
+        this.scheduleReconnect();
+      });
+    }, this.options.reconnectDelayMs ?? 1000);
+  }
+
+  private async process(channel: Channel, msg: ConsumeMessage): Promise<void> {
+    const { logger, queue } = this.options;
+    let parsed: T;
+    try {
+      parsed = this.options.schema.parse(JSON.parse(msg.content.toString('utf8')));
+    } catch (e) {
+      logger.error({ err: e, queue }, 'message does not match its schema; dead-lettering');
+      safely(() => channel.nack(msg, false, false));
+      return;
+    }
+    const deliveryCount = Number(msg.properties.headers?.['x-delivery-count'] ?? 0);
+    try {
+      await this.options.handle(parsed, { redelivered: msg.fields.redelivered, deliveryCount });
+      safely(() => channel.ack(msg));
+    } catch (e) {
+      if (classifyFailure(e) === 'retryable') {
+        logger.warn({ err: e, queue, deliveryCount }, 'retryable failure; requeueing');
+        await sleep(this.options.retryDelayMs ?? 1000);
+        safely(() => channel.nack(msg, false, true));
+      } else {
+        logger.error({ err: e, queue }, 'permanent failure; dead-lettering');
+        safely(() => channel.nack(msg, false, false));
+      }
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Acking on a channel that died throws; the broker redelivers the message anyway. */
+const safely = (fn: () => void): void => {
+  try {
+    fn();
+  } catch {
+    /* redelivered by the broker */
+  }
+};

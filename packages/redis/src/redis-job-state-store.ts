@@ -1,0 +1,127 @@
+import { statusRank, type JobStatus, type JobView } from '@ingest/contracts';
+import type { JobStateStore } from '@ingest/domain';
+import { Redis } from 'ioredis';
+
+export interface RedisJobStateStoreOptions {
+  url: string;
+  /** Prefix of every key, isolating deployments and tests. Default "ingest:". */
+  keyPrefix?: string;
+  /** Hot state expires this long after its last update; Postgres keeps the record. Default 7 days. */
+  ttlSeconds?: number;
+}
+
+/**
+ * One hash per job: `view` (JSON of the durable fields), `rank` + `status`,
+ * counters, and a set of counted chunk indexes that makes chunk reports idempotent.
+ */
+const RECORD_CHUNK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
+  redis.call('HINCRBY', KEYS[1], 'rows_loaded', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 'rows_rejected', ARGV[3])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1`;
+
+const ADVANCE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local rank = tonumber(redis.call('HGET', KEYS[1], 'rank') or '-1')
+if tonumber(ARGV[2]) > rank then
+  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'rank', ARGV[2], 'updated_at', ARGV[3])
+  return 1
+end
+return 0`;
+
+// A full write never lowers the status or the counters another writer already raised.
+const PUT = `
+local rank = tonumber(redis.call('HGET', KEYS[1], 'rank') or '-1')
+redis.call('HSET', KEYS[1], 'view', ARGV[1])
+if tonumber(ARGV[3]) >= rank then
+  redis.call('HSET', KEYS[1], 'status', ARGV[2], 'rank', ARGV[3], 'updated_at', ARGV[4])
+end
+local fields = {'chunks_done', 'rows_loaded', 'rows_rejected'}
+for i, f in ipairs(fields) do
+  local current = tonumber(redis.call('HGET', KEYS[1], f) or '0')
+  if tonumber(ARGV[4 + i]) > current then redis.call('HSET', KEYS[1], f, ARGV[4 + i]) end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[8])
+return 1`;
+
+export class RedisJobStateStore implements JobStateStore {
+  readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly ttl: number;
+
+  constructor(options: RedisJobStateStoreOptions) {
+    this.redis = new Redis(options.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.redis.on('error', () => undefined);
+    this.prefix = options.keyPrefix ?? 'ingest:';
+    this.ttl = options.ttlSeconds ?? 7 * 24 * 3600;
+  }
+
+  private key(jobId: string) {
+    return `${this.prefix}job:${jobId}`;
+  }
+
+  async put(view: JobView): Promise<void> {
+    await this.redis.eval(
+      PUT,
+      1,
+      this.key(view.id),
+      JSON.stringify(view),
+      view.status,
+      statusRank(view.status),
+      view.updated_at,
+      view.chunks.done,
+      view.rows.loaded,
+      view.rows.rejected,
+      this.ttl,
+    );
+  }
+
+  async get(jobId: string): Promise<JobView | null> {
+    const h = await this.redis.hgetall(this.key(jobId));
+    if (!h.view) return null;
+    const view = JSON.parse(h.view) as JobView;
+    view.status = (h.status ?? view.status) as JobStatus;
+    view.updated_at = h.updated_at ?? view.updated_at;
+    view.chunks = { total: view.chunks.total, done: Number(h.chunks_done ?? 0) };
+    view.rows = { loaded: Number(h.rows_loaded ?? 0), rejected: Number(h.rows_rejected ?? 0) };
+    return view;
+  }
+
+  async advance(jobId: string, status: JobStatus, at: Date): Promise<void> {
+    await this.redis.eval(
+      ADVANCE,
+      1,
+      this.key(jobId),
+      status,
+      statusRank(status),
+      at.toISOString(),
+    );
+  }
+
+  async recordChunk(jobId: string, chunkIndex: number, loaded: number, rejected: number) {
+    const key = this.key(jobId);
+    await this.redis.eval(
+      RECORD_CHUNK,
+      2,
+      key,
+      `${key}:chunks`,
+      chunkIndex,
+      loaded,
+      rejected,
+      this.ttl,
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

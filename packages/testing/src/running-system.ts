@@ -1,0 +1,68 @@
+import {
+  gatewayEnvSchema,
+  loaderEnvSchema,
+  notifierEnvSchema,
+  parseEnv,
+  splitterEnvSchema,
+  type Service,
+} from '@ingest/config';
+import { buildGateway } from '@ingest/gateway';
+import { buildLoader } from '@ingest/loader';
+import { buildNotifier } from '@ingest/notifier';
+import { buildSplitter } from '@ingest/splitter';
+import type { JobView } from '@ingest/contracts';
+
+export interface RunningSystem {
+  baseUrl: string;
+  stop(): Promise<void>;
+  /** Polls the job until it reaches a terminal status (or the timeout). */
+  waitForJob(id: string, timeoutMs?: number): Promise<JobView>;
+}
+
+export interface SystemShape {
+  loaders?: number;
+  splitter?: boolean;
+  notifier?: boolean;
+}
+
+/** Starts the four services in this process against the given environment. */
+export async function startSystem(
+  env: Record<string, string>,
+  shape: SystemShape = {},
+): Promise<RunningSystem> {
+  const gateway = buildGateway(parseEnv(gatewayEnvSchema, env));
+  const workers: Service[] = [];
+  if (shape.splitter !== false) workers.push(buildSplitter(parseEnv(splitterEnvSchema, env)));
+  for (let i = 0; i < (shape.loaders ?? 2); i++)
+    workers.push(buildLoader(parseEnv(loaderEnvSchema, env)));
+  if (shape.notifier !== false) workers.push(buildNotifier(parseEnv(notifierEnvSchema, env)));
+  const { port } = await gateway.start();
+  for (const w of workers) await w.start();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    async stop() {
+      await gateway.stop();
+      for (const w of workers) await w.stop();
+    },
+    waitForJob: (id, timeoutMs = 60_000) => waitForJob(baseUrl, id, timeoutMs),
+  };
+}
+
+export async function waitForJob(baseUrl: string, id: string, timeoutMs: number): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  let last: JobView | undefined;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${baseUrl}/v1/jobs/${id}`);
+    if (res.ok) {
+      last = (await res.json()) as JobView;
+      if (last.status === 'completed' || last.status === 'failed' || last.status === 'cancelled') {
+        return last;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `job ${id} did not finish within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`,
+  );
+}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import amqp from 'amqplib';
+import { deleteTopology, topologyFor } from '@ingest/rabbitmq';
+
+/**
+ * Configuration for one isolated test system on the real servers: its own
+ * database, queue prefix, bucket and Redis key prefix, all removed afterwards.
+ */
+export interface TestEnvironment {
+  env: Record<string, string>;
+  databaseUrl: string;
+  /** Opens a client on the test database (caller closes it). */
+  db(): Promise<pg.Client>;
+  cleanup(): Promise<void>;
+}
+
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const S3_ENDPOINT = process.env.S3_ENDPOINT ?? 'http://127.0.0.1:4569';
+
+const withAdmin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+};
+
+export async function createTestEnvironment(
+  overrides: Record<string, string> = {},
+): Promise<TestEnvironment> {
+  const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const database = `ingest_${id}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE ${database}`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  const databaseUrl = url.toString();
+  const prefix = `${id}.`;
+  const env: Record<string, string> = {
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    RABBITMQ_URL,
+    QUEUE_PREFIX: prefix,
+    S3_ENDPOINT,
+    S3_BUCKET: `bucket-${id}`,
+    GATEWAY_PORT: '0',
+    NOTIFIER_BACKOFF_MS: '200',
+    NOTIFIER_MAX_ATTEMPTS: '5',
+    NOTIFIER_TIMEOUT_MS: '2000',
+    ...overrides,
+  };
+  return {
+    env,
+    databaseUrl,
+    async db() {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      return client;
+    },
+    async cleanup() {
+      const connection = await amqp.connect(RABBITMQ_URL);
+      try {
+        const channel = await connection.createChannel();
+        await deleteTopology(channel, topologyFor(prefix));
+      } finally {
+        await connection.close();
+      }
+      const redis = new Redis(REDIS_URL);
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `*${id}*`, 'COUNT', 1000);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    },
+  };
+}

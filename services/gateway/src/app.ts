@@ -1,0 +1,27 @@
+import express, { type Express } from 'express';
+import type { Logger } from '@ingest/config';
+import type { ObjectStore } from '@ingest/domain';
+import { errorMiddleware, notFoundHandler } from './http/error-middleware';
+import type { JobIntake } from './job-intake';
+import { healthRoutes, type ReadinessCheck } from './routes/health-routes';
+import { jobsRoutes } from './routes/jobs-routes';
+
+export interface AppDeps {
+  intake: JobIntake;
+  store: ObjectStore;
+  logger: Logger;
+  maxUploadBytes: number;
+  minChunkBytes: number;
+  readiness: Record<string, ReadinessCheck>;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(healthRoutes(deps.readiness));
+  app.use(jobsRoutes(deps));
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(deps.logger, deps.maxUploadBytes));
+  return app;
+}

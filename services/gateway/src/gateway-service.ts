@@ -1,0 +1,47 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+}
+
+/**
+ * The HTTP server around the app, with timeouts chosen for multi-GB uploads:
+ * Node's default requestTimeout (300 s) would cut off any 10 GB upload slower
+ * than ~34 MB/s, so the whole-request timeout is off and headers stay bounded.
+ */
+export class HttpService {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly app: Express,
+    private readonly options: HttpServerOptions,
+  ) {}
+
+  async start(): Promise<AddressInfo> {
+    const server = this.app.listen(this.options.port, this.options.host);
+    server.requestTimeout = 0;
+    server.headersTimeout = 30_000;
+    server.keepAliveTimeout = 5_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /** Stops accepting connections and lets in-flight requests finish (up to `graceMs`). */
+  async stop(graceMs = 30_000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeIdleConnections();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    await closed;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,103 @@
+import { QUEUES, type JobStoredMessage, type JobView } from '@ingest/contracts';
+import type { JobStateStore, MessagePublisher, ObjectStore } from '@ingest/domain';
+import { errors } from '@ingest/errors';
+import { JobRepository, syncJobState, toJobView } from '@ingest/postgres';
+import type { Logger } from '@ingest/config';
+import { randomUUID } from 'node:crypto';
+import type { StoredUpload } from './upload/metered-upload';
+
+export interface JobOptions {
+  tenant: string;
+  table: string;
+  fileName: string | null;
+  webhookUrl: string | null;
+  idempotencyKey: string | null;
+  chunkBytes: number | null;
+}
+
+export interface IntakeResult {
+  job: JobView;
+  /** False when an Idempotency-Key matched an earlier job. */
+  created: boolean;
+}
+
+/**
+ * Turns a stored upload into a job: durable record, then the confirmed publish.
+ * If the publish fails the record and the object are removed again, so a 503
+ * leaves nothing half-created behind.
+ */
+export class JobIntake {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly state: JobStateStore,
+    private readonly store: ObjectStore,
+    private readonly publisher: MessagePublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The earlier job for this tenant's idempotency key, if there is one. */
+  async findReplay(tenant: string, idempotencyKey: string | null): Promise<JobView | null> {
+    if (!idempotencyKey) return null;
+    const existing = await this.jobs.findByIdempotencyKey(tenant, idempotencyKey);
+    return existing ? this.view(existing.id) : null;
+  }
+
+  async accept(upload: StoredUpload, options: JobOptions): Promise<IntakeResult> {
+    if (upload.bytes === 0) {
+      await this.store.remove(upload.objectKey);
+      throw errors.emptyFile();
+    }
+    const id = randomUUID();
+    let created: Awaited<ReturnType<JobRepository['create']>>;
+    try {
+      created = await this.jobs.create({
+        id,
+        tenant: options.tenant,
+        idempotencyKey: options.idempotencyKey,
+        status: 'stored',
+        table: options.table,
+        fileName: options.fileName,
+        objectKey: upload.objectKey,
+        bytes: upload.bytes,
+        sha256: upload.sha256,
+        chunkBytes: options.chunkBytes,
+        webhookUrl: options.webhookUrl,
+      });
+    } catch (e) {
+      await this.store.remove(upload.objectKey).catch(() => undefined);
+      throw errors.databaseUnavailable(e);
+    }
+    if (!created.created) {
+      // Another request with the same key won the race: keep its job, drop our copy.
+      await this.store.remove(upload.objectKey).catch(() => undefined);
+      return { job: await this.view(created.job.id), created: false };
+    }
+    const message: JobStoredMessage = { type: 'job.stored', version: 1, jobId: id };
+    try {
+      await this.publisher.publish(QUEUES.jobs, message, { messageId: `${id}:stored` });
+    } catch (e) {
+      await this.jobs.delete(id).catch(() => undefined);
+      await this.store.remove(upload.objectKey).catch(() => undefined);
+      throw e;
+    }
+    const view = toJobView(created.job, { chunksDone: 0, rowsLoaded: 0, rowsRejected: 0 });
+    await this.state.put(view).catch((e: unknown) => {
+      // Status reads rebuild from Postgres; a hot-state miss must not fail an accepted upload.
+      this.logger.warn({ err: e, jobId: id }, 'could not write hot job state');
+    });
+    return { job: view, created: true };
+  }
+
+  /** Hot state first; on a miss (expired, flushed) rebuilt from the durable record. */
+  async view(id: string): Promise<JobView> {
+    const hot = await this.state.get(id).catch(() => null);
+    if (hot) return hot;
+    const rebuilt = await syncJobState(this.jobs, this.state, id).catch(async (e: unknown) => {
+      this.logger.warn({ err: e, jobId: id }, 'hot state unavailable; reading Postgres only');
+      const record = await this.jobs.get(id);
+      return record ? toJobView(record, await this.jobs.progress(id)) : null;
+    });
+    if (!rebuilt) throw errors.jobNotFound(id);
+    return rebuilt;
+  }
+}

@@ -1,0 +1,42 @@
+import type { ObjectStore } from '@ingest/domain';
+import type { Request } from 'express';
+import type { StorageEngine } from 'multer';
+import { randomUUID } from 'node:crypto';
+import { storeMeteredUpload, type StoredUpload } from './metered-upload';
+
+export interface StoredFileInfo extends StoredUpload {
+  /** multer removes files that have a `path` when a request fails after storing them. */
+  path: string;
+}
+
+/**
+ * A multer storage engine that streams the file part straight into object
+ * storage under a server-chosen key: no memory buffer, no temp file.
+ */
+export class ObjectStoreStorageEngine implements StorageEngine {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly limitBytes: number,
+  ) {}
+
+  _handleFile(
+    _req: Request,
+    file: Express.Multer.File,
+    callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
+  ): void {
+    const objectKey = `uploads/${randomUUID()}`;
+    storeMeteredUpload(this.store, objectKey, file.stream, this.limitBytes, {
+      'original-name': encodeURIComponent(file.originalname),
+    }).then(
+      (stored) => callback(null, { ...stored, path: objectKey }),
+      (e: unknown) => callback(e),
+    );
+  }
+
+  _removeFile(_req: Request, file: Express.Multer.File, callback: (error: Error | null) => void) {
+    this.store.remove(file.path).then(
+      () => callback(null),
+      (e: unknown) => callback(e as Error),
+    );
+  }
+}

@@ -1,0 +1,3 @@
+export * from './loader-service';
+export * from './load-chunk';
+export * from './copy-payload';

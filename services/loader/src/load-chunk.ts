@@ -1,0 +1,61 @@
+import type { ChunkTask } from '@ingest/contracts';
+import type { JobStateStore, ObjectStore } from '@ingest/domain';
+import { classifyFailure, isAppError } from '@ingest/errors';
+import type { JobLifecycle } from '@ingest/job-lifecycle';
+import type { ChunkWriter } from '@ingest/postgres';
+import type { DeliveryInfo } from '@ingest/rabbitmq';
+import type { Logger } from '@ingest/config';
+import { createCopyPayload } from './copy-payload';
+
+export interface LoadChunkDeps {
+  lifecycle: JobLifecycle;
+  writer: ChunkWriter;
+  store: ObjectStore;
+  state: JobStateStore;
+  logger: Logger;
+  /** Deliveries after which a retryable failure fails the job instead of retrying. */
+  maxDeliveries: number;
+}
+
+/**
+ * Loads one chunk exactly once (ledger + rows in one transaction), then
+ * reports progress idempotently and lets the last chunk end the job. A
+ * redelivered chunk that already committed only repeats the reporting.
+ */
+export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: DeliveryInfo) {
+  const { lifecycle, logger } = deps;
+  const job = await lifecycle.jobs.get(task.jobId);
+  if (!job || job.status === 'failed' || job.status === 'cancelled') {
+    logger.info({ jobId: task.jobId, chunk: task.chunkIndex }, 'job gone or ended; skipping chunk');
+    return;
+  }
+  let outcome;
+  try {
+    outcome = await deps.writer.write(
+      { jobId: task.jobId, chunkIndex: task.chunkIndex, table: task.table, columns: task.columns },
+      async () => createCopyPayload(task, await deps.store.read(task.objectKey, task.range)),
+    );
+  } catch (e) {
+    const retryable = classifyFailure(e) === 'retryable';
+    if (retryable && delivery.deliveryCount + 1 < deps.maxDeliveries) throw e;
+    const code = isAppError(e)
+      ? e.code
+      : retryable
+        ? 'CHUNK_RETRIES_EXHAUSTED'
+        : 'CHUNK_LOAD_FAILED';
+    const detail = e instanceof Error ? e.message : String(e);
+    logger.error({ jobId: task.jobId, chunk: task.chunkIndex, err: e }, 'chunk failed for good');
+    await lifecycle.fail(
+      task.jobId,
+      code,
+      `chunk ${task.chunkIndex} (bytes ${task.range.start}-${task.range.end}): ${detail}`,
+    );
+    return;
+  }
+  await deps.state
+    .recordChunk(task.jobId, task.chunkIndex, outcome.loaded, outcome.rejected)
+    .catch((e: unknown) => logger.warn({ err: e, jobId: task.jobId }, 'hot state update failed'));
+  await lifecycle.advance(task.jobId, 'loading');
+  await lifecycle.tryFinish(task.jobId);
+  logger.debug({ jobId: task.jobId, chunk: task.chunkIndex, ...outcome }, 'chunk done');
+}

@@ -1,0 +1,3 @@
+export * from './notifier-service';
+export * from './webhook-delivery';
+export * from './webhook-signature';

@@ -1,0 +1,50 @@
+import type { JobView } from '@ingest/contracts';
+import { webhookHeaders } from './webhook-signature';
+
+/** What a queued delivery carries: the exact body, so every attempt sends identical bytes. */
+export interface WebhookDelivery {
+  /** Stable across retries of the same event (Standard Webhooks `webhook-id`). */
+  id: string;
+  url: string;
+  body: string;
+}
+
+export interface WebhookPayload {
+  type: 'job.completed' | 'job.failed';
+  timestamp: string;
+  data: JobView;
+}
+
+export class WebhookDeliveryError extends Error {
+  override readonly name = 'WebhookDeliveryError';
+}
+
+/**
+ * One attempt: POST with a timeout; only a 2xx counts as delivered. Redirects
+ * are never followed (a receiver cannot bounce the request elsewhere).
+ */
+export async function deliverWebhook(
+  delivery: WebhookDelivery,
+  secret: string,
+  timeoutMs: number,
+): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(delivery.url, {
+      method: 'POST',
+      headers: webhookHeaders(secret, delivery.id, delivery.body),
+      body: delivery.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    throw new WebhookDeliveryError(`POST ${delivery.url} failed: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  await response.body?.cancel();
+  if (response.status < 200 || response.status >= 300) {
+    throw new WebhookDeliveryError(`POST ${delivery.url} answered ${response.status}`);
+  }
+  return response.status;
+}

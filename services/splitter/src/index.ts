@@ -1,0 +1,2 @@
+export * from './splitter-service';
+export * from './plan-job';
