@@ -26,10 +26,11 @@ export function buildNotifier(
   redis.on('error', () => undefined);
   const queueName = `${env.QUEUE_PREFIX}webhooks`.replace(/[:]/g, '_');
   const queue = new Queue<WebhookDelivery>(queueName, { connection: redis });
+  const workerRedis = redis.duplicate();
   const worker = new Worker<WebhookDelivery>(
     queueName,
     async (job) => deliverWebhook(job.data, env.WEBHOOK_SECRET, env.NOTIFIER_TIMEOUT_MS),
-    { connection: redis.duplicate(), concurrency: 8, autorun: false },
+    { connection: workerRedis, concurrency: 8, autorun: false },
   );
   worker.on('completed', (job) =>
     logger.info({ webhookId: job.data.id, attempts: job.attemptsMade }, 'webhook delivered'),
@@ -88,6 +89,7 @@ export function buildNotifier(
       await worker.close();
       await queue.close();
       await amqp.close();
+      await workerRedis.quit().catch(() => undefined);
       await redis.quit().catch(() => undefined);
       await pool.end();
     },

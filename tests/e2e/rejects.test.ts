@@ -1,0 +1,97 @@
+import {
+  createTestEnvironment,
+  startSystem,
+  type RunningSystem,
+  type TestEnvironment,
+} from '@ingest/testing';
+import type { JobView } from '@ingest/contracts';
+import type pg from 'pg';
+
+const put = async (baseUrl: string, table: string, body: string, query = '') => {
+  const res = await fetch(`${baseUrl}/v1/jobs/raw?table=${table}${query}`, { method: 'PUT', body });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as JobView).id;
+};
+
+describe('records that cannot be loaded', () => {
+  let t: TestEnvironment;
+  let system: RunningSystem;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    t = await createTestEnvironment();
+    system = await startSystem(t.env, { loaders: 1, notifier: false });
+    db = await t.db();
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await db?.end();
+    await t?.cleanup();
+  });
+
+  it('keeps ragged rows as rejects with line, reason and raw text, and loads the rest', async () => {
+    const csv = [
+      'id,name,city',
+      '1,Ada,Berlin',
+      '2,Grace,Paris,extra', // line 3: too many fields
+      '3,"multi',
+      'line",Rome',
+      '4,Short', // line 6: too few fields
+      '',
+      '5,Zoë,Oslo',
+      '',
+    ].join('\n');
+    const id = await put(system.baseUrl, 'ragged', csv);
+    const done = await system.waitForJob(id);
+    expect(done).toMatchObject({
+      status: 'completed',
+      records: 5,
+      rows: { loaded: 3, rejected: 2 },
+    });
+    const rows = await db.query('SELECT id, name, city FROM ragged ORDER BY id');
+    expect(rows.rows).toEqual([
+      { id: '1', name: 'Ada', city: 'Berlin' },
+      { id: '3', name: 'multi\nline', city: 'Rome' },
+      { id: '5', name: 'Zoë', city: 'Oslo' },
+    ]);
+    const rejects = await db.query(
+      'SELECT line, code, raw FROM ingest.rejects WHERE job_id = $1 ORDER BY line',
+      [id],
+    );
+    expect(rejects.rows).toEqual([
+      { line: 3, code: 'TOO_MANY_FIELDS', raw: '2,Grace,Paris,extra' },
+      { line: 6, code: 'TOO_FEW_FIELDS', raw: '4,Short' },
+    ]);
+  });
+
+  it('completes a header-only file with zero rows and creates the table', async () => {
+    const id = await put(system.baseUrl, 'header_only', 'a,b,c\n');
+    const done = await system.waitForJob(id);
+    expect(done).toMatchObject({
+      status: 'completed',
+      records: 0,
+      rows: { loaded: 0, rejected: 0 },
+    });
+    const cols = await db.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'header_only' ORDER BY ordinal_position`,
+    );
+    expect(cols.rows.map((r: { column_name: string }) => r.column_name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('fails a file without any record with CSV_NO_HEADER', async () => {
+    const id = await put(system.baseUrl, 'blank', '\n\n\n');
+    const done = await system.waitForJob(id);
+    expect(done.status).toBe('failed');
+    expect(done.error?.code).toBe('CSV_NO_HEADER');
+  });
+
+  it('fails a job whose existing table lacks the file columns, naming them', async () => {
+    await db.query('CREATE TABLE narrow (id text)');
+    const id = await put(system.baseUrl, 'narrow', 'id,extra\n1,2\n');
+    const done = await system.waitForJob(id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'TARGET_COLUMNS_MISSING' });
+    expect(done.error?.message).toMatch(/extra/);
+  });
+});
