@@ -15,12 +15,12 @@
 # (servers that were already running are never touched).
 set -euo pipefail
 
-LOG_TAG=test
+LOG_TAG='test'
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../infra/local/lib.sh"
 cd "$ROOT" || exit 1
 ensure_run_dirs
-load_dotenv
+load_dotenv "$ROOT/.env"
 apply_connection_defaults
 : "${TEST_KEEP_INFRA:=0}"
 
@@ -45,7 +45,7 @@ step() { # label command...: runs a step, records ok/FAILED, never exits
 
 # 1. toolchain: without it nothing else can run
 if ! step "dependencies (pnpm + pnpm install)" bash -c \
-  'set -euo pipefail; source infra/local/lib.sh; ensure_pnpm; ensure_deps'; then
+  'set -euo pipefail; source infra/local/lib.sh; ensure_pnpm; ensure_deps --if-stale'; then
   printf '\n%s\n' "${report[@]}"
   summary_line 0 1
   exit 1
@@ -53,17 +53,59 @@ fi
 
 # 2. servers (their failure makes the integration tests fail too; run everything anyway)
 before=$(pid_snapshot)
+jest_pid=""
+stop_started_infra() {
+  [[ $TEST_KEEP_INFRA == 1 ]] && return 0
+  local started=()
+  mapfile -t started < <(names_started_since "$before")
+  ((${#started[@]} > 0)) || return 0
+  bash infra/local/down.sh "${started[@]}" >>"$LOG_DIR/test-down.log" 2>&1
+}
+on_signal() { # interrupted: stop jest and the servers we started, no summary
+  trap '' INT TERM
+  [[ -z $jest_pid ]] || kill -TERM -- "-$jest_pid" 2>/dev/null || true
+  stop_started_infra || true
+  exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 step "infra (infra/local/up.sh)" env UP_SKIP_DEPS=1 bash infra/local/up.sh || true
 
 # 3. static checks
 step "lint (pnpm run lint)" pnpm run lint || true
 step "typecheck (pnpm run typecheck)" pnpm run typecheck || true
 
-# 4. tests: jest's stdout is copied to a file to read its summary line
+# 4. tests. jest's stdout goes to a file (shown live) to read its summary line. jest runs in its
+# own process group so that a jest that does not exit after its run (open handles left by a
+# test) can be stopped: TEST_JEST_EXIT_GRACE seconds (default 30) after its summary line.
 jest_out=$RUN_DIR/logs/jest-stdout.log
+: "${TEST_JEST_EXIT_GRACE:=30}"
+summary_re='^[0-9]+ passed, [0-9]+ failed'
 printf '\n==> jest (npx jest --ci %s)\n' "$*"
+: >"$jest_out"
+setsid npx jest --ci "$@" >"$jest_out" </dev/null &
+jest_pid=$!
+tail -n +1 -f --pid="$jest_pid" "$jest_out" &
+tail_pid=$!
+summary_seen_at=0
+jest_hung=0
+while kill -0 "$jest_pid" 2>/dev/null; do
+  if ((summary_seen_at == 0)) && grep -qE "$summary_re" "$jest_out"; then
+    summary_seen_at=$SECONDS
+  fi
+  if ((summary_seen_at > 0 && SECONDS - summary_seen_at >= TEST_JEST_EXIT_GRACE)); then
+    jest_hung=1
+    kill -TERM -- "-$jest_pid" 2>/dev/null || true
+    sleep 2
+    kill -KILL -- "-$jest_pid" 2>/dev/null || true
+    break
+  fi
+  sleep 0.5
+done
 jest_rc=0
-npx jest --ci "$@" | tee "$jest_out" || jest_rc=${PIPESTATUS[0]}
+wait "$jest_pid" || jest_rc=$?
+wait "$tail_pid" 2>/dev/null || true
+jest_pid=""
 
 passed=0
 failed=0
@@ -73,6 +115,11 @@ if [[ -n $line ]]; then
   failed=${line#*, }
   failed=${failed%% failed*}
 fi
+if ((jest_hung)); then
+  # The run itself finished and reported; only the process lingered. Judge by the summary.
+  report+=("jest: WARNING: did not exit ${TEST_JEST_EXIT_GRACE}s after its run (open handles in a test? try --detectOpenHandles); stopped")
+  jest_rc=$((failed > 0 ? 1 : 0))
+fi
 if ((jest_rc != 0 && failed == 0)); then
   failed=1 # jest failed without a failed test (no summary, crash, no tests found, ...)
   report+=("jest: FAILED (exit $jest_rc, ${line:-no summary line})")
@@ -80,13 +127,8 @@ else
   report+=("jest: ${line:-no summary line} (exit $jest_rc)")
 fi
 
-if [[ $TEST_KEEP_INFRA != 1 ]]; then
-  mapfile -t started < <(names_started_since "$before")
-  if ((${#started[@]} > 0)); then
-    bash infra/local/down.sh "${started[@]}" >>"$LOG_DIR/test-down.log" 2>&1 ||
-      report+=("infra/local/down.sh ${started[*]}: failed (see .run/logs/test-down.log)")
-  fi
-fi
+stop_started_infra || report+=("infra/local/down.sh failed (see .run/logs/test-down.log)")
+trap - INT TERM
 
 failed=$((failed + extra_failures))
 printf '\n'

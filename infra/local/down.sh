@@ -84,6 +84,26 @@ stop_rabbitmq() { # name pid node
   return 0
 }
 
+# A service runs as pnpm -> sh -c -> tsx -> node, all in one process group. SIGTERM goes to the
+# workers of the group (tsx, node) but not to pnpm and the shell: they then exit with the
+# service's own status instead of logging "Command failed with signal SIGTERM". When the group
+# has no such member, the whole group gets it. Anything left after STOP_TIMEOUT is SIGKILLed.
+terminate_service() { # name pgid
+  local name=$1 pgid=$2 mpid comm targets=()
+  while read -r mpid comm; do
+    [[ -n $mpid && $mpid != "$pgid" ]] || continue
+    case $comm in sh | dash | bash) continue ;; esac
+    targets+=("$mpid")
+  done < <(group_members "$pgid")
+  if ((${#targets[@]} > 0)); then
+    log "$name: SIGTERM to pids ${targets[*]} (process group $pgid)"
+    kill -TERM "${targets[@]}" 2>/dev/null || true
+  else
+    log "$name: SIGTERM to process group $pgid"
+    kill -TERM -- "-$pgid" 2>/dev/null || true
+  fi
+}
+
 rank() { # stop order: services and helpers first, servers after, databases last
   case $1 in
     group) echo 1 ;;
@@ -121,8 +141,7 @@ for n in "${ordered[@]}"; do
   [[ $(pidfile_get "$n" kind) == group ]] || continue
   pid=$(pidfile_get "$n" pid)
   if group_alive "$pid"; then
-    log "$n: SIGTERM to process group $pid"
-    kill -TERM -- "-$pid" 2>/dev/null || true
+    terminate_service "$n" "$pid"
     groups+=("$n")
   else
     log "$n: not running"

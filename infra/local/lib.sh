@@ -119,6 +119,7 @@ is_local_host() {
 # ---------------------------------------------------------------- probes and waits
 
 port_open() { # host port
+  # shellcheck disable=SC2016 # $1/$2 expand in the inner bash
   timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
 }
 
@@ -148,6 +149,7 @@ spawn_detached() {
   local logfile=$1
   shift
   setsid "$@" >>"$logfile" 2>&1 </dev/null 8>&- 9>&- &
+  # shellcheck disable=SC2034 # read by the caller
   SPAWNED_PID=$!
 }
 
@@ -193,6 +195,21 @@ names_started_since() {
     [[ -n $line && $before != *$'\n'"$line"$'\n'* ]] && printf '%s\n' "${line%%=*}"
   done < <(pid_snapshot)
   return 0
+}
+
+# group_members PGID: "pid comm" of every live process in that process group (reads /proc, so it
+# needs no procps).
+group_members() {
+  local stat pid rest fields
+  for stat in /proc/[0-9]*/stat; do
+    IFS= read -r rest 2>/dev/null <"$stat" || continue
+    pid=${rest%% *}
+    fields=${rest##*) } # after "(comm) ": state ppid pgrp ...
+    read -r -a fields <<<"$fields"
+    [[ ${fields[2]:-} == "$1" ]] || continue
+    rest=${rest#*(}
+    printf '%s %s\n' "$pid" "${rest%)*}"
+  done
 }
 
 pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
@@ -241,7 +258,8 @@ deps_stale() {
   return 1
 }
 
-# pnpm install --frozen-lockfile when node_modules is missing or older than a manifest/lockfile.
+# ensure_deps --if-stale|--force: pnpm install --frozen-lockfile when node_modules is missing or older
+# than a manifest or the lockfile (always with --force).
 ensure_deps() {
   if [[ ${1:-} == --force ]] || deps_stale; then
     log "installing dependencies: pnpm install --frozen-lockfile"

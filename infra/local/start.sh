@@ -23,7 +23,7 @@ LOG_TAG=start
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 ensure_run_dirs
-load_dotenv
+load_dotenv "$ROOT/.env"
 apply_service_defaults
 
 : "${START_EXIT_AFTER_INGEST:=0}"
@@ -102,6 +102,7 @@ json_pretty() {
 SERVICE_NAMES=()
 start_service() { # service instance-label
   local svc=$1 label=$2
+  printf '\n==== %s: started by infra/local/start.sh ====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOG_DIR/$label.log"
   spawn_detached "$LOG_DIR/$label.log" pnpm --filter "@ingest/$svc" start
   write_pidfile "svc-$label" "pid=$SPAWNED_PID" kind=group match=pnpm "service=$svc"
   SERVICE_NAMES+=("$label")
@@ -253,6 +254,9 @@ if [[ -n $schema ]]; then
   count=$(psql "$DATABASE_URL" -wXAtq -v s="$schema" -v t="$START_TABLE" -f - <<<'select count(*) from :"s".:"t";' 2>&1 || true)
   log "  table:    $schema.$START_TABLE"
   log "  SELECT count(*) FROM $schema.$START_TABLE  ->  $count"
+  loaded=$(json_get rows.loaded <"$RUN_DIR/job.json")
+  [[ -z $loaded || $loaded == "$count" ]] ||
+    log "            (this job loaded $loaded; the table keeps the rows of earlier runs too)"
   log "  look:     psql '$db_shown' -c 'SELECT * FROM $schema.$START_TABLE LIMIT 5'"
 else
   log "  table:    $START_TABLE  (not found in that database)"

@@ -23,7 +23,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 exec </dev/null
 cd "$ROOT"
 ensure_run_dirs
-load_dotenv
+load_dotenv "$ROOT/.env"
 apply_connection_defaults
 
 : "${UP_PG_TIMEOUT:=60}" "${UP_REDIS_TIMEOUT:=30}" "${UP_RABBITMQ_TIMEOUT:=120}" "${UP_S3_TIMEOUT:=30}"
@@ -33,7 +33,7 @@ flock -w 600 9 || die "another up.sh/down.sh holds $RUN_DIR/infra.lock for more 
 
 if [[ ${UP_SKIP_DEPS:-0} != 1 ]]; then
   ensure_pnpm
-  ensure_deps
+  ensure_deps --if-stale
 fi
 
 parts=$(url_parts "$DATABASE_URL" 5432) || die "DATABASE_URL is not a URL"

@@ -1,0 +1,106 @@
+/** Command-line parsing for scripts/bench-pipeline.ts. Sizes accept 1GiB, 512MiB, 100MB, 12345. */
+
+export const MIB = 1024 * 1024;
+export const GIB = 1024 * MIB;
+
+export interface BenchArgs {
+  /** Size of the generated CSV in bytes (the file ends at the first record past it). */
+  size: number;
+  /** SPLITTER_CHUNK_BYTES for the run. */
+  chunk: number;
+  /** Loader processes to spawn. */
+  loaders: number;
+  /** LOADER_PREFETCH for every loader. */
+  prefetch: number;
+  /** Keep the run's database and stored object instead of dropping them. */
+  keep: boolean;
+  /** Regenerate the CSV even when bench-data/ already has it. */
+  regen: boolean;
+  /** Give up on the job after this many seconds. */
+  timeoutSeconds: number;
+  /**
+   * 'own': a private s3rver for the run (default; concurrent test runs start and
+   * stop the shared one). 'shared': the one at S3_ENDPOINT (infra/local/up.sh).
+   */
+  s3: 'own' | 'shared';
+}
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kib: 1024,
+  mib: MIB,
+  gib: GIB,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+};
+
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kib|mib|gib|kb|mb|gb)?$/i.exec(text.trim());
+  if (m === null) throw new Error(`cannot parse size "${text}" (try 1GiB, 512MiB, 100MB)`);
+  const bytes = Math.round(Number(m[1]) * (UNITS[(m[2] ?? 'b').toLowerCase()] ?? 1));
+  if (!Number.isFinite(bytes) || bytes <= 0) throw new Error(`size must be positive: "${text}"`);
+  return bytes;
+}
+
+const positiveInt = (flag: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`${flag} wants a positive integer, got "${text}"`);
+  return n;
+};
+
+export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
+                         [--s3 own|shared] [--keep] [--regen] [--timeout 3600]`;
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = {
+    size: GIB,
+    chunk: 32 * MIB,
+    loaders: 2,
+    prefetch: 1,
+    keep: false,
+    regen: false,
+    timeoutSeconds: 3600,
+    s3: 'own',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') continue;
+    if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (arg === '--keep') {
+      args.keep = true;
+      continue;
+    }
+    if (arg === '--regen') {
+      args.regen = true;
+      continue;
+    }
+    // Both "--flag value" and "--flag=value".
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new Error(`missing value for ${flag}\n${USAGE}`);
+    if (flag === '--size') args.size = parseSize(value);
+    else if (flag === '--chunk') args.chunk = parseSize(value);
+    else if (flag === '--loaders') args.loaders = positiveInt(flag, value);
+    else if (flag === '--prefetch') args.prefetch = positiveInt(flag, value);
+    else if (flag === '--timeout') args.timeoutSeconds = positiveInt(flag, value);
+    else if (flag === '--s3') {
+      if (value !== 'own' && value !== 'shared')
+        throw new Error(`--s3 wants own or shared\n${USAGE}`);
+      args.s3 = value;
+    } else throw new Error(`unknown argument ${flag}\n${USAGE}`);
+  }
+  return args;
+}
+
+/** 1073741824 → "1GiB", 33554432 → "32MiB", otherwise the byte count. */
+export function sizeLabel(bytes: number): string {
+  if (bytes % GIB === 0) return `${bytes / GIB}GiB`;
+  if (bytes % MIB === 0) return `${bytes / MIB}MiB`;
+  return `${bytes}B`;
+}
