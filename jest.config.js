@@ -3,6 +3,8 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration tests wait for real jobs; testTimeout is a global option, not a project one.
+  testTimeout: 120000,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
   projects: [
     {
@@ -16,7 +18,6 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/tests/**/*.test.ts'],
-      testTimeout: 120000,
     },
   ],
 };

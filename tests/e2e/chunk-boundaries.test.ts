@@ -1,0 +1,90 @@
+import {
+  createTestEnvironment,
+  startSystem,
+  toCsv,
+  type RunningSystem,
+  type TestEnvironment,
+} from '@ingest/testing';
+import type { JobView } from '@ingest/contracts';
+import { request } from 'node:http';
+import type pg from 'pg';
+import { listObjectKeys } from '../support/s3-objects';
+
+describe('record-aligned chunks', () => {
+  let t: TestEnvironment;
+  let system: RunningSystem;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    t = await createTestEnvironment({ GATEWAY_MIN_CHUNK_BYTES: '16' });
+    system = await startSystem(t.env, { loaders: 2, notifier: false });
+    db = await t.db();
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await db?.end();
+    await t?.cleanup();
+  });
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])(
+    'loads quoted multi-line fields byte for byte wherever chunk boundaries fall (%s)',
+    async (_name, eol) => {
+      // Every record holds a quoted field with newlines, delimiters, quotes and
+      // multi-byte characters; a 97-byte chunk target puts boundaries all over them.
+      const rows = Array.from({ length: 400 }, (_, i) => [
+        String(i + 1),
+        `line 1 of ${i}${eol}line "2", still ${i}\r\nline ${'é€😀'.repeat(i % 4)}\rend`,
+        i % 3 === 0 ? '' : `tail,${i}`,
+      ]);
+      const csv = toCsv(['id', 'body', 'tail'], rows, eol);
+      const table = `multiline_${_name.toLowerCase()}`;
+      const res = await fetch(`${system.baseUrl}/v1/jobs/raw?table=${table}&chunk_size=97`, {
+        method: 'PUT',
+        body: csv,
+      });
+      const { id } = (await res.json()) as JobView;
+      const done = await system.waitForJob(id);
+      expect(done).toMatchObject({
+        status: 'completed',
+        records: 400,
+        rows: { loaded: 400, rejected: 0 },
+      });
+      expect(done.chunks.total).toBeGreaterThan(100);
+      const loaded = await db.query<{ id: string; body: string; tail: string | null }>(
+        `SELECT id, body, tail FROM ${table} ORDER BY id::int`,
+      );
+      expect(loaded.rows.map((r) => [r.id, r.body, r.tail ?? ''])).toEqual(rows);
+    },
+  );
+
+  it('leaves nothing behind when the client disconnects mid-upload', async () => {
+    const before = await listObjectKeys(t.env);
+    const url = new URL(`${system.baseUrl}/v1/jobs/raw?table=aborted`);
+    await new Promise<void>((resolve) => {
+      const req = request(url, {
+        method: 'PUT',
+        headers: { 'content-length': String(10 * 1024 * 1024) },
+      });
+      req.on('error', () => resolve());
+      req.write('id,name\n' + '1,x\n'.repeat(200_000));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300);
+    });
+    // The gateway notices the closed socket, aborts the upload and deletes the key.
+    const deadline = Date.now() + 10_000;
+    let keys = await listObjectKeys(t.env);
+    while (keys.length > before.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      keys = await listObjectKeys(t.env);
+    }
+    expect(keys).toEqual(before);
+    const jobs = await db.query(`SELECT 1 FROM ingest.jobs WHERE table_name = 'aborted'`);
+    expect(jobs.rowCount).toBe(0);
+  });
+});
