@@ -1,16 +1,12 @@
-import { createLogger, s3OptionsFrom, type GatewayEnv, type Logger } from '@ingest/config';
-import { createPool, JobRepository, migrate } from '@ingest/postgres';
-import { AmqpConnection, ConfirmedPublisher } from '@ingest/rabbitmq';
-import { RedisJobStateStore } from '@ingest/redis';
-import { S3ObjectStore } from '@ingest/s3';
+import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
+import { createServiceAdapters } from '@ingest/runtime';
 import { createApp } from './app';
 import { HttpService } from './gateway-service';
 import { JobIntake } from './job-intake';
 
-export interface Gateway {
+export interface Gateway extends Service {
+  /** Resolves once listening, with the bound port (useful with GATEWAY_PORT=0). */
   start(): Promise<{ port: number }>;
-  stop(): Promise<void>;
-  logger: Logger;
 }
 
 /** Builds the gateway and its adapters from parsed configuration. */
@@ -18,18 +14,12 @@ export function buildGateway(
   env: GatewayEnv,
   logger = createLogger('gateway', env.LOG_LEVEL),
 ): Gateway {
-  const pool = createPool({
-    connectionString: env.DATABASE_URL,
-    applicationName: 'ingest-gateway',
-  });
-  const store = new S3ObjectStore(s3OptionsFrom(env, env.GATEWAY_MAX_UPLOAD_BYTES));
-  const state = new RedisJobStateStore({
-    url: env.REDIS_URL,
-    keyPrefix: `${env.QUEUE_PREFIX}ingest:`,
-  });
-  const amqp = new AmqpConnection({ url: env.RABBITMQ_URL, queuePrefix: env.QUEUE_PREFIX });
-  const publisher = new ConfirmedPublisher(amqp);
-  const jobs = new JobRepository(pool);
+  const adapters = createServiceAdapters(
+    env,
+    { service: 'gateway', poolSize: 10, maxObjectBytes: env.GATEWAY_MAX_UPLOAD_BYTES },
+    logger,
+  );
+  const { pool, store, state, amqp, publisher, jobs } = adapters;
   const intake = new JobIntake(jobs, state, store, publisher, logger);
   const app = createApp({
     intake,
@@ -49,7 +39,7 @@ export function buildGateway(
   return {
     logger,
     async start() {
-      await migrate(pool);
+      await adapters.migrate();
       // Storage may come up after us; uploads report 503 until it does.
       await store.ensureBucket().catch((e: unknown) => {
         logger.warn({ err: e }, 'object storage not reachable at start');
@@ -60,11 +50,7 @@ export function buildGateway(
     },
     async stop() {
       await http.stop();
-      await publisher.close();
-      await amqp.close();
-      await state.close();
-      store.close();
-      await pool.end();
+      await adapters.close();
     },
   };
 }

@@ -1,10 +1,7 @@
-import { createLogger, s3OptionsFrom, type SplitterEnv, type Service } from '@ingest/config';
+import { createLogger, type SplitterEnv, type Service } from '@ingest/config';
 import { QUEUES, jobStoredSchema } from '@ingest/contracts';
-import { JobLifecycle } from '@ingest/job-lifecycle';
-import { createPool, JobRepository, migrate } from '@ingest/postgres';
-import { AmqpConnection, ConfirmedPublisher, QueueConsumer } from '@ingest/rabbitmq';
-import { RedisJobStateStore } from '@ingest/redis';
-import { S3ObjectStore } from '@ingest/s3';
+import { QueueConsumer } from '@ingest/rabbitmq';
+import { createServiceAdapters } from '@ingest/runtime';
 import { planJob } from './plan-job';
 
 /** Builds the splitter: consumes stored jobs, publishes chunk tasks. */
@@ -12,53 +9,31 @@ export function buildSplitter(
   env: SplitterEnv,
   logger = createLogger('splitter', env.LOG_LEVEL),
 ): Service {
-  const pool = createPool({
-    connectionString: env.DATABASE_URL,
-    applicationName: 'ingest-splitter',
-    max: 4,
-  });
-  const store = new S3ObjectStore(s3OptionsFrom(env));
-  const state = new RedisJobStateStore({
-    url: env.REDIS_URL,
-    keyPrefix: `${env.QUEUE_PREFIX}ingest:`,
-  });
-  const amqp = new AmqpConnection({ url: env.RABBITMQ_URL, queuePrefix: env.QUEUE_PREFIX });
-  const publisher = new ConfirmedPublisher(amqp);
-  const lifecycle = new JobLifecycle(new JobRepository(pool), state, publisher, logger);
-  const consumer = new QueueConsumer(amqp, {
+  const adapters = createServiceAdapters(env, { service: 'splitter', poolSize: 4 }, logger);
+  const deps = {
+    ...adapters,
+    logger,
+    defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
+    maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
+  };
+  const consumer = new QueueConsumer(adapters.amqp, {
     queue: QUEUES.jobs,
     schema: jobStoredSchema,
     prefetch: 1,
     logger,
-    handle: (message) =>
-      planJob(
-        {
-          lifecycle,
-          store,
-          publisher,
-          pool,
-          logger,
-          defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
-          maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
-        },
-        message,
-      ),
+    handle: (message) => planJob(deps, message),
   });
 
   return {
     logger,
     async start() {
-      await migrate(pool);
+      await adapters.migrate();
       await consumer.start();
       logger.info('splitter consuming');
     },
     async stop() {
       await consumer.stop();
-      await publisher.close();
-      await amqp.close();
-      await state.close();
-      store.close();
-      await pool.end();
+      await adapters.close();
     },
   };
 }

@@ -1,0 +1,68 @@
+import { s3OptionsFrom, type CommonEnv, type Logger } from '@ingest/config';
+import { JobLifecycle } from '@ingest/job-lifecycle';
+import { createPool, JobRepository, migrate, type Pool } from '@ingest/postgres';
+import { AmqpConnection, ConfirmedPublisher } from '@ingest/rabbitmq';
+import { RedisJobStateStore } from '@ingest/redis';
+import { S3ObjectStore } from '@ingest/s3';
+
+export interface ServiceAdapters {
+  pool: Pool;
+  jobs: JobRepository;
+  store: S3ObjectStore;
+  state: RedisJobStateStore;
+  amqp: AmqpConnection;
+  publisher: ConfirmedPublisher;
+  lifecycle: JobLifecycle;
+  /** Runs the idempotent schema migration (every service may, at start). */
+  migrate(): Promise<void>;
+  /** Closes every connection, publisher before broker, pools last. */
+  close(): Promise<void>;
+}
+
+export interface AdapterOptions {
+  /** Shown in Postgres' pg_stat_activity and RabbitMQ's connection list. */
+  service: string;
+  /** Postgres connections for this process. */
+  poolSize: number;
+  /** Largest object this process writes (sets the S3 multipart part size). */
+  maxObjectBytes?: number;
+}
+
+/** The adapters every service builds the same way from parsed configuration. */
+export function createServiceAdapters(
+  env: CommonEnv,
+  options: AdapterOptions,
+  logger: Logger,
+): ServiceAdapters {
+  const pool = createPool({
+    connectionString: env.DATABASE_URL,
+    applicationName: `ingest-${options.service}`,
+    max: options.poolSize,
+  });
+  const jobs = new JobRepository(pool);
+  const store = new S3ObjectStore(s3OptionsFrom(env, options.maxObjectBytes));
+  const state = new RedisJobStateStore({
+    url: env.REDIS_URL,
+    keyPrefix: `${env.QUEUE_PREFIX}ingest:`,
+  });
+  const amqp = new AmqpConnection({ url: env.RABBITMQ_URL, queuePrefix: env.QUEUE_PREFIX });
+  const publisher = new ConfirmedPublisher(amqp);
+  const lifecycle = new JobLifecycle(jobs, state, publisher, logger);
+  return {
+    pool,
+    jobs,
+    store,
+    state,
+    amqp,
+    publisher,
+    lifecycle,
+    migrate: () => migrate(pool),
+    async close() {
+      await publisher.close();
+      await amqp.close();
+      await state.close();
+      store.close();
+      await pool.end();
+    },
+  };
+}
