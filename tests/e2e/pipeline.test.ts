@@ -106,6 +106,7 @@ describe('end-to-end pipeline on the real servers', () => {
     // Redeliver every chunk task of the finished job, as a crashed-before-ack loader would cause.
     const planner = new ChunkPlanner({
       targetChunkBytes: chunkSize,
+      delimiter: 0x2c,
       quote: 0x22,
       maxRecordBytes: 1 << 20,
       header: true,
@@ -130,6 +131,7 @@ describe('end-to-end pipeline on the real servers', () => {
         range: { start: c.start, end: c.end },
         firstLine: c.firstLine,
         records: c.records,
+        invalidUtf8: false,
         dialect: { delimiter: ',', quote: '"', header: true },
         table: 'people_chunks',
         columns: job?.columns ?? [],

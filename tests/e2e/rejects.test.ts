@@ -56,7 +56,7 @@ describe('records that cannot be loaded', () => {
       { id: '5', name: 'Zoë', city: 'Oslo' },
     ]);
     const rejects = await db.query(
-      'SELECT line, code, raw FROM ingest.rejects WHERE job_id = $1 ORDER BY line',
+      `SELECT line, code, convert_from(raw, 'UTF8') AS raw FROM ingest.rejects WHERE job_id = $1 ORDER BY line`,
       [id],
     );
     expect(rejects.rows).toEqual([

@@ -34,6 +34,8 @@ export const gatewayEnvSchema = z.object({
 export const splitterEnvSchema = z.object({
   ...common,
   SPLITTER_CHUNK_BYTES: int.positive().default(32 * 1024 * 1024),
+  /** A compressed upload may expand to at most this many bytes (stops gzip bombs). */
+  INGEST_MAX_DECOMPRESSED_BYTES: int.positive().default(1024 ** 4),
 });
 
 export const loaderEnvSchema = z.object({

@@ -7,7 +7,10 @@ export interface JobView {
   status: JobStatus;
   table: string;
   file_name: string | null;
+  /** Bytes stored (as uploaded). */
   bytes: number;
+  /** Bytes of plain UTF-8 CSV the splitter scanned (after decompression/transcoding). */
+  bytes_scanned: number | null;
   sha256: string | null;
   dialect: Dialect | null;
   chunks: { total: number | null; done: number };

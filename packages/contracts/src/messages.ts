@@ -30,6 +30,8 @@ export const chunkTaskSchema = z.object({
   firstLine: z.number().int().positive(),
   /** Data records the splitter counted in this range (the header excluded). */
   records: z.number().int().nonnegative(),
+  /** The range holds bytes that are not valid UTF-8: the loader checks every field. */
+  invalidUtf8: z.boolean().default(false),
   dialect: dialectSchema,
   table: z.string().min(1),
   columns: z.array(z.string().min(1)).min(1),
@@ -38,7 +40,7 @@ export const chunkTaskSchema = z.object({
 export type ChunkTask = z.infer<typeof chunkTaskSchema>;
 
 export const jobEventSchema = z.object({
-  type: z.enum(['job.completed', 'job.failed']),
+  type: z.enum(['job.completed', 'job.failed', 'job.cancelled']),
   version: z.literal(1),
   jobId: z.string().uuid(),
   occurredAt: z.string(),
@@ -59,4 +61,5 @@ export const MESSAGE_CATALOGUE = {
   'chunk.load': { queue: QUEUES.chunks, schema: chunkTaskSchema },
   'job.completed': { queue: QUEUES.events, schema: jobEventSchema },
   'job.failed': { queue: QUEUES.events, schema: jobEventSchema },
+  'job.cancelled': { queue: QUEUES.events, schema: jobEventSchema },
 } as const;

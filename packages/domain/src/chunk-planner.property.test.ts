@@ -5,15 +5,19 @@ import { planInPieces } from './test-support/plan-in-pieces';
 import { referencePlan } from './test-support/reference-planner';
 
 /**
- * Random valid RFC 4180 files (any delimiter, two quote bytes, LF / CRLF / CR /
+ * Random RFC 4180 files (any delimiter, two quote bytes, LF / CRLF / CR /
  * mixed terminators, quoted newlines, doubled quotes, multi-byte UTF-8, blank
- * lines, final newline or not), fed in random piece sizes at sampled chunk
- * targets. csv-parse is the oracle for record content; a naive byte-at-a-time
- * model is the oracle for exact chunk boundaries and line numbers.
+ * lines, final newline or not, a leading BOM) plus the malformed shapes
+ * csv-parse reads leniently with `relax_quotes`: stray quotes inside unquoted
+ * fields (`ab"c`) and text after a closing quote (`"ab"c`, `"a"b"c`). Fed in
+ * random piece sizes at sampled chunk targets. csv-parse, with the loader's
+ * options, is the oracle for record content; a naive byte-at-a-time state
+ * machine is the oracle for exact chunk boundaries and line numbers.
  */
 
 const TERMINATORS = ['\n', '\r\n', '\r'] as const;
 const TEXT_UNITS = ['a', 'Z', '7', ' ', 'é', '€', 'ß', '😀', '中'];
+const BOM = '\ufeff';
 
 interface Dialect {
   delimiter: string;
@@ -28,15 +32,26 @@ interface CsvCase {
 
 const fieldArb = ({ delimiter, quote }: Dialect): fc.Arbitrary<string> => {
   const otherQuote = quote === '"' ? "'" : '"';
-  const plain = fc
-    .array(fc.constantFrom(...TEXT_UNITS, otherQuote), { maxLength: 5 })
-    .map((units) => units.join(''));
+  // Unquoted text: a quote may appear anywhere but first (there it would open a quoted field).
+  const unquoted = (minLength: number): fc.Arbitrary<string> =>
+    fc
+      .tuple(
+        fc.constantFrom(...TEXT_UNITS, otherQuote),
+        fc.array(fc.constantFrom(...TEXT_UNITS, otherQuote, quote), { maxLength: 4 }),
+      )
+      .map(([first, rest]) => first + rest.join(''))
+      .filter((text) => text.length >= minLength);
+  const plain = fc.oneof(fc.constant(''), unquoted(1));
   const quoted = fc
-    .array(
-      fc.constantFrom(...TEXT_UNITS, delimiter, quote + quote, '\n', '\r\n', '\r', otherQuote),
-      { maxLength: 6 },
+    .tuple(
+      fc.array(
+        fc.constantFrom(...TEXT_UNITS, delimiter, quote + quote, '\n', '\r\n', '\r', otherQuote),
+        { maxLength: 6 },
+      ),
+      // Text after the closing quote: csv-parse keeps it, and the field is unquoted from there.
+      fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: unquoted(1) }),
     )
-    .map((units) => `${quote}${units.join('')}${quote}`);
+    .map(([units, after]) => `${quote}${units.join('')}${quote}${after}`);
   return fc.oneof(plain, quoted);
 };
 
@@ -56,16 +71,19 @@ const csvArb: fc.Arbitrary<CsvCase> = fc
       terminatorMode: fc.constantFrom('\n', '\r\n', 'mixed'),
       finalNewline: fc.boolean(),
       header: fc.boolean(),
+      bom: fc.boolean(),
     });
   })
-  .map(({ dialect, lines, terminatorMode, finalNewline, header }) => {
-    const text = lines
-      .map(([fields, mixed], i) => {
-        const last = i === lines.length - 1;
-        const terminator = terminatorMode === 'mixed' ? mixed : terminatorMode;
-        return fields.join(dialect.delimiter) + (last && !finalNewline ? '' : terminator);
-      })
-      .join('');
+  .map(({ dialect, lines, terminatorMode, finalNewline, header, bom }) => {
+    const text =
+      (bom ? BOM : '') +
+      lines
+        .map(([fields, mixed], i) => {
+          const last = i === lines.length - 1;
+          const terminator = terminatorMode === 'mixed' ? mixed : terminatorMode;
+          return fields.join(dialect.delimiter) + (last && !finalNewline ? '' : terminator);
+        })
+        .join('');
     return { dialect, text, header };
   });
 
@@ -80,14 +98,19 @@ interface ParsedRecord {
   info: { lines: number; bytes: number };
 }
 
+/** The loader's csv-parse options (services/loader/src/copy-payload.ts), plus `info`. */
 const parseCsv = (bytes: Buffer, dialect: Dialect): ParsedRecord[] =>
   parse(bytes, {
+    bom: true,
     delimiter: dialect.delimiter,
     quote: dialect.quote,
     escape: dialect.quote, // csv-parse escapes with " by default, whatever the quote
-    relax_column_count: true,
-    skip_empty_lines: true,
     record_delimiter: [...TERMINATORS],
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    // No generated file is malformed beyond what relax_quotes accepts: a skip would show as a lost record.
+    skip_records_with_error: true,
     info: true,
   }) as unknown as ParsedRecord[]; // `info: true` changes the row shape; the typings do not follow
 
@@ -98,6 +121,7 @@ function checkPlan(c: CsvCase, target: number, layout: readonly number[]): void 
   const options: ChunkPlannerOptions = {
     targetChunkBytes: target,
     quote: c.dialect.quote.charCodeAt(0),
+    delimiter: c.dialect.delimiter.charCodeAt(0),
     maxRecordBytes: 1 << 20,
     header: c.header,
   };
@@ -146,7 +170,9 @@ function checkPlan(c: CsvCase, target: number, layout: readonly number[]): void 
   chunks.forEach((chunk: PlannedChunk) => {
     const prefix = input.subarray(0, chunk.start).toString('latin1');
     expect(chunk.firstLine).toBe(1 + countLineBreaks(prefix));
-    const startsWithBlankLine = input[chunk.start] === 0x0a || input[chunk.start] === 0x0d;
+    // A BOM at byte 0 is not content: a BOM-only first line is blank.
+    const first = chunk.start === 0 && c.text.startsWith(BOM) ? 3 : chunk.start;
+    const startsWithBlankLine = input[first] === 0x0a || input[first] === 0x0d;
     if (!startsWithBlankLine) expect(chunk.firstLine).toBe(startLines[seen]);
     seen += chunk.records;
   });
@@ -165,6 +191,37 @@ function csvParseStartLines(records: ParsedRecord[]): number[] {
     return info.lines - quotedCrlf - inner;
   });
 }
+
+describe('ChunkPlanner and csv-parse on malformed input', () => {
+  const dialect: Dialect = { delimiter: ',', quote: '"' };
+  const options: ChunkPlannerOptions = {
+    targetChunkBytes: 1,
+    quote: 0x22,
+    delimiter: 0x2c,
+    maxRecordBytes: 1 << 20,
+    header: true,
+  };
+
+  it('an unclosed quote: one planned record, which csv-parse skips as one error (a reject)', () => {
+    const input = Buffer.from('h\na\n"b,c\nd\n');
+    const { chunks } = planInPieces(input, options, [1]);
+    expect(chunks.map((c) => c.records)).toEqual([1, 1]);
+    const skipped: string[] = [];
+    const last = chunks[1] ?? { start: 0, end: 0 };
+    const records = parse(input.subarray(last.start, last.end), {
+      delimiter: dialect.delimiter,
+      quote: dialect.quote,
+      escape: dialect.quote,
+      relax_quotes: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        skipped.push(error?.code ?? '');
+      },
+    });
+    expect(records).toEqual([]);
+    expect(skipped).toEqual(['CSV_QUOTE_NOT_CLOSED']);
+  });
+});
 
 describe('ChunkPlanner (property)', () => {
   it('plans exact, record-aligned chunks for random CSVs, piece sizes and targets', () => {
@@ -189,6 +246,7 @@ describe('ChunkPlanner (property)', () => {
           const options: ChunkPlannerOptions = {
             targetChunkBytes: target,
             quote: c.dialect.quote.charCodeAt(0),
+            delimiter: c.dialect.delimiter.charCodeAt(0),
             maxRecordBytes: 1 << 20,
             header: c.header,
           };

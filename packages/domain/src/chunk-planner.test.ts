@@ -7,6 +7,7 @@ const BIG = 1 << 20;
 const defaults: ChunkPlannerOptions = {
   targetChunkBytes: BIG,
   quote: 0x22,
+  delimiter: 0x2c,
   maxRecordBytes: BIG,
   header: true,
 };
@@ -38,13 +39,16 @@ function describePlan(input: Buffer, result: PlanResult): Expected {
   return described;
 }
 
-function planAllLayouts(text: string, options: Partial<ChunkPlannerOptions>): Expected {
+function planAllLayouts(text: string | Buffer, options: Partial<ChunkPlannerOptions>): Expected {
   const input = Buffer.from(text);
   const opts = { ...defaults, ...options };
-  const results = LAYOUTS.map((layout) => describePlan(input, planInPieces(input, opts, layout)));
-  // The piece layout must never change the plan.
-  for (const r of results) expect(r).toEqual(results[0]);
   const reference = referencePlan(input, opts);
+  const results = LAYOUTS.map((layout) => {
+    const result = planInPieces(input, opts, layout);
+    // The piece layout never changes the plan, and it is exactly the naive model's.
+    expect(result.chunks).toEqual(reference.chunks);
+    return describePlan(input, result);
+  });
   expect(
     describePlan(input, {
       ...reference,
@@ -238,6 +242,164 @@ describe('ChunkPlanner', () => {
       },
     ],
     [
+      'a quote inside an unquoted field is data',
+      'h\nab"c,d\ne"\nf\n',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['ab"c,d\n', 2, 1],
+          ['e"\n', 3, 1],
+          ['f\n', 4, 1],
+        ],
+      },
+    ],
+    [
+      'text after a closing quote is data, and so is a later quote in that field',
+      'h\n"a\nb"c"d,x\n"e"f\ng\n',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['"a\nb"c"d,x\n', 2, 1],
+          ['"e"f\n', 4, 1],
+          ['g\n', 5, 1],
+        ],
+      },
+    ],
+    [
+      'a quote right after the delimiter opens a quoted field',
+      'h\nx,"a\nb",y\nz\n',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['x,"a\nb",y\n', 2, 1],
+          ['z\n', 4, 1],
+        ],
+      },
+    ],
+    [
+      'a quote after a space is data (no trimming)',
+      'h\nx, "a\nb"\n',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['x, "a\n', 2, 1],
+          ['b"\n', 3, 1],
+        ],
+      },
+    ],
+    [
+      'only the configured delimiter starts a field',
+      'h\nx;"a\nb"\n',
+      { delimiter: 0x3b, targetChunkBytes: 1 },
+      { header: 'h', chunks: [['x;"a\nb"\n', 2, 1]] },
+    ],
+    [
+      'another delimiter byte is data',
+      'h\nx;"a\nb"\n',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['x;"a\n', 2, 1],
+          ['b"\n', 3, 1],
+        ],
+      },
+    ],
+    [
+      'tab delimiter',
+      'h\nx\t"a\r\nb"\r\ny\r\n',
+      { delimiter: 0x09, targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['x\t"a\r\nb"\r\n', 2, 1],
+          ['y\r\n', 4, 1],
+        ],
+      },
+    ],
+    [
+      '"" then text opens and closes a field, the rest is data',
+      'h\n""x"\ny\n',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['""x"\n', 2, 1],
+          ['y\n', 3, 1],
+        ],
+      },
+    ],
+    [
+      '""" opens a field holding an escaped quote',
+      'h\n""",x\ny"\nz\n',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['""",x\ny"\n', 2, 1],
+          ['z\n', 4, 1],
+        ],
+      },
+    ],
+    [
+      'a quoted field may open right after a quoted field closed by the delimiter',
+      'h\n"a","b\nc"\n',
+      { targetChunkBytes: 1 },
+      { header: 'h', chunks: [['"a","b\nc"\n', 2, 1]] },
+    ],
+    [
+      'a quote after a lone CR starts a record, so it opens a field',
+      'h\ra\r"b\rc"\rd',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['a\r', 2, 1],
+          ['"b\rc"\r', 3, 1],
+          ['d', 5, 1],
+        ],
+      },
+    ],
+    [
+      'a UTF-8 BOM is not header content, and a quote after it opens a field',
+      '\ufeff"h\n1",h2\na\n',
+      {},
+      { header: '"h\n1",h2', chunks: [['a\n', 3, 1]] },
+    ],
+    [
+      'header=false: the first chunk keeps the BOM bytes, and a quote after it opens a field',
+      '\ufeff"a\nb",c\nd\n',
+      { header: false, targetChunkBytes: 1 },
+      {
+        chunks: [
+          ['\ufeff"a\nb",c\n', 1, 1],
+          ['d\n', 3, 1],
+        ],
+      },
+    ],
+    [
+      'a BOM-only first line is blank',
+      '\ufeff\r\nh\na\n',
+      {},
+      { header: 'h', chunks: [['a\n', 3, 1]] },
+    ],
+    [
+      'U+FEFF after byte 0 is data: a quote after it is data too',
+      'h\n\ufeff"a\nb\n',
+      { targetChunkBytes: 1 },
+      {
+        header: 'h',
+        chunks: [
+          ['\ufeff"a\n', 2, 1],
+          ['b\n', 3, 1],
+        ],
+      },
+    ],
+    [
       'a record of exactly maxRecordBytes is fine',
       'h\nabcde\r\n',
       { maxRecordBytes: 5 },
@@ -296,7 +458,9 @@ describe('ChunkPlanner', () => {
       const early = planner.push(Buffer.from(`h\n${'abcd\n'.repeat(20)}`));
       const late = planner.finish();
       expect(early.length).toBe(9);
-      expect(late).toEqual([{ index: 9, start: 92, end: 102, firstLine: 20, records: 2 }]);
+      expect(late).toEqual([
+        { index: 9, start: 92, end: 102, firstLine: 20, records: 2, invalidUtf8: false },
+      ]);
       expect(planner.recordsFound).toBe(20);
     });
 
@@ -304,7 +468,9 @@ describe('ChunkPlanner', () => {
       const planner = new ChunkPlanner({ ...defaults, targetChunkBytes: 1 });
       expect(planner.push(Buffer.from('h\na\n'))).toEqual([]);
       expect(planner.push(Buffer.from('\n\n'))).toEqual([]);
-      expect(planner.finish()).toEqual([{ index: 0, start: 2, end: 6, firstLine: 2, records: 1 }]);
+      expect(planner.finish()).toEqual([
+        { index: 0, start: 2, end: 6, firstLine: 2, records: 1, invalidUtf8: false },
+      ]);
     });
 
     it('keeps its own copy of the header bytes', () => {
@@ -337,6 +503,11 @@ describe('ChunkPlanner', () => {
       ['maxRecordBytes 0', { maxRecordBytes: 0 }],
       ['quote LF', { quote: 0x0a }],
       ['quote 256', { quote: 256 }],
+      ['delimiter CR', { delimiter: 0x0d }],
+      ['delimiter LF', { delimiter: 0x0a }],
+      ['delimiter equal to the quote', { delimiter: 0x22 }],
+      ['delimiter -1', { delimiter: -1 }],
+      ['delimiter 1.5', { delimiter: 1.5 }],
     ])('rejects invalid options: %s', (_name, options) => {
       expect(() => new ChunkPlanner({ ...defaults, ...options })).toThrow(RangeError);
     });

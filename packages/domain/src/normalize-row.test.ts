@@ -24,6 +24,13 @@ describe('normalizeRecord', () => {
       code: 'TOO_MANY_FIELDS',
     });
   });
+  it('rejects a NUL byte, naming the field', () => {
+    expect(normalizeRecord(['a', 'b\u0000c'], 2)).toMatchObject({
+      ok: false,
+      code: 'NUL_BYTE',
+      message: 'field 2 contains a NUL byte',
+    });
+  });
   it('rejects too few fields', () => {
     expect(normalizeRecord(['a'], 2)).toMatchObject({ ok: false, code: 'TOO_FEW_FIELDS' });
   });

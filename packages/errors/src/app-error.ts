@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'MALFORMED_MULTIPART'
   | 'INVALID_TABLE_NAME'
   | 'JOB_NOT_FOUND'
+  | 'JOB_ALREADY_ENDED'
   | 'ROUTE_NOT_FOUND'
   | 'STORAGE_UNAVAILABLE'
   | 'QUEUE_UNAVAILABLE'
@@ -20,7 +21,9 @@ export type ErrorCode =
   | 'CSV_NO_HEADER'
   | 'TARGET_COLUMNS_MISSING'
   | 'CSV_RECORD_TOO_LARGE'
+  | 'DECOMPRESSED_TOO_LARGE'
   | 'RECONCILIATION_MISMATCH'
+  | 'WEBHOOK_URL_FORBIDDEN'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';
@@ -68,6 +71,8 @@ export const errors = {
       400,
     ),
   jobNotFound: (id: string) => new AppError('JOB_NOT_FOUND', `no job with id "${id}"`, 404),
+  jobAlreadyEnded: (id: string, status: string) =>
+    new AppError('JOB_ALREADY_ENDED', `job "${id}" has already ended (${status})`, 409),
   routeNotFound: (method: string, path: string) =>
     new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${path}`, 404),
   storageUnavailable: (cause?: unknown) =>
@@ -97,6 +102,12 @@ export const errors = {
     new AppError(
       'CSV_RECORD_TOO_LARGE',
       `a record starting at byte ${offset} is longer than the maximum record size of ${limit} bytes`,
+      422,
+    ),
+  decompressedTooLarge: (limit: number) =>
+    new AppError(
+      'DECOMPRESSED_TOO_LARGE',
+      `the decompressed file exceeds the limit of ${limit} bytes (INGEST_MAX_DECOMPRESSED_BYTES)`,
       422,
     ),
   reconciliationMismatch: (found: number, accounted: number) =>

@@ -42,6 +42,13 @@ export class JobLifecycle {
     if (ended) await this.announce(ended);
   }
 
+  /** Cancels a live job and announces it; null when the job had already ended. */
+  async cancel(jobId: string): Promise<JobRecord | null> {
+    const ended = await this.jobs.cancel(jobId);
+    if (ended) await this.announce(ended);
+    return ended;
+  }
+
   /** Copies the durable record into the hot state (after planning totals change, say). */
   async refresh(jobId: string): Promise<void> {
     await syncJobState(this.jobs, this.state, jobId).catch(this.warnState(jobId));
@@ -50,7 +57,7 @@ export class JobLifecycle {
   private async announce(job: JobRecord): Promise<void> {
     await this.refresh(job.id);
     const event: JobEvent = {
-      type: job.status === 'completed' ? 'job.completed' : 'job.failed',
+      type: `job.${job.status === 'completed' || job.status === 'cancelled' ? job.status : 'failed'}`,
       version: 1,
       jobId: job.id,
       occurredAt: (job.completed_at ?? new Date()).toISOString(),

@@ -8,7 +8,8 @@ export interface RejectedRow {
   line: number;
   code: string;
   message: string;
-  raw: string;
+  /** The record's bytes as they were in the file (terminator excluded). */
+  raw: Buffer;
 }
 
 export interface ChunkSummary {
@@ -98,7 +99,7 @@ async function insertRejects(client: PoolClient, target: ChunkTarget, rejects: R
   if (rejects.length === 0) return;
   await client.query(
     `INSERT INTO ingest.rejects (job_id, chunk_index, line, code, message, raw)
-     SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[])`,
+     SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bytea[])`,
     [
       target.jobId,
       target.chunkIndex,

@@ -1,4 +1,4 @@
-import type { Dialect, JobStatus, JobView } from '@ingest/contracts';
+import type { Dialect, DialectOverrides, JobStatus, JobView } from '@ingest/contracts';
 import type { Pool } from 'pg';
 
 export interface JobRecord {
@@ -14,6 +14,9 @@ export interface JobRecord {
   chunk_bytes: number | null;
   webhook_url: string | null;
   dialect: Dialect | null;
+  dialect_overrides: DialectOverrides;
+  source_key: string | null;
+  bytes_scanned: number | null;
   columns: string[] | null;
   chunks_total: number | null;
   records_found: number | null;
@@ -37,6 +40,7 @@ export interface NewJob {
   sha256: string;
   chunkBytes: number | null;
   webhookUrl: string | null;
+  dialectOverrides: DialectOverrides;
 }
 
 export interface JobProgress {
@@ -55,8 +59,8 @@ export class JobRepository {
   async create(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
     const inserted = await this.pool.query<JobRecord>(
       `INSERT INTO ingest.jobs (id, tenant, idempotency_key, status, table_name, file_name,
-         object_key, bytes, sha256, chunk_bytes, webhook_url)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (tenant, idempotency_key) DO NOTHING
        RETURNING *`,
       [
@@ -71,6 +75,7 @@ export class JobRepository {
         job.sha256,
         job.chunkBytes,
         job.webhookUrl,
+        JSON.stringify(job.dialectOverrides),
       ],
     );
     const row = inserted.rows[0];
@@ -119,15 +124,65 @@ export class JobRepository {
     );
   }
 
-  /** Records the plan's totals and moves the job to `planned` (unless loading already moved it further). */
-  async finishPlanning(id: string, chunksTotal: number, recordsFound: number): Promise<void> {
+  /** Records the plain UTF-8 object that chunks are cut from (decompressed or transcoded). */
+  async recordSource(id: string, sourceKey: string): Promise<void> {
     await this.pool.query(
-      `UPDATE ingest.jobs SET chunks_total = $2, records_found = $3, updated_at = now(),
+      `UPDATE ingest.jobs SET source_key = $2, updated_at = now() WHERE id = $1`,
+      [id, sourceKey],
+    );
+  }
+
+  /** Records the plan's totals and moves the job to `planned` (unless loading already moved it further). */
+  async finishPlanning(
+    id: string,
+    chunksTotal: number,
+    recordsFound: number,
+    bytesScanned: number,
+  ): Promise<void> {
+    await this.pool.query(
+      `UPDATE ingest.jobs SET chunks_total = $2, records_found = $3, bytes_scanned = $4,
+         updated_at = now(),
          status = CASE WHEN ingest.status_rank(status) < ingest.status_rank('planned')
                        THEN 'planned' ELSE status END
        WHERE id = $1 AND ${NOT_TERMINAL}`,
-      [id, chunksTotal, recordsFound],
+      [id, chunksTotal, recordsFound, bytesScanned],
     );
+  }
+
+  /** Cancels a live job; returns null if it had already ended. */
+  async cancel(id: string): Promise<JobRecord | null> {
+    const { rows } = await this.pool.query<JobRecord>(
+      `UPDATE ingest.jobs SET status = 'cancelled', completed_at = now(), updated_at = now()
+       WHERE id = $1 AND ${NOT_TERMINAL}
+       RETURNING *`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * A tenant's jobs, newest first, after an opaque cursor (the last page's
+   * final `created_at` and `id`), optionally of one status.
+   */
+  async list(
+    tenant: string,
+    options: { status?: JobStatus; limit: number; after?: { createdAt: Date; id: string } },
+  ): Promise<JobRecord[]> {
+    const { rows } = await this.pool.query<JobRecord>(
+      `SELECT * FROM ingest.jobs
+       WHERE tenant = $1 AND ($2::text IS NULL OR status = $2)
+         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+       ORDER BY created_at DESC, id DESC
+       LIMIT $5`,
+      [
+        tenant,
+        options.status ?? null,
+        options.after?.createdAt ?? null,
+        options.after?.id ?? null,
+        options.limit,
+      ],
+    );
+    return rows;
   }
 
   /** Fails a live job; returns null if it had already ended (the first outcome wins). */
@@ -209,6 +264,7 @@ export function toJobView(job: JobRecord, progress: JobProgress): JobView {
     table: job.table_name,
     file_name: job.file_name,
     bytes: job.bytes,
+    bytes_scanned: job.bytes_scanned,
     sha256: job.sha256,
     dialect: job.dialect,
     chunks: { total: job.chunks_total, done: progress.chunksDone },

@@ -33,6 +33,16 @@ CREATE TABLE IF NOT EXISTS ingest.jobs (
   UNIQUE (tenant, idempotency_key)
 );
 
+-- added after the first release: columns the splitter's dialect and encoding handling needs
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS dialect_overrides jsonb NOT NULL DEFAULT '{}';
+-- the plain UTF-8 object chunks are read from, when the upload was compressed or transcoded
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS source_key text;
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS bytes_scanned bigint;
+
+-- millisecond precision, so a page cursor carried as a JS Date matches exactly
+ALTER TABLE ingest.jobs ALTER COLUMN created_at SET DEFAULT date_trunc('milliseconds', now());
+CREATE INDEX IF NOT EXISTS jobs_tenant_created_idx ON ingest.jobs (tenant, created_at DESC, id DESC);
+
 CREATE TABLE IF NOT EXISTS ingest.chunk_ledger (
   job_id uuid NOT NULL REFERENCES ingest.jobs (id) ON DELETE CASCADE,
   chunk_index integer NOT NULL,
@@ -49,7 +59,8 @@ CREATE TABLE IF NOT EXISTS ingest.rejects (
   line bigint NOT NULL,
   code text NOT NULL,
   message text NOT NULL,
-  raw text NOT NULL
+  -- the record's exact bytes: it may hold what text cannot (NUL, invalid UTF-8)
+  raw bytea NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejects_job_idx ON ingest.rejects (job_id, line);
 

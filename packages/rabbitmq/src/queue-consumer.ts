@@ -22,7 +22,11 @@ export interface QueueConsumerOptions<T> {
   schema: ZodType<T>;
   /** Unacknowledged messages this consumer holds at once. Default 1. */
   prefetch?: number;
-  /** Wait before a retryable failure is requeued, so a failing dependency is not hammered. Default 1 s. */
+  /**
+   * First wait before a retryable failure is requeued; it doubles with each
+   * delivery (capped at 30 s), so a failover of several seconds is ridden out
+   * within the delivery limit. Default 1 s.
+   */
   retryDelayMs?: number;
   /** Wait before reconnecting after the broker connection dropped. Default 1 s. */
   reconnectDelayMs?: number;
@@ -112,7 +116,8 @@ export class QueueConsumer<T> {
     } catch (e) {
       if (classifyFailure(e) === 'retryable') {
         logger.warn({ err: e, queue, deliveryCount }, 'retryable failure; requeueing');
-        await sleep(this.options.retryDelayMs ?? 1000);
+        const base = this.options.retryDelayMs ?? 1000;
+        await sleep(Math.min(base * 2 ** deliveryCount, 30_000));
         safely(() => channel.nack(msg, false, true));
       } else {
         logger.error({ err: e, queue }, 'permanent failure; dead-lettering');

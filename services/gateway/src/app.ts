@@ -5,9 +5,12 @@ import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import type { JobIntake } from './job-intake';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes';
 import { jobsRoutes } from './routes/jobs-routes';
+import { jobStatusRoutes } from './routes/job-status-routes';
+import type { JobLifecycle } from '@ingest/job-lifecycle';
 
 export interface AppDeps {
   intake: JobIntake;
+  lifecycle: JobLifecycle;
   store: ObjectStore;
   logger: Logger;
   maxUploadBytes: number;
@@ -21,6 +24,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(healthRoutes(deps.readiness));
   app.use(jobsRoutes(deps));
+  app.use(jobStatusRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger, deps.maxUploadBytes));
   return app;

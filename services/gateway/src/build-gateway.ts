@@ -19,10 +19,11 @@ export function buildGateway(
     { service: 'gateway', poolSize: 10, maxObjectBytes: env.GATEWAY_MAX_UPLOAD_BYTES },
     logger,
   );
-  const { pool, store, state, amqp, publisher, jobs } = adapters;
+  const { pool, store, state, amqp, publisher, jobs, lifecycle } = adapters;
   const intake = new JobIntake(jobs, state, store, publisher, logger);
   const app = createApp({
     intake,
+    lifecycle,
     store,
     logger,
     maxUploadBytes: env.GATEWAY_MAX_UPLOAD_BYTES,

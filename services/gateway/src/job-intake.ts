@@ -1,4 +1,9 @@
-import { QUEUES, type JobStoredMessage, type JobView } from '@ingest/contracts';
+import {
+  QUEUES,
+  type DialectOverrides,
+  type JobStoredMessage,
+  type JobView,
+} from '@ingest/contracts';
 import type { JobStateStore, MessagePublisher, ObjectStore } from '@ingest/domain';
 import { errors } from '@ingest/errors';
 import { JobRepository, syncJobState, toJobView } from '@ingest/postgres';
@@ -13,6 +18,7 @@ export interface JobOptions {
   webhookUrl: string | null;
   idempotencyKey: string | null;
   chunkBytes: number | null;
+  dialectOverrides: DialectOverrides;
 }
 
 export interface IntakeResult {
@@ -62,6 +68,7 @@ export class JobIntake {
         sha256: upload.sha256,
         chunkBytes: options.chunkBytes,
         webhookUrl: options.webhookUrl,
+        dialectOverrides: options.dialectOverrides,
       });
     } catch (e) {
       await this.store.remove(upload.objectKey).catch(() => undefined);

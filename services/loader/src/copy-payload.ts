@@ -1,7 +1,8 @@
 import type { ChunkTask } from '@ingest/contracts';
-import { encodeCopyTextRow, normalizeRecord } from '@ingest/domain';
+import { encodeCopyTextRow, normalizeRecord, type RowCheck } from '@ingest/domain';
 import type { ChunkPayload, RejectedRow } from '@ingest/postgres';
 import { parse, type CsvError, type Info } from 'csv-parse';
+import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 
 /** COPY data is written in slices of at least this size: one write per record measured 4 MB/s. */
@@ -13,6 +14,8 @@ interface ParsedRecord {
   raw: string;
 }
 
+const TRAILING_TERMINATOR = /(\r\n|\n|\r)$/;
+
 const countLineBreaks = (text: string): number => {
   const matches = text.match(/\r\n|\n|\r/g);
   return matches ? matches.length : 0;
@@ -20,7 +23,25 @@ const countLineBreaks = (text: string): number => {
 
 /** Physical line where a record starts, from the parser's line count at its end. */
 const startLine = (task: ChunkTask, endLines: number, raw: string): number =>
-  task.firstLine - 1 + endLines - countLineBreaks(raw.replace(/(\r\n|\n|\r)$/, ''));
+  task.firstLine - 1 + endLines - countLineBreaks(raw.replace(TRAILING_TERMINATOR, ''));
+
+/**
+ * A chunk the splitter flagged as not valid UTF-8 is parsed as latin1 (one
+ * char per byte: lossless, and the ASCII delimiter and quote parse the same);
+ * each field is then checked and decoded here, so one bad field rejects its
+ * record instead of failing the chunk's COPY.
+ */
+function decodeLatin1Fields(fields: string[]): RowCheck | string[] {
+  const out: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const bytes = Buffer.from(fields[i] ?? '', 'latin1');
+    if (!isUtf8(bytes)) {
+      return { ok: false, code: 'INVALID_UTF8', message: `field ${i + 1} is not valid UTF-8` };
+    }
+    out.push(bytes.toString('utf8'));
+  }
+  return out;
+}
 
 /**
  * Turns a chunk's CSV bytes into COPY text, normalizing each record and
@@ -36,15 +57,25 @@ class CopyTextEncoder extends Transform {
     super({ writableObjectMode: true, readableObjectMode: false });
   }
 
+  reject(line: number, code: string, message: string, raw: string): void {
+    // Parsed as latin1, the text maps back to the file's exact bytes.
+    const text = raw.replace(TRAILING_TERMINATOR, '');
+    const bytes = Buffer.from(text, this.task.invalidUtf8 ? 'latin1' : 'utf8');
+    this.rejected.push({ line, code, message, raw: bytes });
+  }
+
   override _transform(row: ParsedRecord, _enc: BufferEncoding, cb: TransformCallback): void {
-    const checked = normalizeRecord(row.record, this.task.columns.length);
+    let fields = row.record;
+    let checked: RowCheck | undefined;
+    if (this.task.invalidUtf8) {
+      const decoded = decodeLatin1Fields(fields);
+      if (Array.isArray(decoded)) fields = decoded;
+      else checked = decoded;
+    }
+    checked ??= normalizeRecord(fields, this.task.columns.length);
     if (!checked.ok) {
-      this.rejected.push({
-        line: startLine(this.task, row.info.lines, row.raw),
-        code: checked.code,
-        message: checked.message,
-        raw: row.raw.replace(/(\r\n|\n|\r)$/, ''),
-      });
+      const line = startLine(this.task, row.info.lines, row.raw);
+      this.reject(line, checked.code, checked.message, row.raw);
       cb();
       return;
     }
@@ -73,11 +104,15 @@ class CopyTextEncoder extends Transform {
 export function createCopyPayload(task: ChunkTask, source: Readable): ChunkPayload {
   const encoder = new CopyTextEncoder(task);
   const parser = parse({
+    encoding: task.invalidUtf8 ? 'latin1' : 'utf8',
+    bom: true,
     delimiter: task.dialect.delimiter,
     quote: task.dialect.quote,
     escape: task.dialect.quote,
     record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
+    // A quote inside an unquoted field is a literal, as the splitter's planner reads it.
+    relax_quotes: true,
     skip_empty_lines: true,
     info: true,
     raw: true,
@@ -86,12 +121,7 @@ export function createCopyPayload(task: ChunkTask, source: Readable): ChunkPaylo
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
       if (!err) return;
       const text = raw ?? '';
-      encoder.rejected.push({
-        line: startLine(task, Number(err.lines ?? 0), text),
-        code: err.code,
-        message: err.message,
-        raw: text.replace(/(\r\n|\n|\r)$/, ''),
-      });
+      encoder.reject(startLine(task, Number(err.lines ?? 0), text), err.code, err.message, text);
     },
   });
   source.on('error', (e) => parser.destroy(e));

@@ -1,4 +1,4 @@
-import type { JobView } from '@ingest/contracts';
+import type { JobEventType, JobView } from '@ingest/contracts';
 import { webhookHeaders } from './webhook-signature';
 
 /** What a queued delivery carries: the exact body, so every attempt sends identical bytes. */
@@ -10,7 +10,7 @@ export interface WebhookDelivery {
 }
 
 export interface WebhookPayload {
-  type: 'job.completed' | 'job.failed';
+  type: JobEventType;
   timestamp: string;
   data: JobView;
 }

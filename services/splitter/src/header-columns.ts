@@ -3,15 +3,19 @@ import { toColumnNames } from '@ingest/domain';
 import { errors } from '@ingest/errors';
 import { parse } from 'csv-parse/sync';
 
-/** Parses the header record's bytes into safe, unique column names. */
-export function columnsFromHeader(headerBytes: Buffer, dialect: Dialect): string[] {
+/** Parses the first record of `bytes` (the header) into safe, unique column names. */
+export function columnsFromHeader(bytes: Buffer, dialect: Dialect): string[] {
   let records: unknown;
   try {
-    records = parse(headerBytes, {
+    records = parse(bytes, {
       delimiter: dialect.delimiter,
       quote: dialect.quote,
+      escape: dialect.quote,
       bom: true,
       relax_column_count: true,
+      relax_quotes: true,
+      // Only the first record matters; a sample may end mid-record.
+      to: 1,
     });
   } catch (e) {
     throw errors.validation(`the header record is not valid CSV: ${(e as Error).message}`);

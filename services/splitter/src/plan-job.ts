@@ -1,6 +1,7 @@
-import { DEFAULT_DIALECT, QUEUES, type ChunkTask, type JobStoredMessage } from '@ingest/contracts';
+import { QUEUES, type ChunkTask, type Dialect, type JobStoredMessage } from '@ingest/contracts';
 import {
   ChunkPlanner,
+  sniffDialect,
   type MessagePublisher,
   type ObjectStore,
   type PlannedChunk,
@@ -10,6 +11,13 @@ import type { JobLifecycle } from '@ingest/job-lifecycle';
 import { ensureTargetTable, type JobRecord, type Pool } from '@ingest/postgres';
 import type { Logger } from '@ingest/config';
 import { columnsFromHeader } from './header-columns';
+import { prepareSource, type PreparedSource } from './prepare-source';
+
+class PlanningStopped extends Error {
+  constructor(readonly status: string) {
+    super(`job ${status}`);
+  }
+}
 
 export interface PlanJobDeps {
   lifecycle: JobLifecycle;
@@ -19,14 +27,15 @@ export interface PlanJobDeps {
   logger: Logger;
   defaultChunkBytes: number;
   maxRecordBytes: number;
+  maxDecompressedBytes: number;
 }
 
 /**
- * Plans one stored job: streams its object once through the exact chunk
- * planner and publishes each chunk task as soon as its end is known, so loading
- * overlaps planning. Planning is deterministic (same object, same chunk size →
- * same ranges), so a redelivered job message republishes identical tasks, and
- * the loaders' ledger turns the repeats into no-ops.
+ * Plans one stored job: prepares a plain UTF-8 source, sniffs its dialect,
+ * streams it once through the exact chunk planner and publishes each chunk
+ * task as soon as its end is known, so loading overlaps planning. Planning is
+ * deterministic (same object, same options → same ranges), so a redelivered job
+ * message republishes identical tasks and the loaders' ledger makes them no-ops.
  */
 export async function planJob(deps: PlanJobDeps, message: JobStoredMessage): Promise<void> {
   const { lifecycle, logger } = deps;
@@ -40,31 +49,55 @@ export async function planJob(deps: PlanJobDeps, message: JobStoredMessage): Pro
     return;
   }
   try {
-    await planChunks(deps, job);
+    const source = await prepareSource(deps, job);
+    if (source.key !== job.object_key) await lifecycle.jobs.recordSource(job.id, source.key);
+    await planChunks(deps, job, source);
   } catch (e) {
+    if (e instanceof PlanningStopped) {
+      logger.info({ jobId: job.id, status: e.status }, 'job ended during planning; stopped');
+      return;
+    }
     if (!isAppError(e) || e.failure === 'retryable') throw e;
     logger.warn({ jobId: job.id, code: e.code }, e.message);
     await lifecycle.fail(job.id, e.code, e.message);
   }
 }
 
-async function planChunks(deps: PlanJobDeps, job: JobRecord): Promise<void> {
-  const dialect = DEFAULT_DIALECT;
+async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSource) {
+  const sniffed = sniffDialect(source.samples.all, job.dialect_overrides ?? {});
+  const dialect: Dialect = {
+    delimiter: sniffed.delimiter,
+    quote: sniffed.quote,
+    header: sniffed.header,
+    line_ending: sniffed.lineEnding,
+    encoding: source.encoding,
+    compression: source.compression,
+  };
   const planner = new ChunkPlanner({
     targetChunkBytes: job.chunk_bytes ?? deps.defaultChunkBytes,
     quote: dialect.quote.charCodeAt(0),
+    delimiter: dialect.delimiter.charCodeAt(0),
     maxRecordBytes: deps.maxRecordBytes,
     header: dialect.header,
   });
   let columns: string[] | undefined;
   let published = 0;
+  let checkedAt = Date.now();
 
-  /** Once the header is known: name the columns, make sure the table fits, remember both. */
+  /** A cancelled (or already failed) job stops planning; checked at most once a second. */
+  const stopIfEnded = async () => {
+    if (Date.now() - checkedAt < 1000) return;
+    checkedAt = Date.now();
+    const current = await deps.lifecycle.jobs.get(job.id);
+    if (current && (current.status === 'cancelled' || current.status === 'failed')) {
+      throw new PlanningStopped(current.status);
+    }
+  };
+
+  /** Once the first record is known: name the columns, make sure the table fits, remember both. */
   const prepareTarget = async (): Promise<string[]> => {
     if (columns) return columns;
-    const header = planner.headerBytes;
-    if (!header) throw errors.noHeader();
-    const named = columnsFromHeader(header, dialect);
+    const named = columnsFromPlanner(planner, dialect, source);
     await ensureTargetTable(deps.pool, job.table_name, named);
     await deps.lifecycle.jobs.recordLayout(job.id, dialect, named);
     columns = named;
@@ -73,6 +106,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord): Promise<void> {
 
   const publish = async (chunks: PlannedChunk[]) => {
     if (chunks.length === 0) return;
+    await stopIfEnded();
     const columns = await prepareTarget();
     for (const chunk of chunks) {
       const task: ChunkTask = {
@@ -80,10 +114,11 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord): Promise<void> {
         version: 1,
         jobId: job.id,
         chunkIndex: chunk.index,
-        objectKey: job.object_key,
+        objectKey: source.key,
         range: { start: chunk.start, end: chunk.end },
         firstLine: chunk.firstLine,
         records: chunk.records,
+        invalidUtf8: chunk.invalidUtf8,
         dialect,
         table: job.table_name,
         columns,
@@ -94,7 +129,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord): Promise<void> {
     }
   };
 
-  const body = await deps.store.read(job.object_key);
+  const body = await deps.store.read(source.key);
   try {
     for await (const piece of body) await publish(planner.push(piece as Buffer));
     await publish(planner.finish());
@@ -103,13 +138,18 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord): Promise<void> {
   }
   // A header-only file is a valid, empty job: the table still gets created.
   await prepareTarget();
-  if (planner.bytesScanned !== job.bytes) {
+  if (planner.bytesScanned !== source.bytes) {
     // A short read must never pass as a complete plan.
     throw errors.storageUnavailable(
-      new Error(`read ${planner.bytesScanned} of ${job.bytes} stored bytes`),
+      new Error(`read ${planner.bytesScanned} of ${source.bytes} bytes of ${source.key}`),
     );
   }
-  await deps.lifecycle.jobs.finishPlanning(job.id, published, planner.recordsFound);
+  await deps.lifecycle.jobs.finishPlanning(
+    job.id,
+    published,
+    planner.recordsFound,
+    planner.bytesScanned,
+  );
   deps.logger.info(
     {
       jobId: job.id,
@@ -121,4 +161,16 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord): Promise<void> {
   );
   await deps.lifecycle.refresh(job.id);
   await deps.lifecycle.tryFinish(job.id);
+}
+
+/** Column names from the header record, or `column_1…n` from the first record's width. */
+function columnsFromPlanner(planner: ChunkPlanner, dialect: Dialect, source: PreparedSource) {
+  if (dialect.header) {
+    const header = planner.headerBytes;
+    if (!header) throw errors.noHeader();
+    return columnsFromHeader(header, dialect);
+  }
+  const first = source.samples.head;
+  const width = columnsFromHeader(first, dialect).length;
+  return Array.from({ length: width }, (_, i) => `column_${i + 1}`);
 }

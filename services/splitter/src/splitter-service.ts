@@ -15,6 +15,7 @@ export function buildSplitter(
     logger,
     defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
     maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
+    maxDecompressedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
   };
   const consumer = new QueueConsumer(adapters.amqp, {
     queue: QUEUES.jobs,

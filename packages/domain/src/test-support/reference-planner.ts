@@ -1,4 +1,5 @@
 import { errors } from '@ingest/errors';
+import { isUtf8 } from 'node:buffer';
 import type { ChunkPlannerOptions, PlannedChunk } from '../chunk-planner';
 
 const LF = 0x0a;
@@ -12,34 +13,51 @@ export interface ReferenceRecord {
   line: number;
 }
 
+type State = 'fieldStart' | 'unquoted' | 'quoted' | 'quoteInQuoted';
+
 /**
  * Deliberately naive, whole-buffer, byte-at-a-time model of the planner's
- * semantics, written independently of the streaming code to test it against.
+ * semantics (csv-parse with `relax_quotes` and `bom`), written as an explicit
+ * state machine independently of the streaming code to test it against.
  */
-export function referenceRecords(bytes: Buffer, quote: number): ReferenceRecord[] {
+export function referenceRecords(
+  bytes: Buffer,
+  quote: number,
+  delimiter: number,
+): ReferenceRecord[] {
   const records: ReferenceRecord[] = [];
-  let inQuote = false;
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  let state: State = 'fieldStart';
   let line = 1;
-  let start = 0;
+  let start = bom ? 3 : 0;
   let startLine = 1;
-  let i = 0;
+  let i = start;
   while (i < bytes.length) {
     const b = bytes[i];
-    if (b === quote) {
-      inQuote = !inQuote;
-      i++;
-    } else if (b === CR || b === LF) {
-      const terminator = b === CR && bytes[i + 1] === LF ? 2 : 1;
-      line++;
-      if (!inQuote) {
-        records.push({ start, contentEnd: i, end: i + terminator, line: startLine });
-        start = i + terminator;
-        startLine = line;
-      }
-      i += terminator;
-    } else {
-      i++;
+    const terminator = b === CR && bytes[i + 1] === LF ? 2 : b === CR || b === LF ? 1 : 0;
+    if (terminator > 0) line++;
+    if (state === 'quoted') {
+      if (b === quote) state = 'quoteInQuoted';
+      i += terminator || 1;
+      continue;
     }
+    if (state === 'quoteInQuoted' && b === quote) {
+      state = 'quoted'; // `""`
+      i++;
+      continue;
+    }
+    if (terminator > 0) {
+      records.push({ start, contentEnd: i, end: i + terminator, line: startLine });
+      start = i + terminator;
+      startLine = line;
+      state = 'fieldStart';
+      i += terminator;
+      continue;
+    }
+    if (b === delimiter) state = 'fieldStart';
+    else if (b === quote && state === 'fieldStart') state = 'quoted';
+    else state = 'unquoted';
+    i++;
   }
   if (start < bytes.length) {
     records.push({ start, contentEnd: bytes.length, end: bytes.length, line: startLine });
@@ -54,7 +72,7 @@ export interface ReferencePlan {
 }
 
 export function referencePlan(bytes: Buffer, options: ChunkPlannerOptions): ReferencePlan {
-  const all = referenceRecords(bytes, options.quote);
+  const all = referenceRecords(bytes, options.quote, options.delimiter);
   const tooLarge = all.find((r) => r.contentEnd - r.start > options.maxRecordBytes);
   if (tooLarge !== undefined) throw errors.recordTooLarge(options.maxRecordBytes, tooLarge.start);
 
@@ -74,7 +92,14 @@ export function referencePlan(bytes: Buffer, options: ChunkPlannerOptions): Refe
   let current: PlannedChunk | undefined;
   let records = 0;
   for (const r of data) {
-    current ??= { index: chunks.length, start, end: -1, firstLine: r.line, records: 0 };
+    current ??= {
+      index: chunks.length,
+      start,
+      end: -1,
+      firstLine: r.line,
+      records: 0,
+      invalidUtf8: false,
+    };
     if (r.contentEnd > r.start) {
       current.records++;
       records++;
@@ -93,5 +118,6 @@ export function referencePlan(bytes: Buffer, options: ChunkPlannerOptions): Refe
     const last = chunks[chunks.length - 1];
     if (last !== undefined) last.end = bytes.length;
   }
+  for (const c of chunks) c.invalidUtf8 = !isUtf8(bytes.subarray(c.start, c.end));
   return { chunks, header, records };
 }

@@ -3,9 +3,44 @@ import { errors } from '@ingest/errors';
 import { assertTableName } from '@ingest/postgres';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { DELIMITERS, ENCODINGS, type DialectOverrides } from '@ingest/contracts';
+
+const ENCODING_ALIASES: Record<string, string> = {
+  utf8: 'utf-8',
+  latin1: 'windows-1252',
+  'iso-8859-1': 'windows-1252',
+  cp1252: 'windows-1252',
+  utf16le: 'utf-16le',
+  utf16be: 'utf-16be',
+};
 import type { JobOptions } from '../job-intake';
 
+/** Delimiters by name too, since a literal tab or pipe is awkward in a URL. */
+const DELIMITER_NAMES: Record<string, string> = {
+  comma: ',',
+  semicolon: ';',
+  tab: '\t',
+  pipe: '|',
+};
+
 const querySchema = z.object({
+  delimiter: z
+    .string()
+    .transform((d) => DELIMITER_NAMES[d.toLowerCase()] ?? d)
+    .pipe(
+      z.enum(DELIMITERS, { message: 'must be one of , ; tab | (or comma, semicolon, tab, pipe)' }),
+    )
+    .optional(),
+  quote: z.enum(['"', "'"], { message: 'must be " or \'' }).optional(),
+  header: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
+  encoding: z
+    .string()
+    .transform((e) => ENCODING_ALIASES[e.toLowerCase()] ?? e.toLowerCase())
+    .pipe(z.enum(ENCODINGS, { message: `must be one of ${ENCODINGS.join(', ')}` }))
+    .optional(),
   table: z.string().min(1).optional(),
   webhook_url: z
     .string()
@@ -43,8 +78,14 @@ export function parseJobOptions(
   if (key !== undefined && (key.length === 0 || key.length > 255)) {
     throw errors.validation('Idempotency-Key must be 1 to 255 characters');
   }
+  const dialectOverrides: DialectOverrides = {};
+  if (q.delimiter !== undefined) dialectOverrides.delimiter = q.delimiter;
+  if (q.quote !== undefined) dialectOverrides.quote = q.quote;
+  if (q.header !== undefined) dialectOverrides.header = q.header;
+  if (q.encoding !== undefined) dialectOverrides.encoding = q.encoding;
   return {
     tenant: 'default',
+    dialectOverrides,
     table: assertTableName(q.table ?? tableNameFromFileName(fileName)),
     fileName,
     webhookUrl: q.webhook_url ?? null,

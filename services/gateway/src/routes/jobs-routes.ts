@@ -18,8 +18,6 @@ export interface JobsRoutesDeps {
   minChunkBytes: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const sendAccepted = (res: Response, result: IntakeResult) => {
   res
     .status(result.created ? 202 : 200)
@@ -82,12 +80,6 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
       {},
     );
     sendAccepted(res, await deps.intake.accept(stored, options));
-  });
-
-  router.get('/v1/jobs/:id', async (req: Request, res: Response) => {
-    const id = String(req.params.id);
-    if (!UUID.test(id)) throw errors.jobNotFound(id);
-    res.json(await deps.intake.view(id));
   });
 
   return router;

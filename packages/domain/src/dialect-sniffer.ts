@@ -1,0 +1,149 @@
+import { cellType } from './cell-type';
+import { detectHeader } from './detect-header';
+import { parseSampleRecords, type LineEnding, type SampleRecord } from './sample-records';
+
+export type { LineEnding } from './sample-records';
+
+export interface SniffedDialect {
+  delimiter: string;
+  quote: string;
+  header: boolean;
+  lineEnding: LineEnding;
+  /**
+   * 0–1: the share of sampled records whose field count is the chosen
+   * dialect's usual count; 0.5 at most from a single record, 0 when no
+   * candidate split records into more than one field (or nothing was read).
+   */
+  confidence: number;
+}
+
+export type DialectHints = Partial<{ delimiter: string; quote: string; header: boolean }>;
+
+/** In order of preference when the evidence is otherwise equal. */
+const DELIMITERS = [',', ';', '\t', '|'];
+const QUOTES = ['"', "'"];
+/** Records read per sample and candidate: bounds the work, plenty for a verdict. */
+const MAX_RECORDS = 2000;
+/** Scores closer than this are a tie, decided by the next criterion. */
+const TIE = 0.01;
+
+interface Candidate {
+  delimiter: string;
+  quote: string;
+  /** Records of each sample; the head's first record is the header candidate. */
+  samples: SampleRecord[][];
+  consistency: number;
+  width: number;
+  typed: number;
+  quotedFields: number;
+  records: number;
+}
+
+/**
+ * Guesses delimiter, quote, header and line ending from UTF-8 samples taken
+ * at several places of a file: the head first (it starts at a record), then
+ * pieces cut anywhere, whose partial first and last lines are dropped.
+ *
+ * Every delimiter × quote pair splits all samples the way the loader parses
+ * (quotes only at field starts). The winner has the most consistent field
+ * count across all samples (above 1); ties go to the pair under which more
+ * cells are typed (a decimal comma makes `1,5;2,75` two numbers under `;`, but
+ * text under `,`), then to the one with more cleanly quoted fields, then to
+ * the order `,` `;` tab `|` and `"` `'`. Forced values are not sniffed.
+ */
+export function sniffDialect(samples: Buffer[], forced: DialectHints): SniffedDialect {
+  const texts = samples.map((s, i) => sampleText(s, i === 0));
+  const candidates: Candidate[] = [];
+  for (const delimiter of forced.delimiter === undefined ? DELIMITERS : [forced.delimiter]) {
+    for (const quote of forced.quote === undefined ? QUOTES : [forced.quote]) {
+      if (delimiter !== quote) candidates.push(evaluate(texts, delimiter, quote));
+    }
+  }
+  const best = candidates.reduce<Candidate | undefined>(
+    (a, b) => (a === undefined || better(b, a) ? b : a),
+    undefined,
+  );
+  const chosen = best !== undefined && (best.width > 1 || forced.delimiter !== undefined);
+  const delimiter = chosen ? best.delimiter : (forced.delimiter ?? ',');
+  const quote = chosen ? best.quote : (forced.quote ?? '"');
+  const picked = chosen ? best : evaluate(texts, delimiter, quote);
+
+  const [head = [], ...rest] = picked.samples;
+  const [first, ...others] = head;
+  const header =
+    forced.header ??
+    (first === undefined ||
+      detectHeader(
+        first.fields,
+        [...others, ...rest.flat()].map((r) => r.fields),
+      ));
+  const confidence =
+    !chosen || picked.width <= 1 ? 0 : picked.consistency * Math.min(1, picked.records / 2);
+  return { delimiter, quote, header, lineEnding: lineEnding(picked.samples), confidence };
+}
+
+/** The head loses only a BOM; another sample loses everything up to its first line break. */
+function sampleText(sample: Buffer, isHead: boolean): string {
+  const text = sample.toString('utf8');
+  if (isHead) return text.startsWith('\ufeff') ? text.slice(1) : text;
+  const lf = text.indexOf('\n');
+  const cr = text.indexOf('\r');
+  const at = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+  if (at < 0) return '';
+  return text.slice(at + (text[at] === '\r' && text[at + 1] === '\n' ? 2 : 1));
+}
+
+function evaluate(texts: string[], delimiter: string, quote: string): Candidate {
+  const samples = texts.map((text, i) => {
+    const { records } = parseSampleRecords(text, delimiter, quote, MAX_RECORDS);
+    // A piece cut from the file ends mid-line; the head is kept whole (it may be the whole file).
+    const last = records[records.length - 1];
+    return i > 0 && last?.terminator === '' ? records.slice(0, -1) : records;
+  });
+  const all = samples.flat();
+  const widths = new Map<number, number>();
+  let typed = 0;
+  let filled = 0;
+  let quotedFields = 0;
+  for (const { fields, quotedFields: quoted } of all) {
+    widths.set(fields.length, (widths.get(fields.length) ?? 0) + 1);
+    quotedFields += quoted;
+    for (const f of fields) {
+      const type = cellType(f);
+      if (type === 'empty') continue;
+      filled++;
+      if (type !== 'text') typed++;
+    }
+  }
+  let width = 0;
+  let count = 0;
+  for (const [w, n] of widths) {
+    if (n > count || (n === count && w > width)) [width, count] = [w, n];
+  }
+  return {
+    delimiter,
+    quote,
+    samples,
+    consistency: all.length === 0 ? 0 : count / all.length,
+    width,
+    typed: filled === 0 ? 0 : typed / filled,
+    quotedFields,
+    records: all.length,
+  };
+}
+
+/** Whether `a` beats `b`; candidates arrive in preference order, so equal evidence keeps `b`. */
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.width > 1 !== b.width > 1) return a.width > 1;
+  if (Math.abs(a.consistency - b.consistency) > TIE) return a.consistency > b.consistency;
+  if (Math.abs(a.typed - b.typed) > TIE) return a.typed > b.typed;
+  return a.quotedFields > b.quotedFields;
+}
+
+function lineEnding(samples: SampleRecord[][]): LineEnding {
+  const counts: Record<LineEnding, number> = { '\n': 0, '\r\n': 0, '\r': 0 };
+  for (const r of samples.flat()) if (r.terminator !== '') counts[r.terminator]++;
+  // On a tie the order below wins; no terminator at all reads as LF.
+  const order: LineEnding[] = ['\n', '\r\n', '\r'];
+  return order.reduce((a, b) => (counts[b] > counts[a] ? b : a));
+}

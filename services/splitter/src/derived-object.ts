@@ -1,0 +1,44 @@
+import type { ObjectStore } from '@ingest/domain';
+import { errors } from '@ingest/errors';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** Counts what passes and stops the stream past a limit (a gzip bomb ends here). */
+class OutputLimit extends Transform {
+  bytes = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) cb(errors.decompressedTooLarge(this.limit));
+    else cb(null, chunk);
+  }
+}
+
+/**
+ * Streams `sourceKey` through `transforms` into a new object `targetKey`
+ * (decompressed or transcoded), with bounded memory and a limit on its size.
+ * Returns the new object's size. A failure removes the partial object.
+ */
+export async function deriveObject(
+  store: ObjectStore,
+  sourceKey: string,
+  targetKey: string,
+  transforms: Transform[],
+  limitBytes: number,
+): Promise<number> {
+  const source = await store.read(sourceKey);
+  const limit = new OutputLimit(limitBytes);
+  const upload = store.startUpload(targetKey, limit);
+  try {
+    // The upload consumes `limit`; the pipeline feeds it.
+    await Promise.all([pipeline([source, ...transforms, limit]), upload.done()]);
+  } catch (e) {
+    source.destroy();
+    limit.destroy();
+    await upload.abort();
+    throw e;
+  }
+  return limit.bytes;
+}

@@ -1,0 +1,32 @@
+import type { ObjectStore } from '@ingest/domain';
+import { buffer } from 'node:stream/consumers';
+
+/** Bytes read from the head, and from a few places further in, for sniffing. */
+export interface ObjectSamples {
+  head: Buffer;
+  /** Head first, then pieces from the middle and the tail (these start mid-record). */
+  all: Buffer[];
+}
+
+/**
+ * Reads a sample at the head, the middle and the tail of an object. A sniffer
+ * that only saw the head would miss a file whose first lines are unlike the rest.
+ */
+export async function readSamples(
+  store: ObjectStore,
+  key: string,
+  size: number,
+  sampleBytes = 64 * 1024,
+): Promise<ObjectSamples> {
+  const read = async (start: number, end: number) => buffer(await store.read(key, { start, end }));
+  // Ranges of one byte are avoided: some S3 servers answer `bytes=0-0` with the whole object.
+  const head =
+    size <= 1 ? await buffer(await store.read(key)) : await read(0, Math.min(size, sampleBytes));
+  const all = [head];
+  if (size > 3 * sampleBytes) {
+    const middle = Math.floor(size / 2);
+    all.push(await read(middle, middle + sampleBytes));
+    all.push(await read(size - sampleBytes, size));
+  }
+  return { head, all };
+}

@@ -1,0 +1,66 @@
+import type { DialectOverrides, Encoding } from '@ingest/contracts';
+import { detectEncoding, isGzip, type ObjectStore } from '@ingest/domain';
+import type { JobRecord } from '@ingest/postgres';
+import { createGunzip } from 'node:zlib';
+import { deriveObject } from './derived-object';
+import { readSamples, type ObjectSamples } from './object-samples';
+import { createTranscodeStream } from './transcode-stream';
+
+/** The plain UTF-8 CSV object chunks are cut from, and how it was obtained. */
+export interface PreparedSource {
+  key: string;
+  bytes: number;
+  encoding: Encoding;
+  compression: 'none' | 'gzip';
+  samples: ObjectSamples;
+}
+
+export interface PrepareSourceDeps {
+  store: ObjectStore;
+  /** Largest plain object a compressed upload may expand to. */
+  maxDecompressedBytes: number;
+}
+
+/**
+ * Byte ranges of a gzip stream cannot be parsed independently, and a UTF-16
+ * file's quote bytes are not 0x22: both are rewritten once into a plain UTF-8
+ * object (gzip by magic bytes, never by name), which every later step reads.
+ */
+export async function prepareSource(
+  deps: PrepareSourceDeps,
+  job: JobRecord,
+): Promise<PreparedSource> {
+  const { store } = deps;
+  const overrides: DialectOverrides = job.dialect_overrides ?? {};
+  let key = job.object_key;
+  let bytes = job.bytes;
+  let samples = await readSamples(store, key, bytes);
+  let compression: PreparedSource['compression'] = 'none';
+
+  if (isGzip(samples.head)) {
+    compression = 'gzip';
+    const target = `${job.object_key}.csv`;
+    bytes = await deriveObject(store, key, target, [createGunzip()], deps.maxDecompressedBytes);
+    key = target;
+    samples = await readSamples(store, key, bytes);
+  }
+
+  const encoding =
+    overrides.encoding ?? detectEncoding(samples.head, samples.all.slice(1)).encoding;
+  if (encoding !== 'utf-8') {
+    const target = `${job.object_key}.utf8.csv`;
+    const transcoded = await deriveObject(
+      store,
+      key,
+      target,
+      [createTranscodeStream(encoding)],
+      // UTF-16 → UTF-8 grows at most 1.5×, a single-byte charset at most 3×.
+      Math.max(deps.maxDecompressedBytes, bytes * 3),
+    );
+    if (key !== job.object_key) await store.remove(key);
+    key = target;
+    bytes = transcoded;
+    samples = await readSamples(store, key, bytes);
+  }
+  return { key, bytes, encoding, compression, samples };
+}
