@@ -5,6 +5,7 @@ import {
   type TestEnvironment,
 } from '@ingest/testing';
 import type pg from 'pg';
+import { SSRF_REFUSED } from '@ingest/net-guard';
 import { listObjectKeys } from '../support/s3-objects';
 
 const errorOf = async (res: Response) =>
@@ -159,6 +160,33 @@ describe('gateway with an unreachable dependency', () => {
       const res = await fetch(`${system.baseUrl}/v1/jobs?table=t`, { method: 'POST', body: form });
       expect(res.status).toBe(503);
       expect((await errorOf(res)).code).toBe('QUEUE_UNAVAILABLE');
+      expect((await db.query('SELECT 1 FROM ingest.jobs')).rowCount).toBe(0);
+      expect(await listObjectKeys(t.env)).toEqual([]);
+    } finally {
+      await db.end();
+      await system.stop();
+      await t.cleanup();
+    }
+  });
+});
+
+describe('webhook URLs that point inside the network', () => {
+  it('refuses every URL of the SSRF corpus with 400 WEBHOOK_URL_FORBIDDEN, storing nothing', async () => {
+    const t = await createTestEnvironment({ WEBHOOK_ALLOWED_CIDRS: '' });
+    const system = await startSystem(t.env, { loaders: 0, splitter: false, notifier: false });
+    const db = await t.db();
+    try {
+      expect(SSRF_REFUSED.length).toBeGreaterThanOrEqual(40);
+      const accepted: string[] = [];
+      for (const { url } of SSRF_REFUSED) {
+        const res = await fetch(
+          `${system.baseUrl}/v1/jobs/raw?table=t&webhook_url=${encodeURIComponent(url)}`,
+          { method: 'PUT', body: 'a\n1\n' },
+        );
+        const body = (await res.json()) as { error?: { code: string } };
+        if (res.status !== 400 || body.error?.code !== 'WEBHOOK_URL_FORBIDDEN') accepted.push(url);
+      }
+      expect(accepted).toEqual([]);
       expect((await db.query('SELECT 1 FROM ingest.jobs')).rowCount).toBe(0);
       expect(await listObjectKeys(t.env)).toEqual([]);
     } finally {

@@ -20,6 +20,8 @@ const common = {
   S3_SECRET_ACCESS_KEY: z.string().min(1).default('S3RVER'),
   S3_FORCE_PATH_STYLE: bool.default(true),
   INGEST_MAX_RECORD_BYTES: int.positive().default(16 * 1024 * 1024),
+  /** Non-public callback addresses allowed anyway (CIDRs, comma-separated); empty in production. */
+  WEBHOOK_ALLOWED_CIDRS: z.string().default(''),
 };
 
 export const gatewayEnvSchema = z.object({

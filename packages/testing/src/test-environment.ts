@@ -50,6 +50,7 @@ export async function createTestEnvironment(
     S3_ENDPOINT,
     S3_BUCKET: `bucket-${id}`,
     GATEWAY_PORT: '0',
+    WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
     NOTIFIER_BACKOFF_MS: '200',
     NOTIFIER_MAX_ATTEMPTS: '5',
     NOTIFIER_TIMEOUT_MS: '2000',

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { Cidr } from '@ingest/net-guard';
 import type { Logger } from '@ingest/config';
 import type { ObjectStore } from '@ingest/domain';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
@@ -15,6 +16,7 @@ export interface AppDeps {
   logger: Logger;
   maxUploadBytes: number;
   minChunkBytes: number;
+  webhookAllow: readonly Cidr[];
   readiness: Record<string, ReadinessCheck>;
 }
 

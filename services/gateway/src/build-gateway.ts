@@ -1,4 +1,5 @@
 import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
+import { parseCidrs } from '@ingest/net-guard';
 import { createServiceAdapters } from '@ingest/runtime';
 import { createApp } from './app';
 import { HttpService } from './gateway-service';
@@ -28,6 +29,7 @@ export function buildGateway(
     logger,
     maxUploadBytes: env.GATEWAY_MAX_UPLOAD_BYTES,
     minChunkBytes: env.GATEWAY_MIN_CHUNK_BYTES,
+    webhookAllow: parseCidrs(env.WEBHOOK_ALLOWED_CIDRS),
     readiness: {
       postgres: async () => void (await pool.query('SELECT 1')),
       redis: () => state.ping(),

@@ -3,6 +3,7 @@ import { QUEUES, jobEventSchema, type JobEvent } from '@ingest/contracts';
 import { createPool, JobRepository, toJobView } from '@ingest/postgres';
 import { AmqpConnection, QueueConsumer } from '@ingest/rabbitmq';
 import { Queue, Worker } from 'bullmq';
+import { createGuardedDispatcher, parseCidrs } from '@ingest/net-guard';
 import { Redis } from 'ioredis';
 import { deliverWebhook, type WebhookDelivery, type WebhookPayload } from './webhook-delivery';
 
@@ -26,10 +27,14 @@ export function buildNotifier(
   redis.on('error', () => undefined);
   const queueName = `${env.QUEUE_PREFIX}webhooks`.replace(/[:]/g, '_');
   const queue = new Queue<WebhookDelivery>(queueName, { connection: redis });
+  const dispatcher = createGuardedDispatcher(parseCidrs(env.WEBHOOK_ALLOWED_CIDRS), {
+    connectTimeoutMs: env.NOTIFIER_TIMEOUT_MS,
+  });
   const workerRedis = redis.duplicate();
   const worker = new Worker<WebhookDelivery>(
     queueName,
-    async (job) => deliverWebhook(job.data, env.WEBHOOK_SECRET, env.NOTIFIER_TIMEOUT_MS),
+    async (job) =>
+      deliverWebhook(job.data, env.WEBHOOK_SECRET, env.NOTIFIER_TIMEOUT_MS, dispatcher),
     { connection: workerRedis, concurrency: 8, autorun: false },
   );
   worker.on('completed', (job) =>
@@ -92,6 +97,7 @@ export function buildNotifier(
       await workerRedis.quit().catch(() => undefined);
       await redis.quit().catch(() => undefined);
       await pool.end();
+      await dispatcher.close();
     },
   };
 }

@@ -1,4 +1,6 @@
 import type { JobEventType, JobView } from '@ingest/contracts';
+import { undiciFetch } from '@ingest/net-guard';
+import type { Dispatcher } from 'undici';
 import { webhookHeaders } from './webhook-signature';
 
 /** What a queued delivery carries: the exact body, so every attempt sends identical bytes. */
@@ -27,10 +29,13 @@ export async function deliverWebhook(
   delivery: WebhookDelivery,
   secret: string,
   timeoutMs: number,
+  dispatcher: Dispatcher,
 ): Promise<number> {
-  let response: Response;
+  let response: Awaited<ReturnType<typeof undiciFetch>>;
   try {
-    response = await fetch(delivery.url, {
+    // The guarded dispatcher re-checks the address actually connected to (DNS rebinding).
+    response = await undiciFetch(delivery.url, {
+      dispatcher,
       method: 'POST',
       headers: webhookHeaders(secret, delivery.id, delivery.body),
       body: delivery.body,

@@ -43,6 +43,8 @@ export function errorMiddleware(logger: Logger, maxUploadBytes: number): ErrorRe
       logger.error({ err: appError.cause ?? err, path: req.path }, appError.message);
     }
     if (res.headersSent) return;
+    // An unread request body (refused before or during the upload) is not drained: close instead.
+    if (!req.complete) res.set('Connection', 'close');
     res.status(appError.httpStatus).json({ error: appError.toJSON() });
   };
 }

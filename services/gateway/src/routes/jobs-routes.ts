@@ -1,6 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { errors } from '@ingest/errors';
+import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
 import type { ObjectStore } from '@ingest/domain';
 import { randomUUID } from 'node:crypto';
 import type { IntakeResult, JobIntake } from '../job-intake';
@@ -16,6 +17,8 @@ export interface JobsRoutesDeps {
   store: ObjectStore;
   maxUploadBytes: number;
   minChunkBytes: number;
+  /** Non-public callback addresses the operator allows (WEBHOOK_ALLOWED_CIDRS). */
+  webhookAllow: readonly Cidr[];
 }
 
 const sendAccepted = (res: Response, result: IntakeResult) => {
@@ -42,6 +45,17 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
     },
   }).single('file');
 
+  /**
+   * Validates the query before any byte of the body is read: a bad option or a
+   * forbidden callback URL is refused without storing anything.
+   */
+  const preflight = async (req: Request, res: Response, next: NextFunction) => {
+    const options = parseJobOptions(req, null, limits);
+    if (options.webhookUrl)
+      await assertWebhookUrl(options.webhookUrl, { allow: deps.webhookAllow });
+    next();
+  };
+
   /** An Idempotency-Key seen before answers with the earlier job without reading the body. */
   const replayIdempotent = async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('Idempotency-Key') ?? null;
@@ -51,21 +65,26 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
     sendAccepted(res, { job: existing, created: false });
   };
 
-  router.post('/v1/jobs', replayIdempotent, upload, async (req: Request, res: Response) => {
-    const file = req.file as (Express.Multer.File & StoredFileInfo) | undefined;
-    if (!file) throw errors.missingFile();
-    let options;
-    try {
-      options = parseJobOptions(req, file.originalname || null, limits);
-    } catch (e) {
-      await deps.store.remove(file.objectKey).catch(() => undefined);
-      throw e;
-    }
-    sendAccepted(res, await deps.intake.accept(file, options));
-  });
+  router.post(
+    '/v1/jobs',
+    preflight,
+    replayIdempotent,
+    upload,
+    async (req: Request, res: Response) => {
+      const file = req.file as (Express.Multer.File & StoredFileInfo) | undefined;
+      if (!file) throw errors.missingFile();
+      let options;
+      try {
+        options = parseJobOptions(req, file.originalname || null, limits);
+      } catch (e) {
+        await deps.store.remove(file.objectKey).catch(() => undefined);
+        throw e;
+      }
+      sendAccepted(res, await deps.intake.accept(file, options));
+    },
+  );
 
-  router.put('/v1/jobs/raw', replayIdempotent, async (req: Request, res: Response) => {
-    // Validate before reading a byte of the body.
+  router.put('/v1/jobs/raw', preflight, replayIdempotent, async (req: Request, res: Response) => {
     const options = parseJobOptions(req, null, limits);
     const declared = Number(req.get('Content-Length') ?? NaN);
     if (declared > deps.maxUploadBytes) {
