@@ -42,14 +42,17 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { toColumnNames } from '@ingest/domain';
-import { parseArgs, sizeLabel, MIB } from './bench-support/args';
+import { ApiKeyRepository, createPool } from '@ingest/postgres';
+import { parseArgs, sizeLabel, MIB, type BenchArgs } from './bench-support/args';
 import { deleteBucket, deleteQueues, deleteRedisKeys } from './bench-support/cleanup';
 import { ensureCsv, type CsvFile } from './bench-support/csv-generator';
+import { scanLog } from './bench-support/logs';
 import { childPids, commandLine, findProcesses } from './bench-support/proc';
 import { cpuBetween, machineBusySeconds, Sampler, type Snapshot } from './bench-support/sampler';
 import {
   answers,
   freePort,
+  queueDepths,
   spawnService,
   startOwnS3,
   stopServices,
@@ -171,14 +174,33 @@ interface UploadResult {
   seconds: number;
 }
 
+/** An API key for the run's own tenant (the services have created their tables by now). */
+async function createBenchKey(databaseUrl: string): Promise<string> {
+  const pool = createPool({ connectionString: databaseUrl, applicationName: 'bench-keys', max: 1 });
+  try {
+    return (await new ApiKeyRepository(pool).create('bench', { label: 'npm run bench' })).key;
+  } finally {
+    await pool.end();
+  }
+}
+
 /** Streams the file as the raw body of PUT /v1/jobs/raw; never holds it in memory. */
-function uploadFile(url: string, file: string, bytes: number): Promise<UploadResult> {
+function uploadFile(
+  url: string,
+  apiKey: string,
+  file: string,
+  bytes: number,
+): Promise<UploadResult> {
   return new Promise((resolvePromise, reject) => {
     const t0 = now();
     const req = request(url, {
       method: 'PUT',
       agent: false,
-      headers: { 'content-type': 'text/csv', 'content-length': String(bytes) },
+      headers: {
+        'content-type': 'text/csv',
+        'content-length': String(bytes),
+        authorization: `Bearer ${apiKey}`,
+      },
     });
     req.once('error', reject);
     req.once('response', (res) => {
@@ -219,24 +241,42 @@ interface PollResult {
 
 async function pollJob(
   baseUrl: string,
+  apiKey: string,
   id: string,
   deadline: number,
   check: () => void,
   progress: (view: JobView) => void,
+  /** How long the job may show no progress at all before the run fails, ms (asked each poll). */
+  stallMs: () => number,
 ): Promise<PollResult> {
   const seen: Record<string, number> = {};
   let planDoneAt: number | undefined;
   let last: JobView | undefined;
   let lastProgress = now();
   let lastError = '';
+  let fingerprint = '';
+  let changedAt = now();
   while (Date.now() < deadline) {
     check();
+    const stall = stallMs();
+    if (now() - changedAt > stall) {
+      throw new Error(
+        `job ${id} made no progress for ${(stall / 1000).toFixed(0)} s; last seen ${JSON.stringify(last)} ${lastError}`,
+      );
+    }
     try {
-      const res = await fetch(`${baseUrl}/v1/jobs/${id}`);
+      const res = await fetch(`${baseUrl}/v1/jobs/${id}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
       if (res.ok) {
         const view = (await res.json()) as JobView;
         const t = now();
         last = view;
+        const print = `${view.status}|${view.chunks.total}|${view.chunks.done}|${view.rows.loaded}|${view.rows.rejected}`;
+        if (print !== fingerprint) {
+          fingerprint = print;
+          changedAt = t;
+        }
         seen[view.status] ??= t;
         if (planDoneAt === undefined && view.chunks.total !== null) planDoneAt = t;
         if (['completed', 'failed', 'cancelled'].includes(view.status)) {
@@ -256,6 +296,34 @@ async function pollJob(
   }
   throw new Error(
     `job ${id} did not end before the timeout; last seen ${JSON.stringify(last)} ${lastError}`,
+  );
+}
+
+/** What the database and the broker say about a job that did not complete: job-failure.json. */
+async function dumpJob(db: pg.Client, jobId: string, queuePrefix: string, logDir: string) {
+  const job = await db.query<Record<string, unknown>>('SELECT * FROM ingest.jobs WHERE id = $1', [
+    jobId,
+  ]);
+  const ledger = await db.query<Record<string, unknown>>(
+    `SELECT count(*)::int AS chunks, sum(rows_loaded)::bigint AS loaded,
+            sum(rows_rejected)::bigint AS rejected FROM ingest.chunk_ledger WHERE job_id = $1`,
+    [jobId],
+  );
+  const rejects = await db.query<Record<string, unknown>>(
+    `SELECT chunk_index, line, code, message, left(raw, 200) AS raw
+     FROM ingest.rejects WHERE job_id = $1 ORDER BY line LIMIT 20`,
+    [jobId],
+  );
+  const queues = await queueDepths(RABBITMQ_URL, queuePrefix).catch((e: unknown) => ({
+    error: (e as Error).message,
+  }));
+  writeFileSync(
+    join(logDir, 'job-failure.json'),
+    JSON.stringify(
+      { job: job.rows[0], ledger: ledger.rows[0], rejects: rejects.rows, queues },
+      null,
+      2,
+    ),
   );
 }
 
@@ -298,8 +366,7 @@ async function tableCounts(db: pg.Client, tableName: string, columns: string[]):
   return { rows: Number(r?.rows), nonNull: Number(r?.non_null), idSum: r?.id_sum ?? '' };
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+async function main(args: BenchArgs): Promise<number> {
   const runId = `bench_${stamp()}`;
   const logDir = join(ROOT, 'bench-data', 'logs', runId);
   mkdirSync(logDir, { recursive: true });
@@ -358,6 +425,7 @@ async function main(): Promise<number> {
   const helpers: string[] = [];
   let snapshots: Snapshot[] = [];
   let s3Endpoint = S3_ENDPOINT;
+  let childWatch: NodeJS.Timeout | undefined;
   let ownS3: ServiceProcess | undefined;
   const s3Dir = join(ROOT, 'bench-data', `s3-${runId}`);
 
@@ -446,24 +514,46 @@ async function main(): Promise<number> {
       })
     ).seconds;
     log(`ready after ${sec(figures.readySeconds)} s`);
-    // Anything a service started itself (esbuild's service process, say) is tracked separately.
-    for (const s of services) {
-      for (const pid of childPids(s.pid)) {
-        const what = commandLine(pid).split(' ')[0]?.split('/').pop() ?? '?';
-        sampler.track(pid, `${s.name} child (${what})`, 'helper');
-        helpers.push(`${s.name} → pid ${pid} ${commandLine(pid).slice(0, 80)}`);
+    // Anything a service starts itself (tsx's esbuild service, say) is tracked separately.
+    const trackChildren = () => {
+      for (const s of services) {
+        for (const pid of childPids(s.pid)) {
+          if (sampler.get(pid)) continue;
+          const what = commandLine(pid).split(' ')[0]?.split('/').pop() ?? '?';
+          sampler.track(pid, `${s.name} child (${what})`, 'helper');
+          helpers.push(`${s.name} → pid ${pid} ${commandLine(pid).slice(0, 100)}`);
+        }
       }
-    }
+    };
+    trackChildren();
+    childWatch = setInterval(trackChildren, 1000);
     await sleep(1000); // let start-up settle before the measured window
 
     // 5. Upload, then follow the job to its end.
     const deadline = Date.now() + args.timeoutSeconds * 1000;
+    // No progress for --stall seconds fails the run; 30 s once a service logged an error.
+    let errorSeenAt = 0;
+    let errorChecked = 0;
+    const stallMs = () => {
+      if (errorSeenAt === 0 && now() - errorChecked > 2000) {
+        errorChecked = now();
+        if (services.some((s) => scanLog(s.logPath).errors > 0)) {
+          errorSeenAt = now();
+          log('a service logged at error level; see the summary at the end');
+        }
+      }
+      return errorSeenAt > 0
+        ? Math.min(30_000, args.stallSeconds * 1000)
+        : args.stallSeconds * 1000;
+    };
+    const apiKey = await createBenchKey(databaseUrl);
     log(`uploading ${int(csv.bytes)} bytes with PUT /v1/jobs/raw ...`);
     const u0 = await sampler.mark();
     const epochU0 = Date.now();
     const tU0 = now();
     const uploadDone = uploadFile(
       `${baseUrl}/v1/jobs/raw?table=${PIPELINE_TABLE}`,
+      apiKey,
       csv.path,
       csv.bytes,
     );
@@ -488,15 +578,23 @@ async function main(): Promise<number> {
     figures.jobId = accepted.id;
     log(`202 after ${sec(upload.seconds)} s: job ${accepted.id}; polling ...`);
 
-    const poll = await pollJob(baseUrl, accepted.id, deadline, check, (v) => {
-      const rss = services
-        .map((s) => `${s.name} ${mib(sampler.get(s.pid)?.sampledPeakKiB ?? 0)}`)
-        .join(', ');
-      log(
-        `  ${sec((now() - tU0) / 1000)} s: ${v.status}, chunks ${v.chunks.done}/${v.chunks.total ?? '?'}, ` +
-          `rows ${int(v.rows.loaded)} (peak RSS MiB: ${rss})`,
-      );
-    });
+    const poll = await pollJob(
+      baseUrl,
+      apiKey,
+      accepted.id,
+      deadline,
+      check,
+      (v) => {
+        const rss = services
+          .map((s) => `${s.name} ${mib(sampler.get(s.pid)?.sampledPeakKiB ?? 0)}`)
+          .join(', ');
+        log(
+          `  ${sec((now() - tU0) / 1000)} s: ${v.status}, chunks ${v.chunks.done}/${v.chunks.total ?? '?'}, ` +
+            `rows ${int(v.rows.loaded)} (peak RSS MiB: ${rss})`,
+        );
+      },
+      stallMs,
+    );
     const tEnd = now();
     const u2 = await sampler.mark();
     snapshots = [u0, u1, u2];
@@ -572,8 +670,11 @@ async function main(): Promise<number> {
     expect('job.rows.rejected', poll.view.rows.rejected, 0);
     expect('job.bytes', poll.view.bytes, csv.bytes);
     expect('ledger chunks', l?.n, poll.view.chunks.total);
+    const depths = await queueDepths(RABBITMQ_URL, queuePrefix);
+    expect('messages in the dead-letter queue', depths['ingest.dead'], 0);
   } catch (e) {
     problems.unshift(`run aborted: ${(e as Error).message}`);
+    if (figures.jobId) await dumpJob(db, figures.jobId, queuePrefix, logDir).catch(() => undefined);
     // Peaks as far as they got.
     if (peaks.length === 0) {
       sampler.tick();
@@ -585,6 +686,7 @@ async function main(): Promise<number> {
   } finally {
     // 9. Stop (drain) the services, then clean up.
     stopping = true;
+    clearInterval(childWatch);
     if (services.length > 0) {
       log('stopping services (SIGTERM) ...');
       exits = await stopServices(services);
@@ -709,6 +811,12 @@ async function main(): Promise<number> {
     const share = (cpu: number, s: number | undefined) =>
       s ? `${((cpu / s) * 100).toFixed(0)} %` : '–';
     const machineJob = (figures.machineUpload ?? 0) + (figures.machineLoad ?? 0);
+    // CPU nobody above accounts for: other tenants of the machine, RabbitMQ, Redis, the kernel.
+    const sum = (m: Map<string, number> | undefined) =>
+      [...(m ?? new Map<string, number>()).values()].reduce((a, b) => a + b, 0);
+    const otherPsql = Math.max(0, (figures.machinePsql ?? 0) - sum(figures.cpuPsql));
+    const otherUp = Math.max(0, (figures.machineUpload ?? 0) - sum(figures.cpuUpload));
+    const otherLoad = Math.max(0, (figures.machineLoad ?? 0) - sum(figures.cpuLoad));
     report.add(
       '',
       'CPU seconds (utime+stime) per process in each window; "% core" = CPU ÷ wall time of the window:',
@@ -723,6 +831,14 @@ async function main(): Promise<number> {
             (r.up + r.load).toFixed(1),
             share(r.up + r.load, figures.e2eSeconds),
           ]),
+          [
+            'everything else (other tenants, RabbitMQ, Redis, kernel)',
+            otherPsql.toFixed(1),
+            otherUp.toFixed(1),
+            otherLoad.toFixed(1),
+            (otherUp + otherLoad).toFixed(1),
+            share(otherUp + otherLoad, figures.e2eSeconds),
+          ],
           [
             'whole machine busy (all processes, incl. other tenants)',
             (figures.machinePsql ?? 0).toFixed(1),
@@ -758,6 +874,21 @@ async function main(): Promise<number> {
         )
         .join(', ')}`,
     );
+  }
+  const logSummaries = services.map((svc) => ({
+    name: svc.name,
+    logPath: svc.logPath,
+    ...scanLog(svc.logPath),
+  }));
+  report.add(
+    `service logs (LOG_LEVEL=warn): ${logSummaries
+      .map((x) => `${x.name} ${x.warnings} warn / ${x.errors} error`)
+      .join(', ')}`,
+  );
+  for (const x of logSummaries) {
+    for (const line of x.firstErrors) report.add(`  ${x.name} error: ${line.slice(0, 300)}`);
+    if (x.errors > 0)
+      problems.push(`${x.name} logged ${x.errors} error line(s); see ${relative(ROOT, x.logPath)}`);
   }
   report.add(`logs: ${relative(ROOT, logDir)}/`);
   if (problems.length > 0) {
@@ -832,7 +963,15 @@ async function main(): Promise<number> {
   return problems.length > 0 ? 1 : 0;
 }
 
-main().then(
+let cliArgs: BenchArgs;
+try {
+  cliArgs = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
+
+main(cliArgs).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error('BENCHMARK FAILED:', error);

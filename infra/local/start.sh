@@ -192,10 +192,16 @@ fi
 
 # ---------------------------------------------------------------- 5. ingest the sample
 
+# The local-development tenant: created once, its key kept in the git-ignored .dev-api-key.
+API_KEY=$(cd "$ROOT" && npx --no-install tsx scripts/keys.ts ensure-dev "$ROOT/.dev-api-key" 2>>"$LOG_DIR/keys.log") ||
+  die "could not create the development API key (see .run/logs/keys.log)"
+log "API key of tenant \"dev\" in .dev-api-key (send it as: Authorization: Bearer \$(cat .dev-api-key))"
+AUTH_HEADER="Authorization: Bearer $API_KEY"
+
 query="table=$(node -p 'encodeURIComponent(process.argv[1])' "$START_TABLE")"
 [[ -z $WEBHOOK_URL ]] || query+="&webhook_url=$(node -p 'encodeURIComponent(process.argv[1])' "$WEBHOOK_URL")"
 log "POST $GW/v1/jobs?$query  (file ${START_SAMPLE#"$ROOT"/}, $(wc -c <"$START_SAMPLE") bytes)"
-code=$(curl -sS -o "$RUN_DIR/job-create.json" -w '%{http_code}' -m 300 \
+code=$(curl -sS -o "$RUN_DIR/job-create.json" -w '%{http_code}' -m 300 -H "$AUTH_HEADER" \
   -F "file=@$START_SAMPLE;type=text/csv" "$GW/v1/jobs?$query") || code=000
 if [[ $code != 2?? ]]; then
   echo "HTTP $code: $(head -c 2000 "$RUN_DIR/job-create.json" 2>/dev/null)" >&2
@@ -210,7 +216,7 @@ deadline=$((SECONDS + START_JOB_TIMEOUT))
 last=""
 status=""
 while :; do
-  if curl -sS -f -m 10 -o "$RUN_DIR/job.json" "$GW/v1/jobs/$job_id" 2>"$RUN_DIR/job-poll.err"; then
+  if curl -sS -f -m 10 -H "$AUTH_HEADER" -o "$RUN_DIR/job.json" "$GW/v1/jobs/$job_id" 2>"$RUN_DIR/job-poll.err"; then
     status=$(json_get status <"$RUN_DIR/job.json")
     done_=$(json_get chunks.done <"$RUN_DIR/job.json")
     total=$(json_get chunks.total <"$RUN_DIR/job.json")

@@ -19,6 +19,11 @@ export interface BenchArgs {
   /** Give up on the job after this many seconds. */
   timeoutSeconds: number;
   /**
+   * Fail when the job shows no progress (status, chunks, rows) for this many
+   * seconds; 30 s once a service has logged at error level.
+   */
+  stallSeconds: number;
+  /**
    * 'own': a private s3rver for the run (default; concurrent test runs start and
    * stop the shared one). 'shared': the one at S3_ENDPOINT (infra/local/up.sh).
    */
@@ -51,7 +56,7 @@ const positiveInt = (flag: string, text: string): number => {
 };
 
 export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
-                         [--s3 own|shared] [--keep] [--regen] [--timeout 3600]`;
+                         [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]`;
 
 export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = {
@@ -62,6 +67,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     keep: false,
     regen: false,
     timeoutSeconds: 3600,
+    stallSeconds: 180,
     s3: 'own',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -89,6 +95,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--loaders') args.loaders = positiveInt(flag, value);
     else if (flag === '--prefetch') args.prefetch = positiveInt(flag, value);
     else if (flag === '--timeout') args.timeoutSeconds = positiveInt(flag, value);
+    else if (flag === '--stall') args.stallSeconds = positiveInt(flag, value);
     else if (flag === '--s3') {
       if (value !== 'own' && value !== 'shared')
         throw new Error(`--s3 wants own or shared\n${USAGE}`);

@@ -232,3 +232,28 @@ export async function answers(endpoint: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Messages waiting in each of the run's queues (and the dead-letter queue). */
+export async function queueDepths(
+  rabbitmqUrl: string,
+  prefix: string,
+): Promise<Record<string, number>> {
+  const connection = await amqp.connect(rabbitmqUrl);
+  const out: Record<string, number> = {};
+  try {
+    for (const queue of [...Object.values(QUEUES), 'ingest.dead']) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      try {
+        out[queue] = (await channel.checkQueue(`${prefix}${queue}`)).messageCount;
+      } catch {
+        out[queue] = -1; // not declared
+      } finally {
+        await channel.close().catch(() => undefined);
+      }
+    }
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+  return out;
+}

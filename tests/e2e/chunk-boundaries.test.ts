@@ -42,7 +42,7 @@ describe('record-aligned chunks', () => {
       ]);
       const csv = toCsv(['id', 'body', 'tail'], rows, eol);
       const table = `multiline_${_name.toLowerCase()}`;
-      const res = await fetch(`${system.baseUrl}/v1/jobs/raw?table=${table}&chunk_size=97`, {
+      const res = await system.fetch(`/v1/jobs/raw?table=${table}&chunk_size=97`, {
         method: 'PUT',
         body: csv,
       });
@@ -67,7 +67,10 @@ describe('record-aligned chunks', () => {
     await new Promise<void>((resolve) => {
       const req = request(url, {
         method: 'PUT',
-        headers: { 'content-length': String(10 * 1024 * 1024) },
+        headers: {
+          authorization: `Bearer ${system.apiKey}`,
+          'content-length': String(10 * 1024 * 1024),
+        },
       });
       req.on('error', () => resolve());
       req.write('id,name\n' + '1,x\n'.repeat(200_000));

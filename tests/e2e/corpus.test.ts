@@ -34,7 +34,7 @@ describe('corpus of malformed and unusual files, end to end', () => {
 
   it.each(CORPUS.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
     const table = `corpus_${i}`;
-    const res = await fetch(`${system.baseUrl}/v1/jobs/raw?table=${table}${c.query ?? ''}`, {
+    const res = await system.fetch(`/v1/jobs/raw?table=${table}${c.query ?? ''}`, {
       method: 'PUT',
       body: c.bytes,
     });

@@ -40,13 +40,13 @@ describe('gateway errors', () => {
   it('400 MISSING_FILE without a file part', async () => {
     const form = new FormData();
     form.append('table', 'x');
-    const res = await fetch(`${system.baseUrl}/v1/jobs`, { method: 'POST', body: form });
+    const res = await system.fetch(`/v1/jobs`, { method: 'POST', body: form });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe('MISSING_FILE');
   });
 
   it('400 UNEXPECTED_FIELD for a file under another name', async () => {
-    const res = await fetch(`${system.baseUrl}/v1/jobs`, {
+    const res = await system.fetch(`/v1/jobs`, {
       method: 'POST',
       body: multipart('upload', 'a\n1\n'),
     });
@@ -56,13 +56,13 @@ describe('gateway errors', () => {
 
   it('400 EMPTY_FILE for an empty file, multipart and raw, leaving nothing stored', async () => {
     const before = await jobCount();
-    const res = await fetch(`${system.baseUrl}/v1/jobs`, {
+    const res = await system.fetch(`/v1/jobs`, {
       method: 'POST',
       body: multipart('file', ''),
     });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe('EMPTY_FILE');
-    const raw = await fetch(`${system.baseUrl}/v1/jobs/raw?table=t`, { method: 'PUT', body: '' });
+    const raw = await system.fetch(`/v1/jobs/raw?table=t`, { method: 'PUT', body: '' });
     expect(raw.status).toBe(400);
     expect((await errorOf(raw)).code).toBe('EMPTY_FILE');
     expect(await jobCount()).toBe(before);
@@ -70,7 +70,7 @@ describe('gateway errors', () => {
   });
 
   it('400 MALFORMED_MULTIPART for a body that is not multipart', async () => {
-    const res = await fetch(`${system.baseUrl}/v1/jobs`, {
+    const res = await system.fetch(`/v1/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
       body: 'this is not multipart',
@@ -80,8 +80,8 @@ describe('gateway errors', () => {
   });
 
   it('400 INVALID_TABLE_NAME for an unsafe table name', async () => {
-    const res = await fetch(
-      `${system.baseUrl}/v1/jobs/raw?table=${encodeURIComponent('x"; drop table y;--')}`,
+    const res = await system.fetch(
+      `/v1/jobs/raw?table=${encodeURIComponent('x"; drop table y;--')}`,
       {
         method: 'PUT',
         body: 'a\n1\n',
@@ -92,12 +92,12 @@ describe('gateway errors', () => {
   });
 
   it('404 JOB_NOT_FOUND for an unknown job, 404 ROUTE_NOT_FOUND for an unknown route', async () => {
-    const res = await fetch(`${system.baseUrl}/v1/jobs/00000000-0000-4000-8000-000000000000`);
+    const res = await system.fetch(`/v1/jobs/00000000-0000-4000-8000-000000000000`);
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe('JOB_NOT_FOUND');
-    const junk = await fetch(`${system.baseUrl}/v1/jobs/not-a-uuid`);
+    const junk = await system.fetch(`/v1/jobs/not-a-uuid`);
     expect(junk.status).toBe(404);
-    const route = await fetch(`${system.baseUrl}/v2/nothing`);
+    const route = await system.fetch(`/v2/nothing`);
     expect(route.status).toBe(404);
     expect((await errorOf(route)).code).toBe('ROUTE_NOT_FOUND');
   });
@@ -105,13 +105,13 @@ describe('gateway errors', () => {
   it('413 UPLOAD_TOO_LARGE over the limit, with the partial upload aborted in storage', async () => {
     const before = await jobCount();
     const big = 'a,b\n' + '1,2\n'.repeat(40_000); // 160 KB > 64 KiB
-    const res = await fetch(`${system.baseUrl}/v1/jobs`, {
+    const res = await system.fetch(`/v1/jobs`, {
       method: 'POST',
       body: multipart('file', big),
     });
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('UPLOAD_TOO_LARGE');
-    const raw = await fetch(`${system.baseUrl}/v1/jobs/raw?table=t`, { method: 'PUT', body: big });
+    const raw = await system.fetch(`/v1/jobs/raw?table=t`, { method: 'PUT', body: big });
     expect(raw.status).toBe(413);
     expect((await errorOf(raw)).code).toBe('UPLOAD_TOO_LARGE');
     expect(await jobCount()).toBe(before);
@@ -119,13 +119,13 @@ describe('gateway errors', () => {
   });
 
   it('reports readiness of every dependency', async () => {
-    const res = await fetch(`${system.baseUrl}/readyz`);
+    const res = await system.fetch(`/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: 'ready',
       checks: { postgres: 'ok', redis: 'ok', rabbitmq: 'ok', storage: 'ok' },
     });
-    expect((await fetch(`${system.baseUrl}/healthz`)).status).toBe(200);
+    expect((await system.fetch(`/healthz`)).status).toBe(200);
   });
 });
 
@@ -135,13 +135,13 @@ describe('gateway with an unreachable dependency', () => {
     const system = await startSystem(t.env, { loaders: 0, splitter: false, notifier: false });
     const db = await t.db();
     try {
-      const res = await fetch(`${system.baseUrl}/v1/jobs/raw?table=t`, {
+      const res = await system.fetch(`/v1/jobs/raw?table=t`, {
         method: 'PUT',
         body: 'a\n1\n',
       });
       expect(res.status).toBe(503);
       expect((await errorOf(res)).code).toBe('STORAGE_UNAVAILABLE');
-      const ready = await fetch(`${system.baseUrl}/readyz`);
+      const ready = await system.fetch(`/readyz`);
       expect(ready.status).toBe(503);
       expect((await db.query('SELECT 1 FROM ingest.jobs')).rowCount).toBe(0);
     } finally {
@@ -157,7 +157,7 @@ describe('gateway with an unreachable dependency', () => {
     const db = await t.db();
     try {
       const form = multipart('file', 'a,b\n1,2\n');
-      const res = await fetch(`${system.baseUrl}/v1/jobs?table=t`, { method: 'POST', body: form });
+      const res = await system.fetch(`/v1/jobs?table=t`, { method: 'POST', body: form });
       expect(res.status).toBe(503);
       expect((await errorOf(res)).code).toBe('QUEUE_UNAVAILABLE');
       expect((await db.query('SELECT 1 FROM ingest.jobs')).rowCount).toBe(0);
@@ -179,8 +179,8 @@ describe('webhook URLs that point inside the network', () => {
       expect(SSRF_REFUSED.length).toBeGreaterThanOrEqual(40);
       const accepted: string[] = [];
       for (const { url } of SSRF_REFUSED) {
-        const res = await fetch(
-          `${system.baseUrl}/v1/jobs/raw?table=t&webhook_url=${encodeURIComponent(url)}`,
+        const res = await system.fetch(
+          `/v1/jobs/raw?table=t&webhook_url=${encodeURIComponent(url)}`,
           { method: 'PUT', body: 'a\n1\n' },
         );
         const body = (await res.json()) as { error?: { code: string } };

@@ -8,15 +8,18 @@ import {
 import type { JobView } from '@ingest/contracts';
 import type pg from 'pg';
 
-const put = async (baseUrl: string, table: string, body: string, query = '') => {
-  const res = await fetch(`${baseUrl}/v1/jobs/raw?table=${table}${query}`, { method: 'PUT', body });
+const put = async (system: RunningSystem, table: string, body: string, query = '') => {
+  const res = await system.fetch(`/v1/jobs/raw?table=${table}${query}`, { method: 'PUT', body });
   expect(res.status).toBe(202);
   return ((await res.json()) as JobView).id;
 };
 
 /** Reads a server-sent event stream to its end and returns the events in order. */
-async function readEvents(url: string): Promise<{ event: string; data: JobView }[]> {
-  const res = await fetch(url);
+async function readEvents(
+  system: RunningSystem,
+  path: string,
+): Promise<{ event: string; data: JobView }[]> {
+  const res = await system.fetch(path);
   expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
   const text = await res.text();
   return text
@@ -50,16 +53,16 @@ describe('job status: polling, listing, events, cancel', () => {
   });
 
   it('answers 304 to a poll whose ETag still matches', async () => {
-    const id = await put(system.baseUrl, 'etag_people', peopleFixture(20).text);
+    const id = await put(system, 'etag_people', peopleFixture(20).text);
     await system.waitForJob(id);
-    const first = await fetch(`${system.baseUrl}/v1/jobs/${id}`);
+    const first = await system.fetch(`/v1/jobs/${id}`);
     const etag = first.headers.get('etag') ?? '';
     expect(etag).toMatch(/^W\/".+"$/);
-    const again = await fetch(`${system.baseUrl}/v1/jobs/${id}`, {
+    const again = await system.fetch(`/v1/jobs/${id}`, {
       headers: { 'If-None-Match': etag },
     });
     expect(again.status).toBe(304);
-    const stale = await fetch(`${system.baseUrl}/v1/jobs/${id}`, {
+    const stale = await system.fetch(`/v1/jobs/${id}`, {
       headers: { 'If-None-Match': 'W/"old"' },
     });
     expect(stale.status).toBe(200);
@@ -67,13 +70,13 @@ describe('job status: polling, listing, events, cancel', () => {
 
   it('lists jobs newest first with cursor pages and a status filter', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await put(system.baseUrl, `list_${i}`, 'a,b\n1,2\n'));
+    for (let i = 0; i < 5; i++) ids.push(await put(system, `list_${i}`, 'a,b\n1,2\n'));
     for (const id of ids) await system.waitForJob(id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `&cursor=${cursor}` : '';
-      const res = await fetch(`${system.baseUrl}/v1/jobs?limit=2${query}`);
+      const res = await system.fetch(`/v1/jobs?limit=2${query}`);
       const page = (await res.json()) as { jobs: JobView[]; next_cursor: string | null };
       expect(page.jobs.length).toBeLessThanOrEqual(2);
       seen.push(...page.jobs.map((j) => j.id));
@@ -83,23 +86,18 @@ describe('job status: polling, listing, events, cancel', () => {
     const mine = seen.filter((id) => ids.includes(id));
     expect(mine).toEqual([...ids].reverse());
     const completed = (await (
-      await fetch(`${system.baseUrl}/v1/jobs?status=completed&limit=200`)
+      await system.fetch(`/v1/jobs?status=completed&limit=200`)
     ).json()) as {
       jobs: JobView[];
     };
     expect(completed.jobs.every((j) => j.status === 'completed')).toBe(true);
-    const bad = await fetch(`${system.baseUrl}/v1/jobs?status=nope`);
+    const bad = await system.fetch(`/v1/jobs?status=nope`);
     expect(bad.status).toBe(400);
   });
 
   it('streams progress events in order and ends with the final one', async () => {
-    const id = await put(
-      system.baseUrl,
-      'sse_people',
-      peopleFixture(3000, 9).text,
-      '&chunk_size=4096',
-    );
-    const events = await readEvents(`${system.baseUrl}/v1/jobs/${id}/events`);
+    const id = await put(system, 'sse_people', peopleFixture(3000, 9).text, '&chunk_size=4096');
+    const events = await readEvents(system, `/v1/jobs/${id}/events`);
     const last = events[events.length - 1];
     expect(last?.event).toBe('completed');
     expect(last?.data.rows.loaded).toBe(3000);
@@ -110,8 +108,8 @@ describe('job status: polling, listing, events, cancel', () => {
 
   it('cancels a running job: loading stops and the status stays cancelled', async () => {
     const big = peopleFixture(30000, 4).text;
-    const id = await put(system.baseUrl, 'cancel_people', big, '&chunk_size=2048');
-    const res = await fetch(`${system.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' });
+    const id = await put(system, 'cancel_people', big, '&chunk_size=2048');
+    const res = await system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
     expect(res.status).toBe(202);
     expect(((await res.json()) as JobView).status).toBe('cancelled');
     await new Promise((r) => setTimeout(r, 1500));
@@ -128,7 +126,7 @@ describe('job status: polling, listing, events, cancel', () => {
     const job = await system.waitForJob(id);
     expect(job.status).toBe('cancelled');
     expect(job.rows.loaded).toBeLessThan(30000);
-    const again = await fetch(`${system.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' });
+    const again = await system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
     expect(again.status).toBe(409);
   });
 });

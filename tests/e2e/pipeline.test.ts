@@ -16,14 +16,14 @@ const normalized = (rows: string[][]) =>
   rows.map((r) => r.map((v) => (v.trim() === '' ? null : v.trim())));
 
 const uploadMultipart = async (
-  baseUrl: string,
+  system: RunningSystem,
   query: string,
   csv: string,
   name = 'people.csv',
 ) => {
   const form = new FormData();
   form.append('file', new Blob([csv], { type: 'text/csv' }), name);
-  return fetch(`${baseUrl}/v1/jobs?${query}`, { method: 'POST', body: form });
+  return system.fetch(`/v1/jobs?${query}`, { method: 'POST', body: form });
 };
 
 describe('end-to-end pipeline on the real servers', () => {
@@ -56,7 +56,7 @@ describe('end-to-end pipeline on the real servers', () => {
 
   it('loads a multipart upload with exactly the file rows and values', async () => {
     const fixture = peopleFixture(3000);
-    const res = await uploadMultipart(system.baseUrl, 'table=people_multipart', fixture.text);
+    const res = await uploadMultipart(system, 'table=people_multipart', fixture.text);
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as JobView & { links: { self: string } };
     expect(accepted.links.self).toBe(`/v1/jobs/${accepted.id}`);
@@ -72,7 +72,7 @@ describe('end-to-end pipeline on the real servers', () => {
 
   it('loads a raw PUT body the same way, table name from the query', async () => {
     const fixture = peopleFixture(2500, 7);
-    const res = await fetch(`${system.baseUrl}/v1/jobs/raw?table=people_raw`, {
+    const res = await system.fetch(`/v1/jobs/raw?table=people_raw`, {
       method: 'PUT',
       headers: { 'content-type': 'text/csv' },
       body: fixture.text,
@@ -92,7 +92,7 @@ describe('end-to-end pipeline on the real servers', () => {
     const fixture = peopleFixture(4000, 3);
     const chunkSize = 4096;
     const res = await uploadMultipart(
-      system.baseUrl,
+      system,
       `table=people_chunks&chunk_size=${chunkSize}`,
       fixture.text,
     );
@@ -164,7 +164,7 @@ describe('end-to-end pipeline on the real servers', () => {
   it('delivers a signed job.completed webhook, retrying after a failed attempt', async () => {
     const fixture = peopleFixture(50, 11);
     const res = await uploadMultipart(
-      system.baseUrl,
+      system,
       `table=people_hook&webhook_url=${encodeURIComponent(hookUrl)}`,
       fixture.text,
     );
@@ -187,14 +187,14 @@ describe('end-to-end pipeline on the real servers', () => {
 
   it('returns the same job for a repeated Idempotency-Key', async () => {
     const fixture = peopleFixture(10, 5);
-    const first = await uploadMultipart(system.baseUrl, 'table=people_idem', fixture.text);
+    const first = await uploadMultipart(system, 'table=people_idem', fixture.text);
     const headers = { 'Idempotency-Key': 'abc-123' };
-    const a = await fetch(`${system.baseUrl}/v1/jobs/raw?table=people_idem`, {
+    const a = await system.fetch(`/v1/jobs/raw?table=people_idem`, {
       method: 'PUT',
       headers,
       body: fixture.text,
     });
-    const b = await fetch(`${system.baseUrl}/v1/jobs/raw?table=people_idem`, {
+    const b = await system.fetch(`/v1/jobs/raw?table=people_idem`, {
       method: 'PUT',
       headers,
       body: fixture.text,

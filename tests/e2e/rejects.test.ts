@@ -7,8 +7,8 @@ import {
 import type { JobView } from '@ingest/contracts';
 import type pg from 'pg';
 
-const put = async (baseUrl: string, table: string, body: string, query = '') => {
-  const res = await fetch(`${baseUrl}/v1/jobs/raw?table=${table}${query}`, { method: 'PUT', body });
+const put = async (system: RunningSystem, table: string, body: string, query = '') => {
+  const res = await system.fetch(`/v1/jobs/raw?table=${table}${query}`, { method: 'PUT', body });
   expect(res.status).toBe(202);
   return ((await res.json()) as JobView).id;
 };
@@ -42,7 +42,7 @@ describe('records that cannot be loaded', () => {
       '5,Zoë,Oslo',
       '',
     ].join('\n');
-    const id = await put(system.baseUrl, 'ragged', csv);
+    const id = await put(system, 'ragged', csv);
     const done = await system.waitForJob(id);
     expect(done).toMatchObject({
       status: 'completed',
@@ -66,7 +66,7 @@ describe('records that cannot be loaded', () => {
   });
 
   it('completes a header-only file with zero rows and creates the table', async () => {
-    const id = await put(system.baseUrl, 'header_only', 'a,b,c\n');
+    const id = await put(system, 'header_only', 'a,b,c\n');
     const done = await system.waitForJob(id);
     expect(done).toMatchObject({
       status: 'completed',
@@ -80,7 +80,7 @@ describe('records that cannot be loaded', () => {
   });
 
   it('fails a file without any record with CSV_NO_HEADER', async () => {
-    const id = await put(system.baseUrl, 'blank', '\n\n\n');
+    const id = await put(system, 'blank', '\n\n\n');
     const done = await system.waitForJob(id);
     expect(done.status).toBe('failed');
     expect(done.error?.code).toBe('CSV_NO_HEADER');
@@ -88,7 +88,7 @@ describe('records that cannot be loaded', () => {
 
   it('fails a job whose existing table lacks the file columns, naming them', async () => {
     await db.query('CREATE TABLE narrow (id text)');
-    const id = await put(system.baseUrl, 'narrow', 'id,extra\n1,2\n');
+    const id = await put(system, 'narrow', 'id,extra\n1,2\n');
     const done = await system.waitForJob(id);
     expect(done.status).toBe('failed');
     expect(done.error).toMatchObject({ code: 'TARGET_COLUMNS_MISSING' });

@@ -1,4 +1,10 @@
-import { ConfigError, gatewayEnvSchema, parseEnv, splitterEnvSchema } from './env';
+import {
+  ConfigError,
+  gatewayEnvSchema,
+  notifierEnvSchema,
+  parseEnv,
+  splitterEnvSchema,
+} from './env';
 
 describe('parseEnv', () => {
   it('fills defaults for a bare environment', () => {
@@ -24,5 +30,25 @@ describe('parseEnv', () => {
       expect((e as Error).message).toMatch(/SPLITTER_CHUNK_BYTES/);
       expect((e as Error).message).toMatch(/REDIS_URL/);
     }
+  });
+
+  it('reads the webhook retry schedule as a list of milliseconds', () => {
+    expect(parseEnv(notifierEnvSchema, {}).NOTIFIER_SCHEDULE_MS).toEqual([
+      0, 5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000,
+    ]);
+    expect(
+      parseEnv(notifierEnvSchema, { NOTIFIER_SCHEDULE_MS: '0, 200,400' }).NOTIFIER_SCHEDULE_MS,
+    ).toEqual([0, 200, 400]);
+    for (const bad of ['', '0,,1', '-1', '1.5', 'soon']) {
+      expect(() => parseEnv(notifierEnvSchema, { NOTIFIER_SCHEDULE_MS: bad })).toThrow(
+        /NOTIFIER_SCHEDULE_MS/,
+      );
+    }
+  });
+
+  it('wants a 32-byte WEBHOOK_ENCRYPTION_KEY', () => {
+    expect(() => parseEnv(gatewayEnvSchema, { WEBHOOK_ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(
+      /WEBHOOK_ENCRYPTION_KEY/,
+    );
   });
 });

@@ -24,11 +24,44 @@ const common = {
   WEBHOOK_ALLOWED_CIDRS: z.string().default(''),
 };
 
+/** Comma-separated milliseconds, e.g. `0,5000,300000`: at least one, none negative. */
+const msList = z
+  .string()
+  .transform((v) => v.split(',').map((p) => p.trim()))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[0-9]{1,10}$/, 'each entry must be whole milliseconds')
+          .transform(Number)
+          .pipe(z.number().max(2 ** 31 - 1)),
+      )
+      .min(1)
+      .max(100),
+  );
+
+/** Encrypts endpoint secrets at rest (gateway seals, notifier opens): base64 of 32 bytes. */
+const encryptionKey = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be the base64 of 32 random bytes')
+  .default('ZGV2ZWxvcG1lbnQtb25seS13ZWJob29rLWVuYy1rZXk=');
+
 export const gatewayEnvSchema = z.object({
   ...common,
+  WEBHOOK_ENCRYPTION_KEY: encryptionKey,
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: int.min(0).max(65535).default(8080),
   GATEWAY_MAX_UPLOAD_BYTES: int.positive().default(100 * 1024 ** 3),
+  /** Requests per minute per API key, unless the key sets its own. */
+  GATEWAY_RATE_LIMIT_PER_MINUTE: int.positive().default(600),
+  /** Concurrent uploads per API key, unless the key sets its own. */
+  GATEWAY_MAX_CONCURRENT_UPLOADS: int.positive().default(4),
+  /** An upload slower than this (over the window below) is cut off with 408. */
+  GATEWAY_MIN_UPLOAD_BYTES_PER_SEC: int.positive().default(16 * 1024),
+  GATEWAY_SLOW_UPLOAD_WINDOW_MS: int.positive().default(30_000),
+  /** A connection silent for this long is closed. */
+  GATEWAY_IDLE_TIMEOUT_MS: int.positive().default(60_000),
   /** Per-job override floor for chunk_size, so nobody plans a million 1-byte chunks. */
   GATEWAY_MIN_CHUNK_BYTES: int.positive().default(1024),
 });
@@ -51,9 +84,10 @@ export const notifierEnvSchema = z.object({
     .string()
     .regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must look like whsec_<base64>')
     .default('whsec_ZGV2ZWxvcG1lbnQtb25seS13ZWJob29rLXNlY3JldA=='),
-  NOTIFIER_MAX_ATTEMPTS: int.positive().default(8),
-  NOTIFIER_BACKOFF_MS: int.positive().default(5000),
+  /** Delay before each attempt (the first included), so its length is the attempt count. */
+  NOTIFIER_SCHEDULE_MS: msList.prefault('0,5000,300000,1800000,7200000,18000000,36000000,36000000'),
   NOTIFIER_TIMEOUT_MS: int.positive().default(10000),
+  WEBHOOK_ENCRYPTION_KEY: encryptionKey,
 });
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

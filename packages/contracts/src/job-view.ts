@@ -4,6 +4,8 @@ import type { JobStatus } from './job-status';
 /** The public shape of a job, as `GET /v1/jobs/:id` returns it and webhooks carry it. */
 export interface JobView {
   id: string;
+  /** The tenant (API key owner) the job belongs to. */
+  tenant: string;
   status: JobStatus;
   table: string;
   file_name: string | null;

@@ -4,6 +4,10 @@
  */
 export type ErrorCode =
   | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'RATE_LIMITED'
+  | 'TOO_MANY_UPLOADS'
+  | 'UPLOAD_TOO_SLOW'
   | 'MISSING_FILE'
   | 'EMPTY_FILE'
   | 'UPLOAD_TOO_LARGE'
@@ -24,6 +28,10 @@ export type ErrorCode =
   | 'DECOMPRESSED_TOO_LARGE'
   | 'RECONCILIATION_MISMATCH'
   | 'WEBHOOK_URL_FORBIDDEN'
+  | 'SCHEMA_INVALID'
+  | 'SCHEMA_COLUMN_MISSING'
+  | 'WEBHOOK_NOT_FOUND'
+  | 'WEBHOOK_DELIVERY_NOT_FOUND'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';
@@ -35,10 +43,14 @@ export class AppError extends Error {
     message: string,
     readonly httpStatus: number,
     readonly failure: Failure = 'permanent',
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** When retrying makes sense again (HTTP `Retry-After`), if known. */
+  readonly retryAfterSeconds: number | undefined;
 
   toJSON(): { code: ErrorCode; message: string } {
     return { code: this.code, message: this.message };
@@ -49,6 +61,30 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 
 export const errors = {
   validation: (message: string) => new AppError('VALIDATION_FAILED', message, 400),
+  unauthenticated: () =>
+    new AppError('UNAUTHENTICATED', 'send a valid API key as "Authorization: Bearer <key>"', 401),
+  rateLimited: (limit: number, retryAfterSeconds: number) =>
+    new AppError(
+      'RATE_LIMITED',
+      `more than ${limit} requests per minute for this API key`,
+      429,
+      'retryable',
+      { retryAfterSeconds },
+    ),
+  tooManyUploads: (limit: number) =>
+    new AppError(
+      'TOO_MANY_UPLOADS',
+      `more than ${limit} concurrent uploads for this API key`,
+      429,
+      'retryable',
+      { retryAfterSeconds: 5 },
+    ),
+  uploadTooSlow: (minBytesPerSecond: number, windowSeconds: number) =>
+    new AppError(
+      'UPLOAD_TOO_SLOW',
+      `the upload sent less than ${minBytesPerSecond} bytes/s over ${windowSeconds} s`,
+      408,
+    ),
   missingFile: () =>
     new AppError('MISSING_FILE', 'the multipart body has no file part named "file"', 400),
   emptyFile: () => new AppError('EMPTY_FILE', 'the uploaded file is empty', 400),
@@ -71,6 +107,10 @@ export const errors = {
       400,
     ),
   jobNotFound: (id: string) => new AppError('JOB_NOT_FOUND', `no job with id "${id}"`, 404),
+  webhookNotFound: (id: string) =>
+    new AppError('WEBHOOK_NOT_FOUND', `no webhook endpoint with id "${id}"`, 404),
+  webhookDeliveryNotFound: (id: string) =>
+    new AppError('WEBHOOK_DELIVERY_NOT_FOUND', `no webhook delivery with id "${id}"`, 404),
   jobAlreadyEnded: (id: string, status: string) =>
     new AppError('JOB_ALREADY_ENDED', `job "${id}" has already ended (${status})`, 409),
   routeNotFound: (method: string, path: string) =>

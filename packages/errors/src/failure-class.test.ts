@@ -13,6 +13,13 @@ describe('classifyFailure', () => {
     ['undefined column', pgError('42703'), 'permanent'],
     ['permission denied', pgError('42501'), 'permanent'],
     ['terminated connection', new Error('Connection terminated unexpectedly'), 'retryable'],
+    [
+      'client broken by a connection error',
+      new Error('Client has encountered a connection error and is not queryable'),
+      'retryable',
+    ],
+    ['pool connect timeout', new Error('timeout exceeded when trying to connect'), 'retryable'],
+    ['broken pipe', pgError('EPIPE'), 'retryable'],
     ['storage down', errors.storageUnavailable(), 'retryable'],
     ['empty file', errors.emptyFile(), 'permanent'],
     ['plain error', new Error('boom'), 'permanent'],

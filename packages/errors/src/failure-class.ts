@@ -30,6 +30,10 @@ const RETRYABLE_ERRNOS = new Set([
   'EAI_AGAIN',
 ]);
 
+/** node-postgres and socket messages that mean the connection, not the work, failed. */
+const CONNECTION_LOST =
+  /Connection terminated|connection closed|socket hang up|not queryable|timeout exceeded when trying to connect|Client was closed/i;
+
 const codeOf = (e: unknown): string | undefined => {
   if (typeof e === 'object' && e !== null && 'code' in e) {
     const code = e.code;
@@ -45,11 +49,6 @@ export function classifyFailure(e: unknown): Failure {
   if (code !== undefined && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_ERRNOS.has(code))) {
     return 'retryable';
   }
-  if (
-    e instanceof Error &&
-    /Connection terminated|connection closed|socket hang up/i.test(e.message)
-  ) {
-    return 'retryable';
-  }
+  if (e instanceof Error && CONNECTION_LOST.test(e.message)) return 'retryable';
   return 'permanent';
 }

@@ -63,10 +63,13 @@ export class ChunkWriter {
       }
       const payload = await openPayload();
       const columns = target.columns.map(quoteIdent).join(', ');
-      await pipeline(
-        payload.copy,
-        client.query(copyFrom(`COPY public.${quoteIdent(target.table)} (${columns}) FROM STDIN`)),
+      const copy = client.query(
+        copyFrom(`COPY public.${quoteIdent(target.table)} (${columns}) FROM STDIN`),
       );
+      // A connection lost mid-COPY can still emit (EPIPE) after the pipeline settled.
+      copy.on('error', () => undefined);
+      payload.copy.on('error', () => undefined);
+      await pipeline(payload.copy, copy);
       const summary = payload.summary();
       await insertRejects(client, target, summary.rejected);
       await client.query(

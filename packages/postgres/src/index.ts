@@ -5,3 +5,7 @@ export * from './job-repository';
 export * from './chunk-writer';
 export * from './target-table';
 export * from './job-state-sync';
+export * from './api-key-repository';
+export * from './secret-box';
+export * from './webhook-endpoint-repository';
+export * from './webhook-delivery-repository';

@@ -260,6 +260,7 @@ export class JobRepository {
 export function toJobView(job: JobRecord, progress: JobProgress): JobView {
   const view: JobView = {
     id: job.id,
+    tenant: job.tenant,
     status: job.status,
     table: job.table_name,
     file_name: job.file_name,

@@ -64,12 +64,73 @@ CREATE TABLE IF NOT EXISTS ingest.rejects (
 );
 CREATE INDEX IF NOT EXISTS rejects_job_idx ON ingest.rejects (job_id, line);
 
+-- API keys: only a SHA-256 of the secret part is stored (the secret is 256 random bits,
+-- so a fast hash is enough; nothing to brute-force). Limits are per key.
+CREATE TABLE IF NOT EXISTS ingest.api_keys (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  secret_sha256 bytea NOT NULL,
+  label text,
+  max_requests_per_minute integer,
+  max_concurrent_uploads integer,
+  max_upload_bytes bigint,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS api_keys_tenant_idx ON ingest.api_keys (tenant);
+
 CREATE OR REPLACE FUNCTION ingest.status_rank(s text) RETURNS integer
 LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE s
     WHEN 'received' THEN 0 WHEN 'stored' THEN 1 WHEN 'planned' THEN 2 WHEN 'loading' THEN 3
     ELSE 100 END
 $$;
+
+-- Webhooks: per-tenant endpoints; the signing secret is stored sealed (AES-256-GCM, key
+-- WEBHOOK_ENCRYPTION_KEY) because signing needs it back, so a hash would not do.
+CREATE TABLE IF NOT EXISTS ingest.webhook_endpoints (
+  id uuid PRIMARY KEY,
+  tenant text NOT NULL,
+  url text NOT NULL,
+  events text[] NOT NULL,
+  secret_sealed text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
+);
+CREATE INDEX IF NOT EXISTS webhook_endpoints_tenant_idx
+  ON ingest.webhook_endpoints (tenant, created_at DESC, id DESC);
+
+-- One row per message (id = the webhook-id, stable across retries and redeliveries), with the
+-- exact body so every attempt sends identical bytes; the log outlives a deleted endpoint.
+CREATE TABLE IF NOT EXISTS ingest.webhook_deliveries (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  job_id uuid NOT NULL REFERENCES ingest.jobs (id) ON DELETE CASCADE,
+  target text NOT NULL CHECK (target IN ('job', 'endpoint')),
+  endpoint_id uuid REFERENCES ingest.webhook_endpoints (id) ON DELETE SET NULL,
+  url text NOT NULL,
+  event text NOT NULL,
+  body text NOT NULL,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  delivered_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_tenant_job_idx
+  ON ingest.webhook_deliveries (tenant, job_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_tenant_created_idx
+  ON ingest.webhook_deliveries (tenant, created_at DESC, id DESC);
+
+CREATE TABLE IF NOT EXISTS ingest.webhook_attempts (
+  delivery_id text NOT NULL REFERENCES ingest.webhook_deliveries (id) ON DELETE CASCADE,
+  number integer NOT NULL,
+  manual boolean NOT NULL DEFAULT false,
+  attempted_at timestamptz NOT NULL,
+  duration_ms integer NOT NULL,
+  http_status integer,
+  error text,
+  PRIMARY KEY (delivery_id, number)
+);
 `;
 
 const LOCK_KEY = 724_311_905;

@@ -21,7 +21,10 @@ export const createPool = (options: PoolOptions): pg.Pool => {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
   });
-  // An idle client losing its server (failover, restart) must not crash the process.
+  // A client losing its server (failover, restart) must not crash the process: idle
+  // clients report through the pool, checked-out ones through their own 'error' event;
+  // the query in flight rejects either way and the caller's retry logic takes over.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 };

@@ -1,1 +1,3 @@
 export * from './redis-job-state-store';
+export * from './redis-rate-limiter';
+export * from './webhook-queue';

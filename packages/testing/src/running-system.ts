@@ -11,9 +11,16 @@ import { buildLoader } from '@ingest/loader';
 import { buildNotifier } from '@ingest/notifier';
 import { buildSplitter } from '@ingest/splitter';
 import type { JobView } from '@ingest/contracts';
+import { ApiKeyRepository, createPool, type KeyLimits } from '@ingest/postgres';
 
 export interface RunningSystem {
   baseUrl: string;
+  /** An API key of tenant "default", created at start. */
+  apiKey: string;
+  /** `fetch` against the gateway with the API key set (a path, or a full URL). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Another tenant's key, for isolation tests. */
+  createApiKey(tenant: string, limits?: Partial<KeyLimits>): Promise<string>;
   stop(): Promise<void>;
   /** Polls the job until it reaches a terminal status (or the timeout). */
   waitForJob(id: string, timeoutMs?: number): Promise<JobView>;
@@ -39,21 +46,51 @@ export async function startSystem(
   const { port } = await gateway.start();
   for (const w of workers) await w.start();
   const baseUrl = `http://127.0.0.1:${port}`;
+  const pool = createPool({
+    connectionString: env.DATABASE_URL ?? '',
+    applicationName: 'ingest-test',
+    max: 1,
+  });
+  const keys = new ApiKeyRepository(pool);
+  const createApiKey = async (tenant: string, limits: Partial<KeyLimits> = {}) =>
+    (await keys.create(tenant, { label: 'test', limits })).key;
+  const apiKey = await createApiKey('default');
   return {
     baseUrl,
+    apiKey,
+    createApiKey,
+    fetch: (path, init) => authorizedFetch(baseUrl, apiKey, path, init),
     async stop() {
       await gateway.stop();
       for (const w of workers) await w.stop();
+      await pool.end();
     },
-    waitForJob: (id, timeoutMs = 60_000) => waitForJob(baseUrl, id, timeoutMs),
+    waitForJob: (id, timeoutMs = 60_000) => waitForJob(baseUrl, apiKey, id, timeoutMs),
   };
 }
 
-export async function waitForJob(baseUrl: string, id: string, timeoutMs: number): Promise<JobView> {
+export function authorizedFetch(
+  baseUrl: string,
+  apiKey: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('Authorization')) headers.set('Authorization', `Bearer ${apiKey}`);
+  const url = /^https?:/.test(path) ? path : `${baseUrl}${path}`;
+  return fetch(url, { ...init, headers });
+}
+
+export async function waitForJob(
+  baseUrl: string,
+  apiKey: string,
+  id: string,
+  timeoutMs: number,
+): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   let last: JobView | undefined;
   while (Date.now() < deadline) {
-    const res = await fetch(`${baseUrl}/v1/jobs/${id}`);
+    const res = await authorizedFetch(baseUrl, apiKey, `/v1/jobs/${id}`);
     if (res.ok) {
       last = (await res.json()) as JobView;
       if (last.status === 'completed' || last.status === 'failed' || last.status === 'cancelled') {

@@ -51,8 +51,8 @@ export async function createTestEnvironment(
     S3_BUCKET: `bucket-${id}`,
     GATEWAY_PORT: '0',
     WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
-    NOTIFIER_BACKOFF_MS: '200',
-    NOTIFIER_MAX_ATTEMPTS: '5',
+    // Five attempts: now, then 200, 400, 800, 1600 ms after each failure.
+    NOTIFIER_SCHEDULE_MS: '0,200,400,800,1600',
     NOTIFIER_TIMEOUT_MS: '2000',
     ...overrides,
   };

@@ -1,5 +1,12 @@
 import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
 import { parseCidrs } from '@ingest/net-guard';
+import {
+  ApiKeyRepository,
+  SecretBox,
+  WebhookDeliveryRepository,
+  WebhookEndpointRepository,
+} from '@ingest/postgres';
+import { RedisRateLimiter, WebhookQueue } from '@ingest/redis';
 import { createServiceAdapters } from '@ingest/runtime';
 import { createApp } from './app';
 import { HttpService } from './gateway-service';
@@ -22,14 +29,38 @@ export function buildGateway(
   );
   const { pool, store, state, amqp, publisher, jobs, lifecycle } = adapters;
   const intake = new JobIntake(jobs, state, store, publisher, logger);
+  const keys = new ApiKeyRepository(pool);
+  const limiter = new RedisRateLimiter(state.redis, `${env.QUEUE_PREFIX}ingest:`);
+  // Producer only (manual redelivery); fails fast so a Redis outage answers 503.
+  const webhookQueue = new WebhookQueue({
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    failFast: true,
+  });
   const app = createApp({
     intake,
     lifecycle,
     store,
+    keys,
+    limiter,
+    access: {
+      maxRequestsPerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
+      maxConcurrentUploads: env.GATEWAY_MAX_CONCURRENT_UPLOADS,
+      maxUploadBytes: env.GATEWAY_MAX_UPLOAD_BYTES,
+    },
+    pace: {
+      minBytesPerSecond: env.GATEWAY_MIN_UPLOAD_BYTES_PER_SEC,
+      windowMs: env.GATEWAY_SLOW_UPLOAD_WINDOW_MS,
+    },
     logger,
-    maxUploadBytes: env.GATEWAY_MAX_UPLOAD_BYTES,
     minChunkBytes: env.GATEWAY_MIN_CHUNK_BYTES,
     webhookAllow: parseCidrs(env.WEBHOOK_ALLOWED_CIDRS),
+    webhookEndpoints: new WebhookEndpointRepository(
+      pool,
+      SecretBox.fromBase64(env.WEBHOOK_ENCRYPTION_KEY),
+    ),
+    webhookDeliveries: new WebhookDeliveryRepository(pool),
+    webhookQueue,
     readiness: {
       postgres: async () => void (await pool.query('SELECT 1')),
       redis: () => state.ping(),
@@ -37,7 +68,11 @@ export function buildGateway(
       storage: () => store.ping(),
     },
   });
-  const http = new HttpService(app, { host: env.GATEWAY_HOST, port: env.GATEWAY_PORT });
+  const http = new HttpService(app, {
+    host: env.GATEWAY_HOST,
+    port: env.GATEWAY_PORT,
+    idleTimeoutMs: env.GATEWAY_IDLE_TIMEOUT_MS,
+  });
 
   return {
     logger,
@@ -53,6 +88,7 @@ export function buildGateway(
     },
     async stop() {
       await http.stop();
+      await webhookQueue.close();
       await adapters.close();
     },
   };

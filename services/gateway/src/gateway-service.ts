@@ -5,12 +5,15 @@ import type { Express } from 'express';
 export interface HttpServerOptions {
   host: string;
   port: number;
+  /** A connection that sends nothing for this long is closed (a stalled client). */
+  idleTimeoutMs: number;
 }
 
 /**
  * The HTTP server around the app, with timeouts chosen for multi-GB uploads:
  * Node's default requestTimeout (300 s) would cut off any 10 GB upload slower
- * than ~34 MB/s, so the whole-request timeout is off and headers stay bounded.
+ * than ~34 MB/s, so the whole-request timeout is off; headers, idle sockets and
+ * the upload pace (see metered-upload) stay bounded instead.
  */
 export class HttpService {
   private server: Server | undefined;
@@ -24,6 +27,8 @@ export class HttpService {
     const server = this.app.listen(this.options.port, this.options.host);
     server.requestTimeout = 0;
     server.headersTimeout = 30_000;
+    // Trickling clients are cut by the upload's minimum pace; silent ones by this.
+    server.timeout = this.options.idleTimeoutMs;
     server.keepAliveTimeout = 5_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {

@@ -45,7 +45,7 @@ export class JobIntake {
   async findReplay(tenant: string, idempotencyKey: string | null): Promise<JobView | null> {
     if (!idempotencyKey) return null;
     const existing = await this.jobs.findByIdempotencyKey(tenant, idempotencyKey);
-    return existing ? this.view(existing.id) : null;
+    return existing ? this.view(existing.id, tenant) : null;
   }
 
   async accept(upload: StoredUpload, options: JobOptions): Promise<IntakeResult> {
@@ -77,7 +77,7 @@ export class JobIntake {
     if (!created.created) {
       // Another request with the same key won the race: keep its job, drop our copy.
       await this.store.remove(upload.objectKey).catch(() => undefined);
-      return { job: await this.view(created.job.id), created: false };
+      return { job: await this.view(created.job.id, options.tenant), created: false };
     }
     const message: JobStoredMessage = { type: 'job.stored', version: 1, jobId: id };
     try {
@@ -95,16 +95,22 @@ export class JobIntake {
     return { job: view, created: true };
   }
 
-  /** Hot state first; on a miss (expired, flushed) rebuilt from the durable record. */
-  async view(id: string): Promise<JobView> {
+  /**
+   * Hot state first; on a miss (expired, flushed) rebuilt from the durable
+   * record. Another tenant's job is reported as not found.
+   */
+  async view(id: string, tenant: string): Promise<JobView> {
     const hot = await this.state.get(id).catch(() => null);
-    if (hot) return hot;
+    if (hot) {
+      if (hot.tenant !== tenant) throw errors.jobNotFound(id);
+      return hot;
+    }
     const rebuilt = await syncJobState(this.jobs, this.state, id).catch(async (e: unknown) => {
       this.logger.warn({ err: e, jobId: id }, 'hot state unavailable; reading Postgres only');
       const record = await this.jobs.get(id);
       return record ? toJobView(record, await this.jobs.progress(id)) : null;
     });
-    if (!rebuilt) throw errors.jobNotFound(id);
+    if (!rebuilt || rebuilt.tenant !== tenant) throw errors.jobNotFound(id);
     return rebuilt;
   }
 }

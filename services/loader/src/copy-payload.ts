@@ -105,7 +105,8 @@ export function createCopyPayload(task: ChunkTask, source: Readable): ChunkPaylo
   const encoder = new CopyTextEncoder(task);
   const parser = parse({
     encoding: task.invalidUtf8 ? 'latin1' : 'utf8',
-    bom: true,
+    // A byte-order mark only means one at the very start of the file; mid-file U+FEFF is data.
+    bom: task.range.start === 0,
     delimiter: task.dialect.delimiter,
     quote: task.dialect.quote,
     escape: task.dialect.quote,

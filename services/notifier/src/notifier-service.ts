@@ -1,16 +1,25 @@
 import { createLogger, type NotifierEnv, type Service } from '@ingest/config';
 import { QUEUES, jobEventSchema, type JobEvent } from '@ingest/contracts';
-import { createPool, JobRepository, toJobView } from '@ingest/postgres';
+import {
+  createPool,
+  JobRepository,
+  SecretBox,
+  WebhookDeliveryRepository,
+  WebhookEndpointRepository,
+} from '@ingest/postgres';
 import { AmqpConnection, QueueConsumer } from '@ingest/rabbitmq';
-import { Queue, Worker } from 'bullmq';
+import { scheduleBackoff, WebhookQueue, webhookQueueName, type WebhookTask } from '@ingest/redis';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { createGuardedDispatcher, parseCidrs } from '@ingest/net-guard';
 import { Redis } from 'ioredis';
-import { deliverWebhook, type WebhookDelivery, type WebhookPayload } from './webhook-delivery';
+import { runWebhookAttempt } from './webhook-attempt';
+import { fanOutEvent } from './webhook-fanout';
 
 /**
- * Builds the notifier: turns job events into webhook deliveries, queued in
- * BullMQ (on Redis) with exponential retries. The BullMQ job id is the event
- * id, so a repeated event never queues a second delivery.
+ * Builds the notifier: turns job events into webhook deliveries (the job's own
+ * URL and the tenant's subscribed endpoints), logged in Postgres and queued in
+ * BullMQ (on Redis) on the NOTIFIER_SCHEDULE_MS schedule. The BullMQ job id is
+ * the delivery id, so a repeated event never queues a second delivery.
  */
 export function buildNotifier(
   env: NotifierEnv,
@@ -22,55 +31,62 @@ export function buildNotifier(
     max: 2,
   });
   const jobs = new JobRepository(pool);
-  // BullMQ needs blocking commands to wait forever: no per-request retry limit.
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-  redis.on('error', () => undefined);
-  const queueName = `${env.QUEUE_PREFIX}webhooks`.replace(/[:]/g, '_');
-  const queue = new Queue<WebhookDelivery>(queueName, { connection: redis });
+  const endpoints = new WebhookEndpointRepository(
+    pool,
+    SecretBox.fromBase64(env.WEBHOOK_ENCRYPTION_KEY),
+  );
+  const deliveries = new WebhookDeliveryRepository(pool);
+  const queue = new WebhookQueue({
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    schedule: env.NOTIFIER_SCHEDULE_MS,
+  });
   const dispatcher = createGuardedDispatcher(parseCidrs(env.WEBHOOK_ALLOWED_CIDRS), {
     connectTimeoutMs: env.NOTIFIER_TIMEOUT_MS,
   });
-  const workerRedis = redis.duplicate();
-  const worker = new Worker<WebhookDelivery>(
-    queueName,
-    async (job) =>
-      deliverWebhook(job.data, env.WEBHOOK_SECRET, env.NOTIFIER_TIMEOUT_MS, dispatcher),
-    { connection: workerRedis, concurrency: 8, autorun: false },
+  const attemptDeps = {
+    deliveries,
+    endpoints,
+    jobSecret: env.WEBHOOK_SECRET,
+    timeoutMs: env.NOTIFIER_TIMEOUT_MS,
+    dispatcher,
+  };
+  // BullMQ needs blocking commands to wait forever: no per-request retry limit.
+  const workerRedis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  workerRedis.on('error', () => undefined);
+  const worker = new Worker<WebhookTask>(
+    webhookQueueName(env.QUEUE_PREFIX),
+    async (job) => {
+      if (typeof job.data?.deliveryId !== 'string') {
+        throw new UnrecoverableError('not a webhook task (queued by an older version?)');
+      }
+      const isLast = job.data.manual || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      return runWebhookAttempt(job.data, isLast, attemptDeps);
+    },
+    {
+      connection: workerRedis,
+      concurrency: 8,
+      autorun: false,
+      settings: { backoffStrategy: scheduleBackoff(env.NOTIFIER_SCHEDULE_MS) },
+    },
   );
-  worker.on('completed', (job) =>
-    logger.info({ webhookId: job.data.id, attempts: job.attemptsMade }, 'webhook delivered'),
+  worker.on('error', (err) => logger.warn({ err }, 'webhook worker error'));
+  worker.on('completed', (job, outcome) =>
+    logger.info(
+      { webhookId: job.data.deliveryId, attempts: job.attemptsMade + 1, outcome },
+      'webhook done',
+    ),
   );
   worker.on('failed', (job, err) =>
     logger.warn(
-      { webhookId: job?.data.id, attempts: job?.attemptsMade, err },
+      { webhookId: job?.data.deliveryId, attempts: job?.attemptsMade, err },
       'webhook attempt failed',
     ),
   );
 
   const enqueue = async (event: JobEvent) => {
-    const record = await jobs.get(event.jobId);
-    if (!record?.webhook_url) return;
-    const id = `${event.jobId}:${event.type}`;
-    const payload: WebhookPayload = {
-      type: event.type,
-      timestamp: event.occurredAt,
-      data: toJobView(record, await jobs.progress(event.jobId)),
-    };
-    await queue.add(
-      'deliver',
-      {
-        id: `msg_${id.replace(/[^A-Za-z0-9]/g, '_')}`,
-        url: record.webhook_url,
-        body: JSON.stringify(payload),
-      },
-      {
-        jobId: id.replace(/:/g, '_'),
-        attempts: env.NOTIFIER_MAX_ATTEMPTS,
-        backoff: { type: 'exponential', delay: env.NOTIFIER_BACKOFF_MS },
-        removeOnComplete: { age: 7 * 24 * 3600 },
-        removeOnFail: { age: 30 * 24 * 3600 },
-      },
-    );
+    const ids = await fanOutEvent(event, { jobs, endpoints, deliveries });
+    for (const id of ids) await queue.schedule(id);
   };
 
   const amqp = new AmqpConnection({ url: env.RABBITMQ_URL, queuePrefix: env.QUEUE_PREFIX });
@@ -95,7 +111,6 @@ export function buildNotifier(
       await queue.close();
       await amqp.close();
       await workerRedis.quit().catch(() => undefined);
-      await redis.quit().catch(() => undefined);
       await pool.end();
       await dispatcher.close();
     },

@@ -15,10 +15,19 @@ export interface WebhookPayload {
   type: JobEventType;
   timestamp: string;
   data: JobView;
+  links: { self: string; rejects: string };
 }
 
 export class WebhookDeliveryError extends Error {
   override readonly name = 'WebhookDeliveryError';
+  constructor(
+    message: string,
+    /** The receiver's answer when there was one (a non-2xx), else null. */
+    readonly httpStatus: number | null = null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /**
@@ -43,13 +52,16 @@ export async function deliverWebhook(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
-    throw new WebhookDeliveryError(`POST ${delivery.url} failed: ${(e as Error).message}`, {
+    throw new WebhookDeliveryError(`POST ${delivery.url} failed: ${(e as Error).message}`, null, {
       cause: e,
     });
   }
   await response.body?.cancel();
   if (response.status < 200 || response.status >= 300) {
-    throw new WebhookDeliveryError(`POST ${delivery.url} answered ${response.status}`);
+    throw new WebhookDeliveryError(
+      `POST ${delivery.url} answered ${response.status}`,
+      response.status,
+    );
   }
   return response.status;
 }

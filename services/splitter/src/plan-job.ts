@@ -6,7 +6,8 @@ import {
   type ObjectStore,
   type PlannedChunk,
 } from '@ingest/domain';
-import { errors, isAppError } from '@ingest/errors';
+import { classifyFailure, errors, isAppError } from '@ingest/errors';
+import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { JobLifecycle } from '@ingest/job-lifecycle';
 import { ensureTargetTable, type JobRecord, type Pool } from '@ingest/postgres';
 import type { Logger } from '@ingest/config';
@@ -28,6 +29,8 @@ export interface PlanJobDeps {
   defaultChunkBytes: number;
   maxRecordBytes: number;
   maxDecompressedBytes: number;
+  /** Deliveries after which a retryable failure fails the job instead of retrying. */
+  maxDeliveries: number;
 }
 
 /**
@@ -37,7 +40,11 @@ export interface PlanJobDeps {
  * deterministic (same object, same options → same ranges), so a redelivered job
  * message republishes identical tasks and the loaders' ledger makes them no-ops.
  */
-export async function planJob(deps: PlanJobDeps, message: JobStoredMessage): Promise<void> {
+export async function planJob(
+  deps: PlanJobDeps,
+  message: JobStoredMessage,
+  delivery: DeliveryInfo,
+): Promise<void> {
   const { lifecycle, logger } = deps;
   const job = await lifecycle.jobs.get(message.jobId);
   if (!job) {
@@ -57,9 +64,19 @@ export async function planJob(deps: PlanJobDeps, message: JobStoredMessage): Pro
       logger.info({ jobId: job.id, status: e.status }, 'job ended during planning; stopped');
       return;
     }
-    if (!isAppError(e) || e.failure === 'retryable') throw e;
-    logger.warn({ jobId: job.id, code: e.code }, e.message);
-    await lifecycle.fail(job.id, e.code, e.message);
+    // Retry what may pass next time, but never leave a job `stored` for ever:
+    // an unexpected error, or the last allowed delivery, fails it with the reason.
+    const retryable = classifyFailure(e) === 'retryable';
+    if (retryable && delivery.deliveryCount + 1 < deps.maxDeliveries) throw e;
+    const code = isAppError(e)
+      ? e.code
+      : retryable
+        ? 'PLANNING_RETRIES_EXHAUSTED'
+        : 'PLANNING_FAILED';
+    const detail = e instanceof Error ? e.message : String(e);
+    if (isAppError(e) && !retryable) logger.warn({ jobId: job.id, code }, detail);
+    else logger.error({ jobId: job.id, err: e }, 'planning failed for good');
+    await lifecycle.fail(job.id, code, detail);
   }
 }
 

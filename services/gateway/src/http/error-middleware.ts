@@ -2,6 +2,7 @@ import { AppError, classifyFailure, errors, isAppError } from '@ingest/errors';
 import type { Logger } from '@ingest/config';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import multer from 'multer';
+import type { Caller } from './authenticate';
 
 /** Maps multer's limit and parse errors into the system's vocabulary. */
 function fromMulter(e: multer.MulterError, maxUploadBytes: number): AppError {
@@ -33,8 +34,10 @@ export function errorMiddleware(logger: Logger, maxUploadBytes: number): ErrorRe
   return (err: unknown, req, res, _next) => {
     let appError: AppError;
     if (isAppError(err)) appError = err;
-    else if (err instanceof multer.MulterError) appError = fromMulter(err, maxUploadBytes);
-    else if (err instanceof Error && BUSBOY_MESSAGES.test(err.message)) {
+    else if (err instanceof multer.MulterError) {
+      const caller = res.locals.caller as Caller | undefined;
+      appError = fromMulter(err, caller?.limits.maxUploadBytes ?? maxUploadBytes);
+    } else if (err instanceof Error && BUSBOY_MESSAGES.test(err.message)) {
       appError = errors.malformedMultipart(err.message);
     } else if (classifyFailure(err) === 'retryable') appError = errors.databaseUnavailable(err);
     else appError = errors.internal(err);
@@ -45,6 +48,9 @@ export function errorMiddleware(logger: Logger, maxUploadBytes: number): ErrorRe
     if (res.headersSent) return;
     // An unread request body (refused before or during the upload) is not drained: close instead.
     if (!req.complete) res.set('Connection', 'close');
+    if (appError.retryAfterSeconds !== undefined) {
+      res.set('Retry-After', String(appError.retryAfterSeconds));
+    }
     res.status(appError.httpStatus).json({ error: appError.toJSON() });
   };
 }

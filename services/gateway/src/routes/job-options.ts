@@ -57,6 +57,7 @@ export interface OptionLimits {
 export function parseJobOptions(
   req: Request,
   fileName: string | null,
+  tenant: string,
   limits: OptionLimits,
 ): JobOptions {
   const raw = Object.fromEntries(
@@ -81,7 +82,7 @@ export function parseJobOptions(
   if (q.header !== undefined) dialectOverrides.header = q.header;
   if (q.encoding !== undefined) dialectOverrides.encoding = q.encoding;
   return {
-    tenant: 'default',
+    tenant,
     dialectOverrides,
     table: assertTableName(q.table ?? tableNameFromFileName(fileName)),
     fileName,

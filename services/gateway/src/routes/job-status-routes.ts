@@ -5,6 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { JobIntake } from '../job-intake';
+import { callerOf } from '../http/authenticate';
 import { decodeCursor, encodeCursor } from './job-cursor';
 
 export interface JobStatusRoutesDeps {
@@ -42,14 +43,15 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
       throw errors.validation(`query parameter ${issue?.path.join('.')}: ${issue?.message}`);
     }
     const { status, limit, cursor } = parsed.data;
-    const records = await deps.lifecycle.jobs.list('default', {
+    const { tenant } = callerOf(res);
+    const records = await deps.lifecycle.jobs.list(tenant, {
       status,
       limit: limit + 1,
       after: cursor === undefined ? undefined : decodeCursor(cursor),
     });
     const page = records.slice(0, limit);
     const last = page[page.length - 1];
-    const jobs = await Promise.all(page.map((r) => deps.intake.view(r.id)));
+    const jobs = await Promise.all(page.map((r) => deps.intake.view(r.id, tenant)));
     res.json({
       jobs,
       next_cursor: records.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
@@ -57,7 +59,7 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
   });
 
   router.get('/v1/jobs/:id', async (req: Request, res: Response) => {
-    const view = await deps.intake.view(jobId(req));
+    const view = await deps.intake.view(jobId(req), callerOf(res).tenant);
     const etag = etagOf(view);
     res.set('ETag', etag).set('Cache-Control', 'no-cache');
     if (req.get('If-None-Match') === etag) {
@@ -69,10 +71,11 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
 
   router.delete('/v1/jobs/:id', async (req: Request, res: Response) => {
     const id = jobId(req);
-    const view = await deps.intake.view(id);
+    const { tenant } = callerOf(res);
+    const view = await deps.intake.view(id, tenant);
     if (isTerminal(view.status)) throw errors.jobAlreadyEnded(id, view.status);
     await deps.lifecycle.cancel(id);
-    res.status(202).json(await deps.intake.view(id));
+    res.status(202).json(await deps.intake.view(id, tenant));
   });
 
   /**
@@ -81,7 +84,8 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
    */
   router.get('/v1/jobs/:id/events', async (req: Request, res: Response) => {
     const id = jobId(req);
-    let view = await deps.intake.view(id);
+    const { tenant } = callerOf(res);
+    let view = await deps.intake.view(id, tenant);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache',
@@ -108,7 +112,7 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
         lastTag = tag;
       }
       await new Promise((r) => setTimeout(r, interval));
-      view = await deps.intake.view(id);
+      view = await deps.intake.view(id, tenant);
     }
     res.end();
   });

@@ -3,9 +3,12 @@ import multer from 'multer';
 import { errors } from '@ingest/errors';
 import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
 import type { ObjectStore } from '@ingest/domain';
+import type { RedisRateLimiter } from '@ingest/redis';
 import { randomUUID } from 'node:crypto';
+import { callerOf } from '../http/authenticate';
+import { uploadSlot } from '../http/upload-slot';
 import type { IntakeResult, JobIntake } from '../job-intake';
-import { storeMeteredUpload } from '../upload/metered-upload';
+import { storeMeteredUpload, type MinimumPace } from '../upload/metered-upload';
 import {
   ObjectStoreStorageEngine,
   type StoredFileInfo,
@@ -15,10 +18,12 @@ import { parseJobOptions } from './job-options';
 export interface JobsRoutesDeps {
   intake: JobIntake;
   store: ObjectStore;
-  maxUploadBytes: number;
+  limiter: RedisRateLimiter;
   minChunkBytes: number;
   /** Non-public callback addresses the operator allows (WEBHOOK_ALLOWED_CIDRS). */
   webhookAllow: readonly Cidr[];
+  /** Slowest acceptable upload body. */
+  pace: MinimumPace;
 }
 
 const sendAccepted = (res: Response, result: IntakeResult) => {
@@ -28,14 +33,12 @@ const sendAccepted = (res: Response, result: IntakeResult) => {
     .json({ ...result.job, links: { self: `/v1/jobs/${result.job.id}` } });
 };
 
-export function jobsRoutes(deps: JobsRoutesDeps): Router {
-  const router = Router();
-  const limits = { minChunkBytes: deps.minChunkBytes };
-  const upload = multer({
-    storage: new ObjectStoreStorageEngine(deps.store, deps.maxUploadBytes),
-    // Explicit limits: one file part, a few small fields, bounded headers.
+/** Explicit multipart limits: one file part, a few small fields, bounded part headers. */
+const multipartFor = (deps: JobsRoutesDeps, maxUploadBytes: number) =>
+  multer({
+    storage: new ObjectStoreStorageEngine(deps.store, maxUploadBytes, deps.pace),
     limits: {
-      fileSize: deps.maxUploadBytes,
+      fileSize: maxUploadBytes,
       files: 1,
       fields: 16,
       fieldSize: 64 * 1024,
@@ -45,12 +48,16 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
     },
   }).single('file');
 
+export function jobsRoutes(deps: JobsRoutesDeps): Router {
+  const router = Router();
+  const limits = { minChunkBytes: deps.minChunkBytes };
+
   /**
    * Validates the query before any byte of the body is read: a bad option or a
    * forbidden callback URL is refused without storing anything.
    */
   const preflight = async (req: Request, res: Response, next: NextFunction) => {
-    const options = parseJobOptions(req, null, limits);
+    const options = parseJobOptions(req, null, callerOf(res).tenant, limits);
     if (options.webhookUrl)
       await assertWebhookUrl(options.webhookUrl, { allow: deps.webhookAllow });
     next();
@@ -59,23 +66,30 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
   /** An Idempotency-Key seen before answers with the earlier job without reading the body. */
   const replayIdempotent = async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('Idempotency-Key') ?? null;
-    const existing = await deps.intake.findReplay('default', key);
+    const existing = await deps.intake.findReplay(callerOf(res).tenant, key);
     if (!existing) return next();
     res.set('Connection', 'close').set('Idempotent-Replayed', 'true');
     sendAccepted(res, { job: existing, created: false });
   };
 
+  /** The caller's own upload limit (a key may lower the deployment's). */
+  const multipart = (req: Request, res: Response, next: NextFunction) =>
+    multipartFor(deps, callerOf(res).limits.maxUploadBytes)(req, res, next);
+
+  const slot = uploadSlot(deps.limiter);
+
   router.post(
     '/v1/jobs',
     preflight,
     replayIdempotent,
-    upload,
+    slot,
+    multipart,
     async (req: Request, res: Response) => {
       const file = req.file as (Express.Multer.File & StoredFileInfo) | undefined;
       if (!file) throw errors.missingFile();
       let options;
       try {
-        options = parseJobOptions(req, file.originalname || null, limits);
+        options = parseJobOptions(req, file.originalname || null, callerOf(res).tenant, limits);
       } catch (e) {
         await deps.store.remove(file.objectKey).catch(() => undefined);
         throw e;
@@ -84,22 +98,28 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
     },
   );
 
-  router.put('/v1/jobs/raw', preflight, replayIdempotent, async (req: Request, res: Response) => {
-    const options = parseJobOptions(req, null, limits);
-    const declared = Number(req.get('Content-Length') ?? NaN);
-    if (declared > deps.maxUploadBytes) {
-      res.set('Connection', 'close');
-      throw errors.uploadTooLarge(deps.maxUploadBytes);
-    }
-    const stored = await storeMeteredUpload(
-      deps.store,
-      `uploads/${randomUUID()}`,
-      req,
-      deps.maxUploadBytes,
-      {},
-    );
-    sendAccepted(res, await deps.intake.accept(stored, options));
-  });
+  router.put(
+    '/v1/jobs/raw',
+    preflight,
+    replayIdempotent,
+    slot,
+    async (req: Request, res: Response) => {
+      const caller = callerOf(res);
+      const options = parseJobOptions(req, null, caller.tenant, limits);
+      const maxBytes = caller.limits.maxUploadBytes;
+      const declared = Number(req.get('Content-Length') ?? NaN);
+      if (declared > maxBytes) throw errors.uploadTooLarge(maxBytes);
+      const stored = await storeMeteredUpload(
+        deps.store,
+        `uploads/${randomUUID()}`,
+        req,
+        maxBytes,
+        {},
+        deps.pace,
+      );
+      sendAccepted(res, await deps.intake.accept(stored, options));
+    },
+  );
 
   return router;
 }

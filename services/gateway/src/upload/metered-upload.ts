@@ -3,13 +3,51 @@ import { errors } from '@ingest/errors';
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 
-/** Counts bytes and hashes them while they pass; fails once the limit is exceeded. */
+/** The slowest body a client may send, measured over a window (a trickle ties up a slot). */
+export interface MinimumPace {
+  minBytesPerSecond: number;
+  windowMs: number;
+}
+
+/**
+ * Counts bytes and hashes them while they pass; fails once the limit is
+ * exceeded, or when the client sends slower than the minimum pace while we
+ * are ready to take more (time spent waiting on storage does not count).
+ */
 class ByteMeter extends Transform {
   bytes = 0;
   private readonly hash = createHash('sha256');
+  private timer: NodeJS.Timeout | undefined;
+  private windowStartBytes = 0;
 
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    pace: MinimumPace | undefined,
+  ) {
     super();
+    if (pace) {
+      this.timer = setInterval(() => this.checkPace(pace), pace.windowMs);
+      this.timer.unref();
+    }
+  }
+
+  private checkPace(pace: MinimumPace): void {
+    const received = this.bytes - this.windowStartBytes;
+    this.windowStartBytes = this.bytes;
+    const backpressured = this.readableLength >= this.readableHighWaterMark;
+    if (!backpressured && received < (pace.minBytesPerSecond * pace.windowMs) / 1000) {
+      this.destroy(errors.uploadTooSlow(pace.minBytesPerSecond, pace.windowMs / 1000));
+    }
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    clearInterval(this.timer);
+    cb(err);
+  }
+
+  override _final(cb: (error?: Error | null) => void): void {
+    clearInterval(this.timer);
+    cb();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -44,8 +82,9 @@ export async function storeMeteredUpload(
   source: Readable,
   limitBytes: number,
   metadata: Record<string, string>,
+  pace?: MinimumPace,
 ): Promise<StoredUpload> {
-  const meter = new ByteMeter(limitBytes);
+  const meter = new ByteMeter(limitBytes, pace);
   const upload = store.startUpload(objectKey, meter, metadata);
   let sourceError: Error | undefined;
   const fail = (e: Error) => {

@@ -2,7 +2,7 @@ import type { ObjectStore } from '@ingest/domain';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { randomUUID } from 'node:crypto';
-import { storeMeteredUpload, type StoredUpload } from './metered-upload';
+import { storeMeteredUpload, type MinimumPace, type StoredUpload } from './metered-upload';
 
 export interface StoredFileInfo extends StoredUpload {
   /** multer removes files that have a `path` when a request fails after storing them. */
@@ -17,6 +17,7 @@ export class ObjectStoreStorageEngine implements StorageEngine {
   constructor(
     private readonly store: ObjectStore,
     private readonly limitBytes: number,
+    private readonly pace?: MinimumPace,
   ) {}
 
   _handleFile(
@@ -25,9 +26,16 @@ export class ObjectStoreStorageEngine implements StorageEngine {
     callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
   ): void {
     const objectKey = `uploads/${randomUUID()}`;
-    storeMeteredUpload(this.store, objectKey, file.stream, this.limitBytes, {
-      'original-name': encodeURIComponent(file.originalname),
-    }).then(
+    storeMeteredUpload(
+      this.store,
+      objectKey,
+      file.stream,
+      this.limitBytes,
+      {
+        'original-name': encodeURIComponent(file.originalname),
+      },
+      this.pace,
+    ).then(
       (stored) => callback(null, { ...stored, path: objectKey }),
       (e: unknown) => callback(e),
     );

@@ -1,0 +1,34 @@
+import type {
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpoint,
+} from '@ingest/postgres';
+
+/** An endpoint as the API shows it: never its secret (that is shown once, at creation). */
+export const endpointView = (e: WebhookEndpoint) => ({
+  id: e.id,
+  url: e.url,
+  events: e.events,
+  created_at: e.created_at.toISOString(),
+});
+
+/** A delivery with its attempts, oldest first. The body is not repeated: it is the job event. */
+export const deliveryView = (d: WebhookDeliveryRecord, attempts: WebhookAttemptRecord[]) => ({
+  id: d.id,
+  job_id: d.job_id,
+  event: d.event,
+  target: d.target,
+  endpoint_id: d.endpoint_id,
+  url: d.url,
+  status: d.status,
+  attempts: attempts.map((a) => ({
+    number: a.number,
+    manual: a.manual,
+    attempted_at: a.attempted_at.toISOString(),
+    duration_ms: a.duration_ms,
+    http_status: a.http_status,
+    error: a.error,
+  })),
+  created_at: d.created_at.toISOString(),
+  delivered_at: d.delivered_at?.toISOString() ?? null,
+});
