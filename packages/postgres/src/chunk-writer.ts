@@ -73,7 +73,7 @@ export class ChunkWriter {
       const summary = payload.summary();
       await insertRejects(client, target, summary.rejected);
       await client.query(
-        `UPDATE ingest.chunk_ledger SET rows_loaded = $3, rows_rejected = $4, committed_at = now()
+        `UPDATE ingest.chunk_ledger SET rows_loaded = $3, rows_rejected = $4, committed_at = clock_timestamp()
          WHERE job_id = $1 AND chunk_index = $2`,
         [target.jobId, target.chunkIndex, summary.loaded, summary.rejected.length],
       );
