@@ -11,6 +11,12 @@
 #  6. keeps serving until Ctrl-C / SIGTERM, then stops the services, the receiver and whatever
 #     step 1 started (servers that were already running stay running)
 #
+# START_TOPOLOGY=ha (default: single): PostgreSQL is the Patroni cluster of infra/ha/up.sh
+# (etcd, 3 nodes, HAProxy; DATABASE_URL becomes its write port :HA_WRITE_PORT), and the API is
+# START_GATEWAYS (2) gateways on GATEWAY_PORT+1.. behind HAProxy on GATEWAY_PORT
+# (infra/ha/gateway-lb.sh). The cluster is stopped at the end only if this script started it.
+# See docs/ha.md.
+#
 # START_EXIT_AFTER_INGEST=1: stop everything after step 5 and exit 0 if the job completed,
 # 1 otherwise (for smoke tests). Other knobs: START_LOADERS=2 START_READY_TIMEOUT=180
 # START_JOB_TIMEOUT=600 START_WEBHOOK_WAIT=20 START_SAMPLE=samples/people.csv
@@ -28,6 +34,12 @@ apply_service_defaults
 
 : "${START_EXIT_AFTER_INGEST:=0}"
 : "${START_LOADERS:=2}"
+: "${START_TOPOLOGY:=single}"
+case $START_TOPOLOGY in
+  single) : "${START_GATEWAYS:=1}" ;;
+  ha) : "${START_GATEWAYS:=2}" ;;
+  *) die "START_TOPOLOGY must be single or ha (got '$START_TOPOLOGY')" ;;
+esac
 : "${START_READY_TIMEOUT:=180}"
 : "${START_JOB_TIMEOUT:=600}"
 : "${START_WEBHOOK_WAIT:=20}"
@@ -50,10 +62,11 @@ GW="http://$gw_host:$GATEWAY_PORT"
 # ---------------------------------------------------------------- shutdown
 
 # Records that exist now are not ours to stop (except leftovers of an earlier start.sh, below).
-PIDS_BEFORE=$(pid_snapshot | grep -v -e '^svc-' -e '^webhook-receiver=' || true)
+PIDS_BEFORE=$(pid_snapshot | grep -v -e '^svc-' -e '^webhook-receiver=' -e '^gateway-lb=' || true)
 SERVING=0
 CLEANED=0
 
+HA_STARTED_HERE=0
 cleanup() {
   local rc=$?
   ((CLEANED)) && return 0
@@ -64,6 +77,10 @@ cleanup() {
   if ((${#ours[@]} > 0)); then
     log "stopping: ${ours[*]}"
     bash "$ROOT/infra/local/down.sh" "${ours[@]}" || rc=1
+  fi
+  if ((HA_STARTED_HERE)); then
+    log "stopping the Patroni cluster (infra/ha/down.sh)"
+    bash "$ROOT/infra/ha/down.sh" || rc=1
   fi
   log "bye"
   exit "$rc"
@@ -127,10 +144,26 @@ show_log_tail() {
 # ---------------------------------------------------------------- 1. servers
 
 # Leftovers of an earlier start.sh that was killed without cleaning up.
-mapfile -t leftovers < <(pidfile_names | grep -e '^svc-' -e '^webhook-receiver$' || true)
+mapfile -t leftovers < <(pidfile_names | grep -e '^svc-' -e '^webhook-receiver$' -e '^gateway-lb$' || true)
 if ((${#leftovers[@]} > 0)); then
   log "stopping leftovers of an earlier run: ${leftovers[*]}"
   bash "$ROOT/infra/local/down.sh" "${leftovers[@]}"
+fi
+
+if [[ $START_TOPOLOGY == ha ]]; then
+  # shellcheck source=infra/ha/lib.sh
+  source "$ROOT/infra/ha/lib.sh"
+  ha_settings
+  ha_records() { cat "$HA_PID_DIR"/*.pid 2>/dev/null | grep '^pid=' | sort || true; }
+  ha_before=$(ha_records)
+  bash "$ROOT/infra/ha/up.sh" || {
+    [[ $(ha_records) == "$ha_before" ]] || HA_STARTED_HERE=1
+    die "infra/ha/up.sh failed (logs: .run/ha/logs/)"
+  }
+  [[ $(ha_records) == "$ha_before" ]] || HA_STARTED_HERE=1
+  DATABASE_URL="postgres://postgres@127.0.0.1:$HA_WRITE_PORT/$HA_DATABASE"
+  export DATABASE_URL
+  log "topology: ha (DATABASE_URL $(redact_url "$DATABASE_URL"), $START_GATEWAYS gateways behind HAProxy)"
 fi
 
 bash "$ROOT/infra/local/up.sh"
@@ -141,7 +174,23 @@ if port_open "${gw_host//[\[\]]/}" "$GATEWAY_PORT"; then
   die "something already listens on $GW (another gateway?); stop it or set GATEWAY_PORT"
 fi
 log "starting services (gateway on $GW)"
-start_service gateway gateway
+if ((START_GATEWAYS == 1)); then
+  start_service gateway gateway
+else
+  # N gateways on GATEWAY_PORT+1.., HAProxy (round robin, GET /readyz) on GATEWAY_PORT.
+  lb_args=()
+  for ((i = 1; i <= START_GATEWAYS; i++)); do
+    port=$((GATEWAY_PORT + i))
+    port_open "${gw_host//[\[\]]/}" "$port" && die "port $port (gateway-$i) is taken"
+    GATEWAY_PORT=$port start_service gateway "gateway-$i"
+    lb_args+=("gateway-$i=${gw_host//[\[\]]/}:$port")
+  done
+  printf '\n==== %s: started by infra/local/start.sh ====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOG_DIR/gateway-lb.log"
+  GATEWAY_LB_HOST=${gw_host//[\[\]]/} spawn_detached "$LOG_DIR/gateway-lb.log" \
+    bash "$ROOT/infra/ha/gateway-lb.sh" "$GATEWAY_PORT" "${lb_args[@]}"
+  write_pidfile gateway-lb "pid=$SPAWNED_PID" kind=process "match=gateway-lb-$GATEWAY_PORT.cfg"
+  log "  gateway-lb: HAProxy pid $SPAWNED_PID on $GW -> ${lb_args[*]}, log .run/logs/gateway-lb.log"
+fi
 start_service splitter splitter
 if ((START_LOADERS == 1)); then
   start_service loader loader

@@ -18,7 +18,8 @@ export interface CorpusCase {
     rejectCodes?: string[];
     columns?: string[];
     /** The first loaded row, by column name (ordered by the first column). */
-    firstRow?: Record<string, string | null>;
+    /** Values as node-postgres returns them: inferred integer columns are numbers. */
+    firstRow?: Record<string, string | number | null>;
     dialect?: Record<string, unknown>;
   };
 }
@@ -38,7 +39,7 @@ const utf16be = (s: string) => {
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
 
 const people = 'id,name,city\n1,Zoë,Kraków\n2,José,São Paulo\n3,Ada,Berlin\n';
-const zoe = { id: '1', name: 'Zoë', city: 'Kraków' };
+const zoe = { id: 1, name: 'Zoë', city: 'Kraków' };
 const three = { status: 'completed', loaded: 3, rejected: 0 } as const;
 
 export const MAX_RECORD_BYTES = 64 * 1024;
@@ -82,7 +83,7 @@ export const CORPUS: CorpusCase[] = [
     bytes: latin1('id,name,city\n1,Zoë,Kraków\n2,José,Sao Paulo\n3,Ada,Berlin\n'.replace('ó', 'o')),
     expect: {
       ...three,
-      firstRow: { id: '1', name: 'Zoë', city: 'Krakow' },
+      firstRow: { id: 1, name: 'Zoë', city: 'Krakow' },
       dialect: { encoding: 'windows-1252' },
     },
   },
@@ -90,7 +91,7 @@ export const CORPUS: CorpusCase[] = [
     name: 'Windows-1252 declared (euro sign)',
     bytes: Buffer.concat([latin1('id,price,city\n1,'), Buffer.from([0x80]), latin1('5,Köln\n')]),
     query: '&encoding=windows-1252',
-    expect: { status: 'completed', loaded: 1, firstRow: { id: '1', price: '€5', city: 'Köln' } },
+    expect: { status: 'completed', loaded: 1, firstRow: { id: 1, price: '€5', city: 'Köln' } },
   },
   {
     name: 'declared UTF-8 with one invalid byte',
@@ -113,7 +114,8 @@ export const CORPUS: CorpusCase[] = [
     bytes: utf8('id;price;qty\n1;1,50;2\n2;2,75;3\n3;10,00;1\n'),
     expect: {
       ...three,
-      firstRow: { id: '1', price: '1,50', qty: '2' },
+      // inferred: price numeric in the German reading (1,50 → 1.50), qty integer
+      firstRow: { id: 1, price: '1.50', qty: 2 },
       dialect: { delimiter: ';' },
     },
   },
@@ -131,23 +133,23 @@ export const CORPUS: CorpusCase[] = [
     name: 'forced delimiter overrides sniffing',
     bytes: utf8('id;name\n1;a,b\n2;c,d\n3;e,f\n'),
     query: '&delimiter=semicolon',
-    expect: { ...three, firstRow: { id: '1', name: 'a,b' } },
+    expect: { ...three, firstRow: { id: 1, name: 'a,b' } },
   },
   {
     name: 'quoted delimiters and doubled quotes',
     bytes: utf8('id,name,city\n1,"Smith, Jr.","say ""hi"""\n2,"a,b,c",x\n3,"",y\n'),
-    expect: { ...three, firstRow: { id: '1', name: 'Smith, Jr.', city: 'say "hi"' } },
+    expect: { ...three, firstRow: { id: 1, name: 'Smith, Jr.', city: 'say "hi"' } },
   },
   {
     name: 'quoted CR, LF and CRLF inside a field',
     bytes: utf8('id,body\n1,"a\rb\nc\r\nd"\n2,x\n3,y\n'),
-    expect: { ...three, firstRow: { id: '1', body: 'a\rb\nc\r\nd' } },
+    expect: { ...three, firstRow: { id: 1, body: 'a\rb\nc\r\nd' } },
   },
   {
     name: 'single-quote quoting, forced',
     bytes: utf8("id,name\n1,'O,Brien'\n2,'x'\n3,y\n"),
     query: "&quote='",
-    expect: { ...three, firstRow: { id: '1', name: 'O,Brien' } },
+    expect: { ...three, firstRow: { id: 1, name: 'O,Brien' } },
   },
   {
     name: 'gzip-compressed (detected by magic bytes)',
@@ -183,7 +185,7 @@ export const CORPUS: CorpusCase[] = [
   {
     name: 'stray quote inside an unquoted field is literal',
     bytes: utf8('id,name\n1,ab"c\n2,5" screen\n3,x\n'),
-    expect: { ...three, firstRow: { id: '1', name: 'ab"c' } },
+    expect: { ...three, firstRow: { id: 1, name: 'ab"c' } },
   },
   {
     name: 'record over the maximum record size',
@@ -217,7 +219,7 @@ export const CORPUS: CorpusCase[] = [
     expect: {
       ...three,
       columns: ['column_1', 'column_2', 'column_3'],
-      firstRow: { column_1: '1', column_2: 'a', column_3: 'x' },
+      firstRow: { column_1: 1, column_2: 'a', column_3: 'x' },
     },
   },
   {
@@ -244,6 +246,6 @@ export const CORPUS: CorpusCase[] = [
   {
     name: 'emoji and CJK, whitespace trimmed, empty is NULL',
     bytes: utf8('id,name,city\n1,  😀 中文  ,\n'),
-    expect: { status: 'completed', loaded: 1, firstRow: { id: '1', name: '😀 中文', city: null } },
+    expect: { status: 'completed', loaded: 1, firstRow: { id: 1, name: '😀 中文', city: null } },
   },
 ];

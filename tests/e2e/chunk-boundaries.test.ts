@@ -55,7 +55,7 @@ describe('record-aligned chunks', () => {
       });
       expect(done.chunks.total).toBeGreaterThan(100);
       const loaded = await db.query<{ id: string; body: string; tail: string | null }>(
-        `SELECT id, body, tail FROM ${table} ORDER BY id::int`,
+        `SELECT id::text AS id, body, tail FROM ${table} ORDER BY id::int`,
       );
       expect(loaded.rows.map((r) => [r.id, r.body, r.tail ?? ''])).toEqual(rows);
     },

@@ -50,7 +50,7 @@ describe('end-to-end pipeline on the real servers', () => {
   const tableRows = async (table: string) =>
     (
       await db.query<{ row: string[] }>(
-        `SELECT ARRAY[id, name, email, city, notes] AS row FROM "${table}" ORDER BY id::int`,
+        `SELECT ARRAY[id::text, name, email, city, notes] AS row FROM "${table}" ORDER BY id::int`,
       )
     ).rows.map((r) => r.row);
 

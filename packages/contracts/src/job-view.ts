@@ -18,6 +18,11 @@ export interface JobView {
   chunks: { total: number | null; done: number };
   records: number | null;
   rows: { loaded: number; rejected: number };
+  /** The five most frequent reject reasons (from Postgres; refreshed when the view is rebuilt). */
+  rejects_top?: { code: string; count: number }[];
+  /** The table schema the job loads with, and where it came from. */
+  schema?: unknown;
+  schema_source?: 'declared' | 'dataset' | 'inferred' | null;
   error?: { code: string; message: string };
   created_at: string;
   updated_at: string;

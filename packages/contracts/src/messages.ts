@@ -34,8 +34,16 @@ export const chunkTaskSchema = z.object({
   invalidUtf8: z.boolean().default(false),
   dialect: dialectSchema,
   table: z.string().min(1),
+  /** Target columns, in COPY order. */
   columns: z.array(z.string().min(1)).min(1),
-  schemaVersion: z.literal(1),
+  /**
+   * 1: every column text, one per file column (normalized by trimming only).
+   * 2: `schema` (a TableSchema of @ingest/normalize, validated again by the loader) bound to
+   * `header` (the file's header cells, or column_1…n): typed coercion per column.
+   */
+  schemaVersion: z.union([z.literal(1), z.literal(2)]),
+  schema: z.unknown().optional(),
+  header: z.array(z.string()).optional(),
 });
 export type ChunkTask = z.infer<typeof chunkTaskSchema>;
 

@@ -31,6 +31,10 @@ export type ErrorCode =
   | 'SCHEMA_INVALID'
   | 'SCHEMA_COLUMN_MISSING'
   | 'WEBHOOK_NOT_FOUND'
+  | 'DATASET_NOT_FOUND'
+  | 'DATASET_EXISTS'
+  | 'TARGET_TYPE_MISMATCH'
+  | 'REJECT_BUDGET_EXCEEDED'
   | 'WEBHOOK_DELIVERY_NOT_FOUND'
   | 'INTERNAL';
 
@@ -131,6 +135,10 @@ export const errors = {
     new AppError('STATE_UNAVAILABLE', 'the job state store is unreachable', 503, 'retryable', {
       cause,
     }),
+  datasetNotFound: (name: string) =>
+    new AppError('DATASET_NOT_FOUND', `no dataset named "${name}"`, 404),
+  datasetExists: (name: string) =>
+    new AppError('DATASET_EXISTS', `a dataset named "${name}" already exists`, 409),
   noHeader: () => new AppError('CSV_NO_HEADER', 'the file has no header record', 422),
   targetColumnsMissing: (table: string, columns: string[]) =>
     new AppError(

@@ -8,6 +8,8 @@ export interface RejectedRow {
   line: number;
   code: string;
   message: string;
+  /** The target column whose value failed, when one did. */
+  column?: string | null;
   /** The record's bytes as they were in the file (terminator excluded). */
   raw: Buffer;
 }
@@ -101,8 +103,8 @@ export class ChunkWriter {
 async function insertRejects(client: PoolClient, target: ChunkTarget, rejects: RejectedRow[]) {
   if (rejects.length === 0) return;
   await client.query(
-    `INSERT INTO ingest.rejects (job_id, chunk_index, line, code, message, raw)
-     SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bytea[])`,
+    `INSERT INTO ingest.rejects (job_id, chunk_index, line, code, message, raw, "column")
+     SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bytea[], $7::text[])`,
     [
       target.jobId,
       target.chunkIndex,
@@ -110,6 +112,7 @@ async function insertRejects(client: PoolClient, target: ChunkTarget, rejects: R
       rejects.map((r) => r.code),
       rejects.map((r) => r.message),
       rejects.map((r) => r.raw),
+      rejects.map((r) => r.column ?? null),
     ],
   );
 }

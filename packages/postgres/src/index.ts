@@ -9,3 +9,4 @@ export * from './api-key-repository';
 export * from './secret-box';
 export * from './webhook-endpoint-repository';
 export * from './webhook-delivery-repository';
+export * from './dataset-repository';

@@ -26,7 +26,15 @@ export interface JobRecord {
   updated_at: Date;
   completed_at: Date | null;
   announced_at: Date | null;
+  /** The table schema the job loads with (a TableSchema from @ingest/normalize, as JSON). */
+  schema: unknown;
+  schema_source: SchemaSource | null;
+  max_rejects_count: number | null;
+  max_rejects_ratio: number | null;
+  header_raw: Buffer | null;
 }
+
+export type SchemaSource = 'declared' | 'dataset' | 'inferred';
 
 export interface NewJob {
   id: string;
@@ -41,15 +49,27 @@ export interface NewJob {
   chunkBytes: number | null;
   webhookUrl: string | null;
   dialectOverrides: DialectOverrides;
+  schema?: unknown;
+  schemaSource?: SchemaSource | null;
+  maxRejects?: { count: number | null; ratio: number | null };
 }
 
 export interface JobProgress {
   chunksDone: number;
   rowsLoaded: number;
   rowsRejected: number;
+  /** The ledger's committed chunks (the counters above include exactly these). */
+  chunkIndexes?: number[];
+  /** The most frequent reject reasons (at most five). */
+  rejectsTop?: { code: string; count: number }[];
 }
 
 const NOT_TERMINAL = 'ingest.status_rank(status) < 100';
+
+/** The reject budget (count, or share of the rows accounted for) against the ledger totals `agg`. */
+const OVER_BUDGET = `(j.max_rejects_count IS NOT NULL AND agg.rejected > j.max_rejects_count)
+  OR (j.max_rejects_ratio IS NOT NULL AND agg.accounted > 0
+      AND agg.rejected::float8 / agg.accounted > j.max_rejects_ratio)`;
 
 /** The durable job record and its ledger-derived progress. */
 export class JobRepository {
@@ -59,8 +79,9 @@ export class JobRepository {
   async create(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
     const inserted = await this.pool.query<JobRecord>(
       `INSERT INTO ingest.jobs (id, tenant, idempotency_key, status, table_name, file_name,
-         object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides,
+         schema, schema_source, max_rejects_count, max_rejects_ratio)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT (tenant, idempotency_key) DO NOTHING
        RETURNING *`,
       [
@@ -76,6 +97,10 @@ export class JobRepository {
         job.chunkBytes,
         job.webhookUrl,
         JSON.stringify(job.dialectOverrides),
+        job.schema === undefined || job.schema === null ? null : JSON.stringify(job.schema),
+        job.schemaSource ?? null,
+        job.maxRejects?.count ?? null,
+        job.maxRejects?.ratio ?? null,
       ],
     );
     const row = inserted.rows[0];
@@ -121,6 +146,20 @@ export class JobRepository {
     await this.pool.query(
       `UPDATE ingest.jobs SET dialect = $2, columns = $3, updated_at = now() WHERE id = $1`,
       [id, JSON.stringify(dialect), columns],
+    );
+  }
+
+  /** Stores the schema the job loads with (an inferred one replaces nothing declared). */
+  async recordSchema(
+    id: string,
+    schema: unknown,
+    source: SchemaSource,
+    headerRaw: Buffer | null,
+  ): Promise<void> {
+    await this.pool.query(
+      `UPDATE ingest.jobs SET schema = $2, schema_source = $3, header_raw = $4, updated_at = now()
+       WHERE id = $1`,
+      [id, JSON.stringify(schema), source, headerRaw],
     );
   }
 
@@ -207,17 +246,29 @@ export class JobRepository {
     const { rows } = await this.pool.query<JobRecord>(
       `WITH agg AS (
          SELECT count(*)::int AS chunks,
-                coalesce(sum(rows_loaded), 0) + coalesce(sum(rows_rejected), 0) AS accounted
-         FROM ingest.chunk_ledger WHERE job_id = $1)
+                coalesce(sum(rows_loaded), 0) + coalesce(sum(rows_rejected), 0) AS accounted,
+                coalesce(sum(rows_rejected), 0) AS rejected
+         FROM ingest.chunk_ledger WHERE job_id = $1),
+       verdict AS (
+         SELECT CASE
+           WHEN agg.accounted <> j.records_found THEN 'RECONCILIATION_MISMATCH'
+           WHEN ${OVER_BUDGET} THEN 'REJECT_BUDGET_EXCEEDED'
+         END AS code
+         FROM agg, ingest.jobs j WHERE j.id = $1)
        UPDATE ingest.jobs j SET
-         status = CASE WHEN agg.accounted = j.records_found THEN 'completed' ELSE 'failed' END,
-         error_code = CASE WHEN agg.accounted = j.records_found THEN NULL
-                           ELSE 'RECONCILIATION_MISMATCH' END,
-         error_message = CASE WHEN agg.accounted = j.records_found THEN NULL
-           ELSE format('the splitter found %s records but loaders accounted for %s (loaded + rejected)',
-                       j.records_found, agg.accounted) END,
+         status = CASE WHEN verdict.code IS NULL THEN 'completed' ELSE 'failed' END,
+         error_code = verdict.code,
+         error_message = CASE verdict.code
+           WHEN 'RECONCILIATION_MISMATCH' THEN
+             format('the splitter found %s records but loaders accounted for %s (loaded + rejected)',
+                    j.records_found, agg.accounted)
+           WHEN 'REJECT_BUDGET_EXCEEDED' THEN
+             format('%s of %s rows were rejected, more than max_rejects allows (%s)',
+                    agg.rejected, agg.accounted,
+                    coalesce(j.max_rejects_count::text, (j.max_rejects_ratio * 100)::text || '%'))
+         END,
          completed_at = now(), updated_at = now()
-       FROM agg
+       FROM agg, verdict
        WHERE j.id = $1 AND j.chunks_total IS NOT NULL AND agg.chunks >= j.chunks_total
          AND ingest.status_rank(j.status) < 100
        RETURNING j.*`,
@@ -240,18 +291,42 @@ export class JobRepository {
     await this.pool.query('UPDATE ingest.jobs SET announced_at = now() WHERE id = $1', [id]);
   }
 
+  /** Rows loaded + rejected and rows rejected so far, from the ledger (committed chunks only). */
+  async rejectTotals(id: string): Promise<{ accounted: number; rejected: number }> {
+    const { rows } = await this.pool.query<{ accounted: string; rejected: string }>(
+      `SELECT coalesce(sum(rows_loaded + rows_rejected), 0) AS accounted,
+              coalesce(sum(rows_rejected), 0) AS rejected
+       FROM ingest.chunk_ledger WHERE job_id = $1`,
+      [id],
+    );
+    return { accounted: Number(rows[0]?.accounted ?? 0), rejected: Number(rows[0]?.rejected ?? 0) };
+  }
+
   async progress(id: string): Promise<JobProgress> {
-    const { rows } = await this.pool.query<{ chunks: number; loaded: number; rejected: number }>(
+    const { rows } = await this.pool.query<{
+      chunks: number;
+      loaded: number;
+      rejected: number;
+      indexes: number[];
+    }>(
       `SELECT count(*)::int AS chunks, coalesce(sum(rows_loaded), 0)::bigint AS loaded,
-              coalesce(sum(rows_rejected), 0)::bigint AS rejected
+              coalesce(sum(rows_rejected), 0)::bigint AS rejected,
+              coalesce(array_agg(chunk_index), '{}') AS indexes
        FROM ingest.chunk_ledger WHERE job_id = $1`,
       [id],
     );
     const row = rows[0];
+    const top = await this.pool.query<{ code: string; count: number }>(
+      `SELECT code, count(*)::int AS count FROM ingest.rejects WHERE job_id = $1
+       GROUP BY code ORDER BY count(*) DESC, code LIMIT 5`,
+      [id],
+    );
     return {
+      rejectsTop: top.rows,
       chunksDone: row?.chunks ?? 0,
       rowsLoaded: row?.loaded ?? 0,
       rowsRejected: row?.rejected ?? 0,
+      chunkIndexes: row?.indexes ?? [],
     };
   }
 }
@@ -271,6 +346,9 @@ export function toJobView(job: JobRecord, progress: JobProgress): JobView {
     chunks: { total: job.chunks_total, done: progress.chunksDone },
     records: job.records_found,
     rows: { loaded: progress.rowsLoaded, rejected: progress.rowsRejected },
+    rejects_top: progress.rejectsTop ?? [],
+    schema: job.schema ?? null,
+    schema_source: job.schema_source ?? null,
     created_at: job.created_at.toISOString(),
     updated_at: job.updated_at.toISOString(),
   };

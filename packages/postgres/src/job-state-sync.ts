@@ -10,7 +10,8 @@ export async function syncJobState(
 ): Promise<JobView | null> {
   const record = await jobs.get(jobId);
   if (!record) return null;
-  const view = toJobView(record, await jobs.progress(jobId));
-  await state.put(view);
+  const progress = await jobs.progress(jobId);
+  const view = toJobView(record, progress);
+  await state.put(view, progress.chunkIndexes);
   return view;
 }

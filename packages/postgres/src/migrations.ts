@@ -131,6 +131,23 @@ CREATE TABLE IF NOT EXISTS ingest.webhook_attempts (
   error text,
   PRIMARY KEY (delivery_id, number)
 );
+-- normalization: the job's schema (declared, from a dataset, or inferred), its reject budget,
+-- the header record's exact bytes (for the rejects CSV), and the column a reject failed on
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS schema jsonb;
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS schema_source text;
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS max_rejects_count bigint;
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS max_rejects_ratio double precision;
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS header_raw bytea;
+ALTER TABLE ingest.rejects ADD COLUMN IF NOT EXISTS "column" text;
+
+-- named, stored schemas per tenant (POST /v1/datasets)
+CREATE TABLE IF NOT EXISTS ingest.datasets (
+  tenant text NOT NULL,
+  name text NOT NULL,
+  schema jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+  PRIMARY KEY (tenant, name)
+);
 `;
 
 const LOCK_KEY = 724_311_905;

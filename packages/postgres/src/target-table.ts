@@ -1,31 +1,66 @@
-import { errors } from '@ingest/errors';
+import { AppError, errors } from '@ingest/errors';
 import type { Pool } from 'pg';
 import { quoteIdent } from './identifiers';
 
+/** A target column and the PostgreSQL type the job's schema gives it (`sqlType`). */
+export interface TargetColumn {
+  name: string;
+  type: string;
+}
+
+const INTEGERS = new Set(['smallint', 'integer', 'bigint']);
+
 /**
- * Creates the target table with one text column per file column when it is
- * missing; when it exists, checks that every column is there. Serialized per
- * table name so concurrent jobs into a new table do not race on CREATE.
+ * Whether an existing column of type `existing` holds every value of the
+ * schema's type `wanted`: the same type, any type into text, or a lossless
+ * widening (integer → bigint, integers and numerics into unconstrained numeric).
+ */
+export function typeFits(existing: string, wanted: string): boolean {
+  if (existing === wanted || existing === 'text') return true;
+  if (existing === 'bigint') return wanted === 'integer' || wanted === 'smallint';
+  if (existing === 'numeric') return INTEGERS.has(wanted) || wanted.startsWith('numeric');
+  return false;
+}
+
+/**
+ * Creates the target table with the schema's column types when it is missing
+ * (every identifier quoted); when it exists, checks by column name that every
+ * column is there and that its type can hold the schema's type, so a misfit
+ * fails the job before any row is loaded. Serialized per table name so
+ * concurrent jobs into a new table do not race on CREATE.
  */
 export async function ensureTargetTable(
   pool: Pool,
   table: string,
-  columns: string[],
+  columns: readonly TargetColumn[],
 ): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('ingest.target:' || $1))`, [table]);
-    const columnList = columns.map((c) => `${quoteIdent(c)} text`).join(', ');
+    // The type strings come from sqlType (a fixed vocabulary), never from user input.
+    const columnList = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
     await client.query(`CREATE TABLE IF NOT EXISTS public.${quoteIdent(table)} (${columnList})`);
-    const { rows } = await client.query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns
-       WHERE table_schema = 'public' AND table_name = $1`,
+    const { rows } = await client.query<{ column_name: string; type: string }>(
+      `SELECT a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_attribute a
+       WHERE a.attrelid = format('public.%I', $1::text)::regclass
+         AND a.attnum > 0 AND NOT a.attisdropped`,
       [table],
     );
-    const present = new Set(rows.map((r) => r.column_name));
-    const missing = columns.filter((c) => !present.has(c));
+    const present = new Map(rows.map((r) => [r.column_name, r.type]));
+    const missing = columns.filter((c) => !present.has(c.name)).map((c) => c.name);
     if (missing.length > 0) throw errors.targetColumnsMissing(table, missing);
+    const misfits = columns.filter((c) => !typeFits(present.get(c.name) ?? '', c.type));
+    if (misfits.length > 0) {
+      throw new AppError(
+        'TARGET_TYPE_MISMATCH',
+        `table "${table}" exists but cannot hold the schema's types: ${misfits
+          .map((c) => `${c.name} is ${present.get(c.name)}, the schema needs ${c.type}`)
+          .join('; ')}`,
+        422,
+      );
+    }
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);

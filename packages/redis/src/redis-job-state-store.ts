@@ -35,7 +35,11 @@ end
 return 0`;
 
 // A full write never lowers the status or the counters another writer already raised.
+// The chunks its counters include join the counted set, so a late report of one of them
+// (committed, not yet reported when the view was read from Postgres) is not counted twice.
 const PUT = `
+for i = 9, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+if #ARGV >= 9 then redis.call('EXPIRE', KEYS[2], ARGV[8]) end
 local rank = tonumber(redis.call('HGET', KEYS[1], 'rank') or '-1')
 redis.call('HSET', KEYS[1], 'view', ARGV[1])
 if tonumber(ARGV[3]) >= rank then
@@ -65,11 +69,13 @@ export class RedisJobStateStore implements JobStateStore {
     return `${this.prefix}job:${jobId}`;
   }
 
-  async put(view: JobView): Promise<void> {
+  async put(view: JobView, countedChunks: readonly number[] = []): Promise<void> {
+    const key = this.key(view.id);
     await this.redis.eval(
       PUT,
-      1,
-      this.key(view.id),
+      2,
+      key,
+      `${key}:chunks`,
       JSON.stringify(view),
       view.status,
       statusRank(view.status),
@@ -78,6 +84,7 @@ export class RedisJobStateStore implements JobStateStore {
       view.rows.loaded,
       view.rows.rejected,
       this.ttl,
+      ...countedChunks,
     );
   }
 

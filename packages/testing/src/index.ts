@@ -4,3 +4,4 @@ export * from './webhook-receiver';
 export * from './csv-fixtures';
 export * from './ha-cluster';
 export * from './csv-file';
+export * from './private-redis';

@@ -5,6 +5,9 @@ import type { JobLifecycle } from '@ingest/job-lifecycle';
 import type { Cidr } from '@ingest/net-guard';
 import type {
   ApiKeyRepository,
+  DatasetRepository,
+  JobRepository,
+  Pool,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
 } from '@ingest/postgres';
@@ -15,6 +18,8 @@ import type { JobIntake } from './job-intake';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes';
 import { jobStatusRoutes } from './routes/job-status-routes';
 import { jobsRoutes } from './routes/jobs-routes';
+import { datasetRoutes } from './routes/dataset-routes';
+import { rejectRoutes } from './routes/reject-routes';
 import { webhookRoutes } from './routes/webhook-routes';
 import type { MinimumPace } from './upload/metered-upload';
 
@@ -33,6 +38,9 @@ export interface AppDeps {
   webhookDeliveries: WebhookDeliveryRepository;
   webhookQueue: { redeliver(deliveryId: string): Promise<void> };
   readiness: Record<string, ReadinessCheck>;
+  datasets: DatasetRepository;
+  jobs: JobRepository;
+  pool: Pool;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -44,6 +52,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', authenticate(deps.keys, deps.limiter, deps.access));
   app.use(jobsRoutes(deps));
   app.use(jobStatusRoutes(deps));
+  app.use(rejectRoutes(deps));
+  app.use(datasetRoutes(deps));
   app.use(webhookRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger, deps.access.maxUploadBytes));

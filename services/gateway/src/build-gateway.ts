@@ -2,6 +2,7 @@ import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
 import { parseCidrs } from '@ingest/net-guard';
 import {
   ApiKeyRepository,
+  DatasetRepository,
   SecretBox,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
@@ -61,6 +62,9 @@ export function buildGateway(
     ),
     webhookDeliveries: new WebhookDeliveryRepository(pool),
     webhookQueue,
+    datasets: new DatasetRepository(pool),
+    jobs,
+    pool,
     readiness: {
       postgres: async () => void (await pool.query('SELECT 1')),
       redis: () => state.ping(),

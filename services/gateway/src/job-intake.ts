@@ -6,7 +6,8 @@ import {
 } from '@ingest/contracts';
 import type { JobStateStore, MessagePublisher, ObjectStore } from '@ingest/domain';
 import { errors } from '@ingest/errors';
-import { JobRepository, syncJobState, toJobView } from '@ingest/postgres';
+import { JobRepository, syncJobState, toJobView, type SchemaSource } from '@ingest/postgres';
+import type { TableSchema } from '@ingest/normalize';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
 import type { StoredUpload } from './upload/metered-upload';
@@ -19,6 +20,11 @@ export interface JobOptions {
   idempotencyKey: string | null;
   chunkBytes: number | null;
   dialectOverrides: DialectOverrides;
+  /** `?dataset=`: the stored schema to load with. */
+  dataset: string | null;
+  schema: TableSchema | null;
+  schemaSource: SchemaSource | null;
+  maxRejects: { count: number | null; ratio: number | null };
 }
 
 export interface IntakeResult {
@@ -69,6 +75,9 @@ export class JobIntake {
         chunkBytes: options.chunkBytes,
         webhookUrl: options.webhookUrl,
         dialectOverrides: options.dialectOverrides,
+        schema: options.schema,
+        schemaSource: options.schemaSource,
+        maxRejects: options.maxRejects,
       });
     } catch (e) {
       await this.store.remove(upload.objectKey).catch(() => undefined);

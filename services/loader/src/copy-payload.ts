@@ -1,5 +1,6 @@
 import type { ChunkTask } from '@ingest/contracts';
 import { encodeCopyTextRow, normalizeRecord, type RowCheck } from '@ingest/domain';
+import { compileColumns, parseTableSchema, type RowNormalizer } from '@ingest/normalize';
 import type { ChunkPayload, RejectedRow } from '@ingest/postgres';
 import { parse, type CsvError, type Info } from 'csv-parse';
 import { isUtf8 } from 'node:buffer';
@@ -43,6 +44,36 @@ function decodeLatin1Fields(fields: string[]): RowCheck | string[] {
   return out;
 }
 
+type FieldCheck = { ok: true } | Extract<RowCheck, { ok: false }>;
+
+/** The record's width against the header's, and no NUL byte (PostgreSQL text cannot hold one). */
+function checkFields(fields: readonly string[], width: number): FieldCheck {
+  if (fields.length !== width) {
+    return {
+      ok: false,
+      code: fields.length > width ? 'TOO_MANY_FIELDS' : 'TOO_FEW_FIELDS',
+      message: `expected ${width} fields, found ${fields.length}`,
+    };
+  }
+  for (let i = 0; i < fields.length; i++) {
+    if ((fields[i] as string).includes('\u0000')) {
+      return { ok: false, code: 'NUL_BYTE', message: `field ${i + 1} contains a NUL byte` };
+    }
+  }
+  return { ok: true };
+}
+
+/**
+ * The task's schema bound to its header, once per chunk; null for a
+ * schemaVersion 1 task (all text, values trimmed, empty → NULL).
+ */
+function rowNormalizer(task: ChunkTask): RowNormalizer | null {
+  if (task.schemaVersion !== 2 || task.schema === undefined || task.header === undefined) {
+    return null;
+  }
+  return compileColumns(parseTableSchema(task.schema), task.header);
+}
+
 /**
  * Turns a chunk's CSV bytes into COPY text, normalizing each record and
  * collecting the records that cannot be loaded (with their line and raw text).
@@ -53,15 +84,20 @@ class CopyTextEncoder extends Transform {
   private pending: string[] = [];
   private pendingBytes = 0;
 
+  private readonly normalizer: RowNormalizer | null;
+  private readonly width: number;
+
   constructor(private readonly task: ChunkTask) {
     super({ writableObjectMode: true, readableObjectMode: false });
+    this.normalizer = rowNormalizer(task);
+    this.width = task.header?.length ?? task.columns.length;
   }
 
-  reject(line: number, code: string, message: string, raw: string): void {
+  reject(line: number, code: string, message: string, raw: string, column?: string): void {
     // Parsed as latin1, the text maps back to the file's exact bytes.
     const text = raw.replace(TRAILING_TERMINATOR, '');
     const bytes = Buffer.from(text, this.task.invalidUtf8 ? 'latin1' : 'utf8');
-    this.rejected.push({ line, code, message, raw: bytes });
+    this.rejected.push({ line, code, message, raw: bytes, column: column ?? null });
   }
 
   override _transform(row: ParsedRecord, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -72,18 +108,38 @@ class CopyTextEncoder extends Transform {
       if (Array.isArray(decoded)) fields = decoded;
       else checked = decoded;
     }
-    checked ??= normalizeRecord(fields, this.task.columns.length);
-    if (!checked.ok) {
-      const line = startLine(this.task, row.info.lines, row.raw);
-      this.reject(line, checked.code, checked.message, row.raw);
-      cb();
-      return;
+    let values: (string | null)[];
+    if (this.normalizer === null) {
+      checked ??= normalizeRecord(fields, this.width);
+      if (!checked.ok) return this.rejectRow(row, checked.code, checked.message, cb);
+      values = checked.values;
+    } else {
+      if (checked && !checked.ok) return this.rejectRow(row, checked.code, checked.message, cb);
+      const shape = checkFields(fields, this.width);
+      if (!shape.ok) return this.rejectRow(row, shape.code, shape.message, cb);
+      const normalized = this.normalizer.normalizeRow(fields);
+      if (!normalized.ok) {
+        const message = `${normalized.column}: ${normalized.message}`;
+        return this.rejectRow(row, normalized.code, message, cb, normalized.column);
+      }
+      values = normalized.values;
     }
-    const line = encodeCopyTextRow(checked.values);
+    const line = encodeCopyTextRow(values);
     this.pending.push(line);
     this.pendingBytes += line.length;
     this.loaded++;
     if (this.pendingBytes >= COPY_WRITE_BYTES) this.flushPending();
+    cb();
+  }
+
+  private rejectRow(
+    row: ParsedRecord,
+    code: string,
+    message: string,
+    cb: TransformCallback,
+    column?: string,
+  ): void {
+    this.reject(startLine(this.task, row.info.lines, row.raw), code, message, row.raw, column);
     cb();
   }
 

@@ -56,6 +56,18 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
     .recordChunk(task.jobId, task.chunkIndex, outcome.loaded, outcome.rejected)
     .catch((e: unknown) => logger.warn({ err: e, jobId: task.jobId }, 'hot state update failed'));
   await lifecycle.advance(task.jobId, 'loading');
+  if (outcome.rejected > 0 && job.max_rejects_count !== null) {
+    // A count budget can be judged mid-way; a share only once every row is known (tryFinish).
+    const totals = await lifecycle.jobs.rejectTotals(task.jobId);
+    if (totals.rejected > Number(job.max_rejects_count)) {
+      await lifecycle.fail(
+        task.jobId,
+        'REJECT_BUDGET_EXCEEDED',
+        `${totals.rejected} rows rejected so far, more than max_rejects allows (${job.max_rejects_count})`,
+      );
+      return;
+    }
+  }
   await lifecycle.tryFinish(task.jobId);
   logger.debug({ jobId: task.jobId, chunk: task.chunkIndex, ...outcome }, 'chunk done');
 }

@@ -11,7 +11,9 @@ import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { JobLifecycle } from '@ingest/job-lifecycle';
 import { ensureTargetTable, type JobRecord, type Pool } from '@ingest/postgres';
 import type { Logger } from '@ingest/config';
+import { compileColumns, sqlType, type TableSchema } from '@ingest/normalize';
 import { columnsFromHeader } from './header-columns';
+import { headerCells, resolveSchema, sampleRecords } from './job-schema';
 import { prepareSource, type PreparedSource } from './prepare-source';
 
 class PlanningStopped extends Error {
@@ -97,7 +99,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     maxRecordBytes: deps.maxRecordBytes,
     header: dialect.header,
   });
-  let columns: string[] | undefined;
+  let layout: { columns: string[]; header: string[]; schema: TableSchema } | undefined;
   let published = 0;
   let checkedAt = Date.now();
 
@@ -111,20 +113,40 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     }
   };
 
-  /** Once the first record is known: name the columns, make sure the table fits, remember both. */
-  const prepareTarget = async (): Promise<string[]> => {
-    if (columns) return columns;
-    const named = columnsFromPlanner(planner, dialect, source);
-    await ensureTargetTable(deps.pool, job.table_name, named);
-    await deps.lifecycle.jobs.recordLayout(job.id, dialect, named);
-    columns = named;
-    return named;
+  /**
+   * Once the first record is known: the header, the schema (the job's own, or
+   * inferred from the samples), a check that the file has what the schema
+   * needs, the typed table (or a check that the existing one fits) — all
+   * before the first chunk is published, then remembered on the job.
+   */
+  const prepareTarget = async () => {
+    if (layout) return layout;
+    const header = headerFromPlanner(planner, dialect, source);
+    const { schema, source: schemaSource } = resolveSchema(job, header, () =>
+      sampleRecords(source.samples, source.bytes, dialect, header.length),
+    );
+    compileColumns(schema, header); // SCHEMA_COLUMN_MISSING (422) fails the job now
+    const columns = schema.columns.map((c) => c.name);
+    await ensureTargetTable(
+      deps.pool,
+      job.table_name,
+      schema.columns.map((c) => ({ name: c.name, type: sqlType(c) })),
+    );
+    await deps.lifecycle.jobs.recordLayout(job.id, dialect, columns);
+    await deps.lifecycle.jobs.recordSchema(
+      job.id,
+      schema,
+      schemaSource,
+      dialect.header ? (planner.headerBytes ?? null) : null,
+    );
+    layout = { columns, header, schema };
+    return layout;
   };
 
   const publish = async (chunks: PlannedChunk[]) => {
     if (chunks.length === 0) return;
     await stopIfEnded();
-    const columns = await prepareTarget();
+    const { columns, header, schema } = await prepareTarget();
     for (const chunk of chunks) {
       const task: ChunkTask = {
         type: 'chunk.load',
@@ -139,7 +161,9 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
         dialect,
         table: job.table_name,
         columns,
-        schemaVersion: 1,
+        schemaVersion: 2,
+        schema,
+        header,
       };
       await deps.publisher.publish(QUEUES.chunks, task, { messageId: `${job.id}:${chunk.index}` });
       published++;
@@ -180,12 +204,12 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
   await deps.lifecycle.tryFinish(job.id);
 }
 
-/** Column names from the header record, or `column_1…n` from the first record's width. */
-function columnsFromPlanner(planner: ChunkPlanner, dialect: Dialect, source: PreparedSource) {
+/** The header record's cells, or `column_1…n` from the first record's width. */
+function headerFromPlanner(planner: ChunkPlanner, dialect: Dialect, source: PreparedSource) {
   if (dialect.header) {
     const header = planner.headerBytes;
     if (!header) throw errors.noHeader();
-    return columnsFromHeader(header, dialect);
+    return headerCells(header, dialect);
   }
   const first = source.samples.head;
   const width = columnsFromHeader(first, dialect).length;

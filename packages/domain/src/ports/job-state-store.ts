@@ -5,8 +5,11 @@ import type { JobStatus, JobView } from '@ingest/contracts';
  * and rebuilt from it, so every update here is idempotent and monotonic.
  */
 export interface JobStateStore {
-  /** Writes the whole view (creation, rebuild after loss, terminal states). */
-  put(view: JobView): Promise<void>;
+  /**
+   * Writes the whole view (creation, rebuild after loss, terminal states).
+   * `countedChunks` are the chunks whose rows the view's counters already include.
+   */
+  put(view: JobView, countedChunks?: readonly number[]): Promise<void>;
   get(jobId: string): Promise<JobView | null>;
   /** Moves the status forward only; repeats and regressions are ignored. */
   advance(jobId: string, status: JobStatus, at: Date): Promise<void>;

@@ -4,6 +4,8 @@ import { assertTableName } from '@ingest/postgres';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { DELIMITERS, ENCODINGS, type DialectOverrides } from '@ingest/contracts';
+import { parseRejectBudget, type RejectBudget, type TableSchema } from '@ingest/normalize';
+import type { SchemaSource } from '@ingest/postgres';
 
 const ENCODING_ALIASES: Record<string, string> = {
   utf8: 'utf-8',
@@ -22,6 +24,25 @@ const DELIMITER_NAMES: Record<string, string> = {
   tab: '\t',
   pipe: '|',
 };
+
+export const DATASET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** A job's schema and where it came from. */
+export interface JobSchema {
+  schema: TableSchema;
+  source: Exclude<SchemaSource, 'inferred'>;
+}
+
+/** The budget as stored on the job: a count, or a share (0–1) of the rows. */
+export function budgetColumns(budget: RejectBudget | null): {
+  count: number | null;
+  ratio: number | null;
+} {
+  if (budget === null || budget.kind === 'unlimited') return { count: null, ratio: null };
+  return budget.kind === 'count'
+    ? { count: budget.max, ratio: null }
+    : { count: null, ratio: budget.max };
+}
 
 const querySchema = z.object({
   delimiter: z
@@ -45,6 +66,16 @@ const querySchema = z.object({
   // Scheme, syntax and address are checked by the SSRF guard (WEBHOOK_URL_FORBIDDEN).
   webhook_url: z.string().min(1).max(2048).optional(),
   chunk_size: z.coerce.number().int().positive().optional(),
+  dataset: z
+    .string()
+    .regex(DATASET_NAME, 'must be 1 to 63 letters, digits or _, not starting with a digit')
+    .optional(),
+  max_rejects: z
+    .string()
+    .refine((v) => parseRejectBudget(v) !== null, {
+      message: 'must be a count (an integer ≥ 0) or a percentage up to 100% such as 5%',
+    })
+    .optional(),
 });
 
 const firstValue = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
@@ -59,6 +90,7 @@ export function parseJobOptions(
   fileName: string | null,
   tenant: string,
   limits: OptionLimits,
+  schema: JobSchema | null = null,
 ): JobOptions {
   const raw = Object.fromEntries(
     Object.entries(req.query).map(([k, v]) => [k, firstValue(v)] as const),
@@ -84,7 +116,12 @@ export function parseJobOptions(
   return {
     tenant,
     dialectOverrides,
-    table: assertTableName(q.table ?? tableNameFromFileName(fileName)),
+    table: assertTableName(q.table ?? schema?.schema.table ?? tableNameFromFileName(fileName)),
+    dataset: q.dataset ?? null,
+    schema: schema?.schema ?? null,
+    schemaSource: schema?.source ?? null,
+    // The query parameter wins over the schema's own max_rejects.
+    maxRejects: budgetColumns(parseRejectBudget(q.max_rejects ?? schema?.schema.max_rejects)),
     fileName,
     webhookUrl: q.webhook_url ?? null,
     idempotencyKey: key ?? null,

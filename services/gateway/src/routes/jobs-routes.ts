@@ -13,7 +13,9 @@ import {
   ObjectStoreStorageEngine,
   type StoredFileInfo,
 } from '../upload/object-store-storage-engine';
-import { parseJobOptions } from './job-options';
+import { parseTableSchema } from '@ingest/normalize';
+import type { DatasetRepository } from '@ingest/postgres';
+import { parseJobOptions, type JobSchema } from './job-options';
 
 export interface JobsRoutesDeps {
   intake: JobIntake;
@@ -24,6 +26,27 @@ export interface JobsRoutesDeps {
   webhookAllow: readonly Cidr[];
   /** Slowest acceptable upload body. */
   pace: MinimumPace;
+  datasets: DatasetRepository;
+}
+
+/** The schema found so far for this request: a dataset (preflight) or the `schema` field. */
+const schemaOf = (res: Response): JobSchema | null =>
+  (res.locals.jobSchema as JobSchema | undefined) ?? null;
+
+/**
+ * The `schema` form field, validated as soon as the file part starts (fields
+ * sent before it are in `req.body` by then): a bad schema is a 400
+ * SCHEMA_INVALID naming its path, and nothing is stored.
+ */
+function takeSchemaField(req: Request, res: Response): void {
+  const body = req.body as Record<string, unknown> | undefined;
+  const raw = body?.schema;
+  if (raw === undefined || res.locals.schemaField === true) return;
+  if (res.locals.jobSchema !== undefined) {
+    throw errors.validation('send either a schema field or ?dataset=, not both');
+  }
+  res.locals.jobSchema = { schema: parseTableSchema(raw), source: 'declared' } satisfies JobSchema;
+  res.locals.schemaField = true;
 }
 
 const sendAccepted = (res: Response, result: IntakeResult) => {
@@ -36,7 +59,9 @@ const sendAccepted = (res: Response, result: IntakeResult) => {
 /** Explicit multipart limits: one file part, a few small fields, bounded part headers. */
 const multipartFor = (deps: JobsRoutesDeps, maxUploadBytes: number) =>
   multer({
-    storage: new ObjectStoreStorageEngine(deps.store, maxUploadBytes, deps.pace),
+    storage: new ObjectStoreStorageEngine(deps.store, maxUploadBytes, deps.pace, (req) =>
+      takeSchemaField(req, req.res as Response),
+    ),
     limits: {
       fileSize: maxUploadBytes,
       files: 1,
@@ -60,6 +85,14 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
     const options = parseJobOptions(req, null, callerOf(res).tenant, limits);
     if (options.webhookUrl)
       await assertWebhookUrl(options.webhookUrl, { allow: deps.webhookAllow });
+    if (options.dataset !== null) {
+      const dataset = await deps.datasets.get(options.tenant, options.dataset);
+      if (!dataset) throw errors.datasetNotFound(options.dataset);
+      res.locals.jobSchema = {
+        schema: parseTableSchema(dataset.schema),
+        source: 'dataset',
+      } satisfies JobSchema;
+    }
     next();
   };
 
@@ -89,7 +122,15 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
       if (!file) throw errors.missingFile();
       let options;
       try {
-        options = parseJobOptions(req, file.originalname || null, callerOf(res).tenant, limits);
+        // A schema field sent after the file part is only seen now.
+        takeSchemaField(req, res);
+        options = parseJobOptions(
+          req,
+          file.originalname || null,
+          callerOf(res).tenant,
+          limits,
+          schemaOf(res),
+        );
       } catch (e) {
         await deps.store.remove(file.objectKey).catch(() => undefined);
         throw e;
@@ -105,7 +146,7 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
     slot,
     async (req: Request, res: Response) => {
       const caller = callerOf(res);
-      const options = parseJobOptions(req, null, caller.tenant, limits);
+      const options = parseJobOptions(req, null, caller.tenant, limits, schemaOf(res));
       const maxBytes = caller.limits.maxUploadBytes;
       const declared = Number(req.get('Content-Length') ?? NaN);
       if (declared > maxBytes) throw errors.uploadTooLarge(maxBytes);

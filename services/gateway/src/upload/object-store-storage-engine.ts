@@ -18,13 +18,25 @@ export class ObjectStoreStorageEngine implements StorageEngine {
     private readonly store: ObjectStore,
     private readonly limitBytes: number,
     private readonly pace?: MinimumPace,
+    /**
+     * Runs when the file part starts, with the fields sent before it already in
+     * `req.body`: throwing refuses the request before a byte is stored.
+     */
+    private readonly beforeStore?: (req: Request) => void,
   ) {}
 
   _handleFile(
-    _req: Request,
+    req: Request,
     file: Express.Multer.File,
     callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
   ): void {
+    try {
+      this.beforeStore?.(req);
+    } catch (e) {
+      file.stream.resume();
+      callback(e);
+      return;
+    }
     const objectKey = `uploads/${randomUUID()}`;
     storeMeteredUpload(
       this.store,

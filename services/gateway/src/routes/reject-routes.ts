@@ -1,0 +1,87 @@
+import { errors } from '@ingest/errors';
+import { listRejects, type JobRepository, type Pool } from '@ingest/postgres';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { callerOf } from '../http/authenticate';
+import type { JobIntake } from '../job-intake';
+import { parseInput } from './parse-input';
+
+export interface RejectRoutesDeps {
+  intake: JobIntake;
+  jobs: JobRepository;
+  pool: Pool;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const query = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+const encodeCursor = (line: string, id: string) =>
+  Buffer.from(`${line}:${id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { line: string; id: string } {
+  const m = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw errors.validation('cursor is not one this API returned');
+  return { line: m[1] as string, id: m[2] as string };
+}
+
+const CSV_PAGE = 5000;
+
+/**
+ * A job's rejected records. JSON pages carry the raw record as UTF-8 text
+ * (bytes that are not UTF-8 become U+FFFD); `?format=csv` streams the header
+ * record and every rejected record as the exact bytes of the file, one per
+ * line, so they can be fixed and uploaded again.
+ */
+export function rejectRoutes(deps: RejectRoutesDeps): Router {
+  const router = Router();
+
+  router.get('/v1/jobs/:id/rejects', async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (!UUID.test(id)) throw errors.jobNotFound(id);
+    await deps.intake.view(id, callerOf(res).tenant); // another tenant's job: 404
+    const q = parseInput(query, req.query, 'query parameter');
+
+    if (q.format === 'csv') {
+      const job = await deps.jobs.get(id);
+      const eol = job?.dialect?.line_ending ?? '\n';
+      res.status(200).type('text/csv');
+      res.set('Content-Disposition', `attachment; filename="${id}-rejects.csv"`);
+      if (job?.header_raw) res.write(Buffer.concat([job.header_raw, Buffer.from(eol)]));
+      let after: { line: string; id: string } | undefined;
+      for (;;) {
+        const page = await listRejects(deps.pool, id, { limit: CSV_PAGE, after });
+        for (const r of page) res.write(Buffer.concat([r.raw, Buffer.from(eol)]));
+        const last = page[page.length - 1];
+        if (!last || page.length < CSV_PAGE) break;
+        after = { line: last.line, id: last.id };
+      }
+      res.end();
+      return;
+    }
+
+    const rows = await listRejects(deps.pool, id, {
+      limit: q.limit + 1,
+      after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({
+      rejects: page.map((r) => ({
+        line: Number(r.line),
+        chunk: r.chunk_index,
+        column: r.column,
+        code: r.code,
+        message: r.message,
+        raw: r.raw.toString('utf8'),
+      })),
+      next_cursor: rows.length > q.limit && last ? encodeCursor(last.line, last.id) : null,
+    });
+  });
+
+  return router;
+}
