@@ -104,6 +104,24 @@ describe('job status: polling, listing, events, cancel', () => {
     expect(events.slice(0, -1).every((e) => e.event === 'progress')).toBe(true);
     const done = events.map((e) => e.data.chunks.done);
     expect(done).toEqual([...done].sort((a, b) => a - b)); // progress never goes backwards
+    const bytes = events.map((e) => e.data.progress.bytes_done);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    // Every byte of the scanned source but the header record is in some chunk; each stage has its time.
+    const final = last?.data;
+    const header = Buffer.byteLength('id,name,email,city,notes\n');
+    expect(final?.progress).toEqual({
+      bytes_done: (final?.bytes_scanned ?? 0) - header,
+      eta_seconds: null,
+    });
+    const t = final?.timings;
+    expect(t?.planned_at).not.toBeNull();
+    expect(t?.loading_started_at).not.toBeNull();
+    expect(Date.parse(t?.stored_at ?? '')).toBeLessThanOrEqual(
+      Date.parse(t?.loading_started_at ?? ''),
+    );
+    expect(Date.parse(t?.loading_started_at ?? '')).toBeLessThanOrEqual(
+      Date.parse(final?.completed_at ?? ''),
+    );
   });
 
   it('cancels a running job: loading stops and the status stays cancelled', async () => {

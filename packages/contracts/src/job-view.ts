@@ -18,6 +18,13 @@ export interface JobView {
   chunks: { total: number | null; done: number };
   records: number | null;
   rows: { loaded: number; rejected: number };
+  /**
+   * Bytes of the scanned source in committed chunks, and the expected seconds to
+   * completion from the rate observed since loading began (null when unknown or ended).
+   */
+  progress: { bytes_done: number; eta_seconds: number | null };
+  /** When each stage began (stored = upload finished and job recorded). */
+  timings: { stored_at: string; planned_at: string | null; loading_started_at: string | null };
   /** The five most frequent reject reasons (from Postgres; refreshed when the view is rebuilt). */
   rejects_top?: { code: string; count: number }[];
   /** The table schema the job loads with, and where it came from. */

@@ -5,3 +5,4 @@ export * from './dialect-sniffer';
 export * from './encoding';
 export * from './normalize-row';
 export * from './ports';
+export * from './estimate-completion';

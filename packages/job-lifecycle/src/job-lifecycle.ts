@@ -21,8 +21,8 @@ export class JobLifecycle {
 
   async advance(jobId: string, status: JobStatus): Promise<void> {
     const moved = await this.jobs.advance(jobId, status);
-    if (moved)
-      await this.state.advance(jobId, status, moved.updated_at).catch(this.warnState(jobId));
+    // A stage change also sets its timing: copy the whole record, not just the status.
+    if (moved) await this.refresh(jobId);
   }
 
   /**

@@ -29,6 +29,8 @@ export interface ChunkPayload {
 export interface ChunkTarget {
   jobId: string;
   chunkIndex: number;
+  /** Size of the chunk's byte range (progress and ETA are measured in bytes). */
+  bytes: number;
   table: string;
   columns: string[];
 }
@@ -75,9 +77,10 @@ export class ChunkWriter {
       const summary = payload.summary();
       await insertRejects(client, target, summary.rejected);
       await client.query(
-        `UPDATE ingest.chunk_ledger SET rows_loaded = $3, rows_rejected = $4, committed_at = clock_timestamp()
+        `UPDATE ingest.chunk_ledger SET rows_loaded = $3, rows_rejected = $4, bytes = $5,
+           committed_at = clock_timestamp()
          WHERE job_id = $1 AND chunk_index = $2`,
-        [target.jobId, target.chunkIndex, summary.loaded, summary.rejected.length],
+        [target.jobId, target.chunkIndex, summary.loaded, summary.rejected.length, target.bytes],
       );
       await client.query('COMMIT');
       return { kind: 'loaded', loaded: summary.loaded, rejected: summary.rejected.length };

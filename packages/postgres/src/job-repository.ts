@@ -26,6 +26,8 @@ export interface JobRecord {
   updated_at: Date;
   completed_at: Date | null;
   announced_at: Date | null;
+  planned_at: Date | null;
+  loading_at: Date | null;
   /** The table schema the job loads with (a TableSchema from @ingest/normalize, as JSON). */
   schema: unknown;
   schema_source: SchemaSource | null;
@@ -60,6 +62,8 @@ export interface JobProgress {
   rowsRejected: number;
   /** The ledger's committed chunks (the counters above include exactly these). */
   chunkIndexes?: number[];
+  /** Bytes of the committed chunks' ranges. */
+  bytesDone?: number;
   /** The most frequent reject reasons (at most five). */
   rejectsTop?: { code: string; count: number }[];
 }
@@ -133,7 +137,8 @@ export class JobRepository {
   /** Moves the job forward to `status`; a repeat or a step backwards changes nothing (returns null). */
   async advance(id: string, status: JobStatus): Promise<JobRecord | null> {
     const { rows } = await this.pool.query<JobRecord>(
-      `UPDATE ingest.jobs SET status = $2, updated_at = now()
+      `UPDATE ingest.jobs SET status = $2, updated_at = now(),
+         loading_at = CASE WHEN $2 = 'loading' THEN coalesce(loading_at, now()) ELSE loading_at END
        WHERE id = $1 AND ingest.status_rank(status) < ingest.status_rank($2)
        RETURNING *`,
       [id, status],
@@ -180,6 +185,7 @@ export class JobRepository {
   ): Promise<void> {
     await this.pool.query(
       `UPDATE ingest.jobs SET chunks_total = $2, records_found = $3, bytes_scanned = $4,
+         planned_at = coalesce(planned_at, now()),
          updated_at = now(),
          status = CASE WHEN ingest.status_rank(status) < ingest.status_rank('planned')
                        THEN 'planned' ELSE status END
@@ -308,10 +314,12 @@ export class JobRepository {
       loaded: number;
       rejected: number;
       indexes: number[];
+      bytes: number;
     }>(
       `SELECT count(*)::int AS chunks, coalesce(sum(rows_loaded), 0)::bigint AS loaded,
               coalesce(sum(rows_rejected), 0)::bigint AS rejected,
-              coalesce(array_agg(chunk_index), '{}') AS indexes
+              coalesce(array_agg(chunk_index), '{}') AS indexes,
+              coalesce(sum(bytes), 0)::bigint AS bytes
        FROM ingest.chunk_ledger WHERE job_id = $1`,
       [id],
     );
@@ -327,6 +335,7 @@ export class JobRepository {
       rowsLoaded: row?.loaded ?? 0,
       rowsRejected: row?.rejected ?? 0,
       chunkIndexes: row?.indexes ?? [],
+      bytesDone: row?.bytes ?? 0,
     };
   }
 }
@@ -346,6 +355,12 @@ export function toJobView(job: JobRecord, progress: JobProgress): JobView {
     chunks: { total: job.chunks_total, done: progress.chunksDone },
     records: job.records_found,
     rows: { loaded: progress.rowsLoaded, rejected: progress.rowsRejected },
+    progress: { bytes_done: progress.bytesDone ?? 0, eta_seconds: null },
+    timings: {
+      stored_at: job.created_at.toISOString(),
+      planned_at: job.planned_at?.toISOString() ?? null,
+      loading_started_at: job.loading_at?.toISOString() ?? null,
+    },
     rejects_top: progress.rejectsTop ?? [],
     schema: job.schema ?? null,
     schema_source: job.schema_source ?? null,

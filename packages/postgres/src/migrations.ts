@@ -148,6 +148,11 @@ CREATE TABLE IF NOT EXISTS ingest.datasets (
   created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   PRIMARY KEY (tenant, name)
 );
+
+-- stage timings and byte progress (status: per-stage timings and an ETA)
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS planned_at timestamptz;
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS loading_at timestamptz;
+ALTER TABLE ingest.chunk_ledger ADD COLUMN IF NOT EXISTS bytes bigint NOT NULL DEFAULT 0;
 `;
 
 const LOCK_KEY = 724_311_905;

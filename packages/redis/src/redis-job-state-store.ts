@@ -1,5 +1,5 @@
 import { statusRank, type JobStatus, type JobView } from '@ingest/contracts';
-import type { JobStateStore } from '@ingest/domain';
+import type { ChunkCounts, JobStateStore } from '@ingest/domain';
 import { Redis } from 'ioredis';
 
 export interface RedisJobStateStoreOptions {
@@ -20,6 +20,7 @@ if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
   redis.call('HINCRBY', KEYS[1], 'rows_loaded', ARGV[2])
   redis.call('HINCRBY', KEYS[1], 'rows_rejected', ARGV[3])
+  redis.call('HINCRBY', KEYS[1], 'bytes_done', ARGV[5])
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
@@ -38,19 +39,19 @@ return 0`;
 // The chunks its counters include join the counted set, so a late report of one of them
 // (committed, not yet reported when the view was read from Postgres) is not counted twice.
 const PUT = `
-for i = 9, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
-if #ARGV >= 9 then redis.call('EXPIRE', KEYS[2], ARGV[8]) end
+for i = 10, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+if #ARGV >= 10 then redis.call('EXPIRE', KEYS[2], ARGV[9]) end
 local rank = tonumber(redis.call('HGET', KEYS[1], 'rank') or '-1')
 redis.call('HSET', KEYS[1], 'view', ARGV[1])
 if tonumber(ARGV[3]) >= rank then
   redis.call('HSET', KEYS[1], 'status', ARGV[2], 'rank', ARGV[3], 'updated_at', ARGV[4])
 end
-local fields = {'chunks_done', 'rows_loaded', 'rows_rejected'}
+local fields = {'chunks_done', 'rows_loaded', 'rows_rejected', 'bytes_done'}
 for i, f in ipairs(fields) do
   local current = tonumber(redis.call('HGET', KEYS[1], f) or '0')
   if tonumber(ARGV[4 + i]) > current then redis.call('HSET', KEYS[1], f, ARGV[4 + i]) end
 end
-redis.call('EXPIRE', KEYS[1], ARGV[8])
+redis.call('EXPIRE', KEYS[1], ARGV[9])
 return 1`;
 
 export class RedisJobStateStore implements JobStateStore {
@@ -83,6 +84,7 @@ export class RedisJobStateStore implements JobStateStore {
       view.chunks.done,
       view.rows.loaded,
       view.rows.rejected,
+      view.progress.bytes_done,
       this.ttl,
       ...countedChunks,
     );
@@ -96,6 +98,7 @@ export class RedisJobStateStore implements JobStateStore {
     view.updated_at = h.updated_at ?? view.updated_at;
     view.chunks = { total: view.chunks.total, done: Number(h.chunks_done ?? 0) };
     view.rows = { loaded: Number(h.rows_loaded ?? 0), rejected: Number(h.rows_rejected ?? 0) };
+    view.progress = { bytes_done: Number(h.bytes_done ?? 0), eta_seconds: null };
     return view;
   }
 
@@ -110,7 +113,7 @@ export class RedisJobStateStore implements JobStateStore {
     );
   }
 
-  async recordChunk(jobId: string, chunkIndex: number, loaded: number, rejected: number) {
+  async recordChunk(jobId: string, chunkIndex: number, counts: ChunkCounts) {
     const key = this.key(jobId);
     await this.redis.eval(
       RECORD_CHUNK,
@@ -118,9 +121,10 @@ export class RedisJobStateStore implements JobStateStore {
       key,
       `${key}:chunks`,
       chunkIndex,
-      loaded,
-      rejected,
+      counts.loaded,
+      counts.rejected,
       this.ttl,
+      counts.bytes,
     );
   }
 

@@ -4,7 +4,12 @@ import {
   type JobStoredMessage,
   type JobView,
 } from '@ingest/contracts';
-import type { JobStateStore, MessagePublisher, ObjectStore } from '@ingest/domain';
+import {
+  estimateSecondsLeft,
+  type JobStateStore,
+  type MessagePublisher,
+  type ObjectStore,
+} from '@ingest/domain';
 import { errors } from '@ingest/errors';
 import { JobRepository, syncJobState, toJobView, type SchemaSource } from '@ingest/postgres';
 import type { TableSchema } from '@ingest/normalize';
@@ -109,17 +114,20 @@ export class JobIntake {
    * record. Another tenant's job is reported as not found.
    */
   async view(id: string, tenant: string): Promise<JobView> {
+    const view = await this.currentView(id);
+    if (!view || view.tenant !== tenant) throw errors.jobNotFound(id);
+    view.progress.eta_seconds = estimateSecondsLeft(view, new Date());
+    return view;
+  }
+
+  private async currentView(id: string): Promise<JobView | null> {
     const hot = await this.state.get(id).catch(() => null);
-    if (hot) {
-      if (hot.tenant !== tenant) throw errors.jobNotFound(id);
-      return hot;
-    }
+    if (hot) return hot;
     const rebuilt = await syncJobState(this.jobs, this.state, id).catch(async (e: unknown) => {
       this.logger.warn({ err: e, jobId: id }, 'hot state unavailable; reading Postgres only');
       const record = await this.jobs.get(id);
       return record ? toJobView(record, await this.jobs.progress(id)) : null;
     });
-    if (!rebuilt || rebuilt.tenant !== tenant) throw errors.jobNotFound(id);
     return rebuilt;
   }
 }

@@ -29,10 +29,17 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
     logger.info({ jobId: task.jobId, chunk: task.chunkIndex }, 'job gone or ended; skipping chunk');
     return;
   }
+  const bytes = task.range.end - task.range.start;
   let outcome;
   try {
     outcome = await deps.writer.write(
-      { jobId: task.jobId, chunkIndex: task.chunkIndex, table: task.table, columns: task.columns },
+      {
+        jobId: task.jobId,
+        chunkIndex: task.chunkIndex,
+        bytes,
+        table: task.table,
+        columns: task.columns,
+      },
       async () => createCopyPayload(task, await deps.store.read(task.objectKey, task.range)),
     );
   } catch (e) {
@@ -53,7 +60,7 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
     return;
   }
   await deps.state
-    .recordChunk(task.jobId, task.chunkIndex, outcome.loaded, outcome.rejected)
+    .recordChunk(task.jobId, task.chunkIndex, { ...outcome, bytes })
     .catch((e: unknown) => logger.warn({ err: e, jobId: task.jobId }, 'hot state update failed'));
   await lifecycle.advance(task.jobId, 'loading');
   if (outcome.rejected > 0 && job.max_rejects_count !== null) {

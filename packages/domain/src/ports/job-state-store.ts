@@ -1,5 +1,12 @@
 import type { JobStatus, JobView } from '@ingest/contracts';
 
+export interface ChunkCounts {
+  loaded: number;
+  rejected: number;
+  /** Size of the chunk's byte range. */
+  bytes: number;
+}
+
 /**
  * Hot job state for polling. Postgres holds the truth; this store can be lost
  * and rebuilt from it, so every update here is idempotent and monotonic.
@@ -13,6 +20,6 @@ export interface JobStateStore {
   get(jobId: string): Promise<JobView | null>;
   /** Moves the status forward only; repeats and regressions are ignored. */
   advance(jobId: string, status: JobStatus, at: Date): Promise<void>;
-  /** Counts a chunk's rows once, however often it is reported. */
-  recordChunk(jobId: string, chunkIndex: number, loaded: number, rejected: number): Promise<void>;
+  /** Counts a chunk's rows and bytes once, however often it is reported. */
+  recordChunk(jobId: string, chunkIndex: number, counts: ChunkCounts): Promise<void>;
 }
