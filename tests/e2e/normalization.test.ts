@@ -33,6 +33,7 @@ const MIXED = [
 interface RejectsPage {
   rejects: {
     line: number;
+    byte_offset: number | null;
     chunk: number;
     column: string | null;
     code: string;
@@ -162,6 +163,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
     expect(first.rejects).toEqual([
       {
         line: 3,
+        byte_offset: Buffer.byteLength(MIXED.slice(0, MIXED.indexOf('2,abc'))),
         chunk: 0,
         column: 'amount',
         code: 'INVALID_NUMERIC',

@@ -57,12 +57,14 @@ describe('records that cannot be loaded', () => {
       { id: 5, name: 'Zoë', city: 'Oslo' },
     ]);
     const rejects = await db.query(
-      `SELECT line, code, convert_from(raw, 'UTF8') AS raw FROM ingest.rejects WHERE job_id = $1 ORDER BY line`,
+      `SELECT line, byte_offset::int AS offset, code, convert_from(raw, 'UTF8') AS raw
+       FROM ingest.rejects WHERE job_id = $1 ORDER BY line`,
       [id],
     );
+    const offsetOf = (text: string) => Buffer.byteLength(csv.slice(0, csv.indexOf(text)));
     expect(rejects.rows).toEqual([
-      { line: 3, code: 'TOO_MANY_FIELDS', raw: '2,Grace,Paris,extra' },
-      { line: 6, code: 'TOO_FEW_FIELDS', raw: '4,Short' },
+      { line: 3, offset: offsetOf('2,Grace'), code: 'TOO_MANY_FIELDS', raw: '2,Grace,Paris,extra' },
+      { line: 6, offset: offsetOf('4,Short'), code: 'TOO_FEW_FIELDS', raw: '4,Short' },
     ]);
   });
 

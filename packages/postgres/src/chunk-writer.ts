@@ -6,6 +6,8 @@ import { quoteIdent } from './identifiers';
 
 export interface RejectedRow {
   line: number;
+  /** Byte offset of the record's start in the scanned source. */
+  offset: number;
   code: string;
   message: string;
   /** The target column whose value failed, when one did. */
@@ -106,8 +108,9 @@ export class ChunkWriter {
 async function insertRejects(client: PoolClient, target: ChunkTarget, rejects: RejectedRow[]) {
   if (rejects.length === 0) return;
   await client.query(
-    `INSERT INTO ingest.rejects (job_id, chunk_index, line, code, message, raw, "column")
-     SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bytea[], $7::text[])`,
+    `INSERT INTO ingest.rejects (job_id, chunk_index, line, code, message, raw, "column", byte_offset)
+     SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bytea[], $7::text[],
+                                  $8::bigint[])`,
     [
       target.jobId,
       target.chunkIndex,
@@ -116,6 +119,7 @@ async function insertRejects(client: PoolClient, target: ChunkTarget, rejects: R
       rejects.map((r) => r.message),
       rejects.map((r) => r.raw),
       rejects.map((r) => r.column ?? null),
+      rejects.map((r) => r.offset),
     ],
   );
 }

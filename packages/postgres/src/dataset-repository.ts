@@ -33,6 +33,7 @@ export class DatasetRepository {
 export interface RejectRecord {
   id: string;
   line: string;
+  byte_offset: string | null;
   chunk_index: number;
   column: string | null;
   code: string;
@@ -47,7 +48,8 @@ export async function listRejects(
   options: { limit: number; after?: { line: string; id: string } },
 ): Promise<RejectRecord[]> {
   const { rows } = await pool.query<RejectRecord>(
-    `SELECT id::text, line::text, chunk_index, "column", code, message, raw FROM ingest.rejects
+    `SELECT id::text, line::text, byte_offset::text, chunk_index, "column", code, message, raw
+     FROM ingest.rejects
      WHERE job_id = $1 AND ($2::bigint IS NULL OR (line, id) > ($2::bigint, $3::bigint))
      ORDER BY line, id LIMIT $4`,
     [jobId, options.after?.line ?? null, options.after?.id ?? null, options.limit],

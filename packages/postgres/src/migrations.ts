@@ -153,6 +153,8 @@ CREATE TABLE IF NOT EXISTS ingest.datasets (
 ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS planned_at timestamptz;
 ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS loading_at timestamptz;
 ALTER TABLE ingest.chunk_ledger ADD COLUMN IF NOT EXISTS bytes bigint NOT NULL DEFAULT 0;
+-- where a reject starts in the scanned source (with its line), to find it in any editor
+ALTER TABLE ingest.rejects ADD COLUMN IF NOT EXISTS byte_offset bigint;
 `;
 
 const LOCK_KEY = 724_311_905;

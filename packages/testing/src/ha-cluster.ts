@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -103,6 +103,28 @@ async function freePortBlock(size: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Stops and deletes the clusters (and logs) of earlier test processes that have exited. */
+async function removeStaleClusters(): Promise<void> {
+  const runDir = resolve(ROOT, '.run');
+  const entries = existsSync(runDir) ? readdirSync(runDir) : [];
+  for (const entry of entries) {
+    const m = /^ha-test-.+-(\d+)$/.exec(entry);
+    if (!m || alive(Number(m[1]))) continue;
+    const dir = resolve(runDir, entry);
+    await run('bash', [resolve(ROOT, 'infra/ha/down.sh'), '--purge'], { HA_DIR: dir }, 180_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Starts a fresh cluster (about 10-20 s on 2 cores). */
 export async function startHaCluster(options: HaClusterOptions): Promise<HaCluster> {
   const nodes = options.nodes ?? 3;
@@ -114,7 +136,10 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
     write: base + 2 + 2 * nodes,
     read: base + 3 + 2 * nodes,
   };
-  const dir = resolve(ROOT, '.run', `ha-test-${options.name}`);
+  // One directory per test process, so that concurrent test runs in one checkout never share
+  // (or purge) each other's cluster; leftovers of dead test processes are removed first.
+  await removeStaleClusters();
+  const dir = resolve(ROOT, '.run', `ha-test-${options.name}-${process.pid}`);
   const settings: Record<string, string> = {
     HA_DIR: dir,
     HA_SCOPE: `test-${options.name}`,
@@ -222,6 +247,7 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
     },
     ctl,
     async stop() {
+      // Data goes, logs stay (.run/ha-test-<name>-<pid>/logs) until the next run sweeps them.
       await run('bash', [script('down.sh'), '--purge'], settings, 180_000);
     },
   };

@@ -93,11 +93,28 @@ class CopyTextEncoder extends Transform {
     this.width = task.header?.length ?? task.columns.length;
   }
 
-  reject(line: number, code: string, message: string, raw: string, column?: string): void {
+  /**
+   * Records a reject. `endBytes` is the parser's byte count at the record's end,
+   * so the record starts `raw`'s length before it (offsets are in the file's bytes).
+   */
+  reject(
+    reason: { code: string; message: string; column?: string },
+    raw: string,
+    endLines: number,
+    endBytes: number,
+  ): void {
     // Parsed as latin1, the text maps back to the file's exact bytes.
-    const text = raw.replace(TRAILING_TERMINATOR, '');
-    const bytes = Buffer.from(text, this.task.invalidUtf8 ? 'latin1' : 'utf8');
-    this.rejected.push({ line, code, message, raw: bytes, column: column ?? null });
+    const encoding = this.task.invalidUtf8 ? 'latin1' : 'utf8';
+    const offset = this.task.range.start + endBytes - Buffer.byteLength(raw, encoding);
+    const bytes = Buffer.from(raw.replace(TRAILING_TERMINATOR, ''), encoding);
+    this.rejected.push({
+      line: startLine(this.task, endLines, raw),
+      offset,
+      code: reason.code,
+      message: reason.message,
+      raw: bytes,
+      column: reason.column ?? null,
+    });
   }
 
   override _transform(row: ParsedRecord, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -139,7 +156,7 @@ class CopyTextEncoder extends Transform {
     cb: TransformCallback,
     column?: string,
   ): void {
-    this.reject(startLine(this.task, row.info.lines, row.raw), code, message, row.raw, column);
+    this.reject({ code, message, column }, row.raw, row.info.lines, row.info.bytes);
     cb();
   }
 
@@ -178,7 +195,8 @@ export function createCopyPayload(task: ChunkTask, source: Readable): ChunkPaylo
     on_skip: (err: CsvError | undefined, raw: string | undefined) => {
       if (!err) return;
       const text = raw ?? '';
-      encoder.reject(startLine(task, Number(err.lines ?? 0), text), err.code, err.message, text);
+      const { code, message } = err;
+      encoder.reject({ code, message }, text, Number(err.lines ?? 0), Number(err.bytes ?? 0));
     },
   });
   source.on('error', (e) => parser.destroy(e));

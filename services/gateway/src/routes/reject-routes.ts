@@ -73,6 +73,7 @@ export function rejectRoutes(deps: RejectRoutesDeps): Router {
     res.json({
       rejects: page.map((r) => ({
         line: Number(r.line),
+        byte_offset: r.byte_offset === null ? null : Number(r.byte_offset),
         chunk: r.chunk_index,
         column: r.column,
         code: r.code,
