@@ -1,5 +1,6 @@
 import { QUEUES, type JobEvent, type JobStatus } from '@ingest/contracts';
 import type { JobStateStore, MessagePublisher } from '@ingest/domain';
+import { classifyFailure, isAppError } from '@ingest/errors';
 import { syncJobState, type JobRecord, type JobRepository } from '@ingest/postgres';
 
 export interface LifecycleLogger {
@@ -40,6 +41,28 @@ export class JobLifecycle {
     const ended =
       (await this.jobs.fail(jobId, code, message)) ?? (await this.jobs.findUnannounced(jobId));
     if (ended) await this.announce(ended);
+  }
+
+  /**
+   * The end of a failed attempt: rethrows when a later delivery may succeed
+   * (retryable, and deliveries remain); otherwise fails the job with the error's
+   * code — `codes.exhausted` for a retryable error out of deliveries,
+   * `codes.unexpected` for anything that is not one of ours — so no job is
+   * left in progress for ever. Returns the code the job failed with.
+   */
+  async failUnlessRetrying(
+    jobId: string,
+    error: unknown,
+    attempt: { deliveryCount: number; maxDeliveries: number },
+    codes: { exhausted: string; unexpected: string },
+    context = '',
+  ): Promise<string> {
+    const retryable = classifyFailure(error) === 'retryable';
+    if (retryable && attempt.deliveryCount + 1 < attempt.maxDeliveries) throw error;
+    const code = isAppError(error) ? error.code : retryable ? codes.exhausted : codes.unexpected;
+    const detail = error instanceof Error ? error.message : String(error);
+    await this.fail(jobId, code, context ? `${context}: ${detail}` : detail);
+    return code;
   }
 
   /** Cancels a live job and announces it; null when the job had already ended. */

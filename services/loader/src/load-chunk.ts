@@ -1,6 +1,5 @@
 import type { ChunkTask } from '@ingest/contracts';
 import type { JobStateStore, ObjectStore } from '@ingest/domain';
-import { classifyFailure, isAppError } from '@ingest/errors';
 import type { JobLifecycle } from '@ingest/job-lifecycle';
 import type { ChunkWriter } from '@ingest/postgres';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
@@ -43,19 +42,16 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
       async () => createCopyPayload(task, await deps.store.read(task.objectKey, task.range)),
     );
   } catch (e) {
-    const retryable = classifyFailure(e) === 'retryable';
-    if (retryable && delivery.deliveryCount + 1 < deps.maxDeliveries) throw e;
-    const code = isAppError(e)
-      ? e.code
-      : retryable
-        ? 'CHUNK_RETRIES_EXHAUSTED'
-        : 'CHUNK_LOAD_FAILED';
-    const detail = e instanceof Error ? e.message : String(e);
-    logger.error({ jobId: task.jobId, chunk: task.chunkIndex, err: e }, 'chunk failed for good');
-    await lifecycle.fail(
+    const code = await lifecycle.failUnlessRetrying(
       task.jobId,
-      code,
-      `chunk ${task.chunkIndex} (bytes ${task.range.start}-${task.range.end}): ${detail}`,
+      e,
+      { deliveryCount: delivery.deliveryCount, maxDeliveries: deps.maxDeliveries },
+      { exhausted: 'CHUNK_RETRIES_EXHAUSTED', unexpected: 'CHUNK_LOAD_FAILED' },
+      `chunk ${task.chunkIndex} (bytes ${task.range.start}-${task.range.end})`,
+    );
+    logger.error(
+      { jobId: task.jobId, chunk: task.chunkIndex, code, err: e },
+      'chunk failed for good',
     );
     return;
   }

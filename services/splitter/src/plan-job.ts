@@ -6,7 +6,7 @@ import {
   type ObjectStore,
   type PlannedChunk,
 } from '@ingest/domain';
-import { classifyFailure, errors, isAppError } from '@ingest/errors';
+import { errors, isAppError } from '@ingest/errors';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { JobLifecycle } from '@ingest/job-lifecycle';
 import { ensureTargetTable, type JobRecord, type Pool } from '@ingest/postgres';
@@ -66,19 +66,15 @@ export async function planJob(
       logger.info({ jobId: job.id, status: e.status }, 'job ended during planning; stopped');
       return;
     }
-    // Retry what may pass next time, but never leave a job `stored` for ever:
-    // an unexpected error, or the last allowed delivery, fails it with the reason.
-    const retryable = classifyFailure(e) === 'retryable';
-    if (retryable && delivery.deliveryCount + 1 < deps.maxDeliveries) throw e;
-    const code = isAppError(e)
-      ? e.code
-      : retryable
-        ? 'PLANNING_RETRIES_EXHAUSTED'
-        : 'PLANNING_FAILED';
-    const detail = e instanceof Error ? e.message : String(e);
-    if (isAppError(e) && !retryable) logger.warn({ jobId: job.id, code }, detail);
-    else logger.error({ jobId: job.id, err: e }, 'planning failed for good');
-    await lifecycle.fail(job.id, code, detail);
+    // Retry what may pass next time, but never leave a job `stored` for ever.
+    const code = await lifecycle.failUnlessRetrying(
+      job.id,
+      e,
+      { deliveryCount: delivery.deliveryCount, maxDeliveries: deps.maxDeliveries },
+      { exhausted: 'PLANNING_RETRIES_EXHAUSTED', unexpected: 'PLANNING_FAILED' },
+    );
+    if (isAppError(e)) logger.warn({ jobId: job.id, code }, e.message);
+    else logger.error({ jobId: job.id, code, err: e }, 'planning failed for good');
   }
 }
 
