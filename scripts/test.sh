@@ -2,7 +2,8 @@
 # scripts/test.sh (npm test): the whole check, in one command.
 #
 #   1. pnpm at the pinned version, dependencies installed (pnpm install --frozen-lockfile if stale)
-#   2. infra/local/up.sh: Postgres, Redis, RabbitMQ, s3rver for the integration tests
+#   2. infra/local/up.sh: Postgres, Redis, RabbitMQ, s3rver for the integration tests;
+#      infra/ha/install.sh: patroni, etcd, haproxy for tests/ha (each test starts its own cluster)
 #   3. pnpm run lint, pnpm run typecheck
 #   4. npx jest --ci "$@"        (arguments pass through: npm test -- --selectProjects unit)
 #
@@ -70,6 +71,8 @@ on_signal() { # interrupted: stop jest and the servers we started, no summary
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 step "infra (infra/local/up.sh)" env UP_SKIP_DEPS=1 bash infra/local/up.sh || true
+# The HA tests (tests/ha/) start their own Patroni clusters; only their packages are needed here.
+step "HA packages (infra/ha/install.sh)" bash infra/ha/install.sh || true
 
 # 3. static checks
 step "lint (pnpm run lint)" pnpm run lint || true

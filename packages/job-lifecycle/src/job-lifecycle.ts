@@ -44,8 +44,8 @@ export class JobLifecycle {
   }
 
   /**
-   * The end of a failed attempt: rethrows when a later delivery may succeed
-   * (retryable, and deliveries remain); otherwise fails the job with the error's
+   * The end of a failed attempt: rethrows when a later attempt may succeed
+   * (retryable, and this is not the last chance); otherwise fails the job with the error's
    * code — `codes.exhausted` for a retryable error out of deliveries,
    * `codes.unexpected` for anything that is not one of ours — so no job is
    * left in progress for ever. Returns the code the job failed with.
@@ -53,12 +53,12 @@ export class JobLifecycle {
   async failUnlessRetrying(
     jobId: string,
     error: unknown,
-    attempt: { deliveryCount: number; maxDeliveries: number },
+    lastChance: boolean,
     codes: { exhausted: string; unexpected: string },
     context = '',
   ): Promise<string> {
     const retryable = classifyFailure(error) === 'retryable';
-    if (retryable && attempt.deliveryCount + 1 < attempt.maxDeliveries) throw error;
+    if (retryable && !lastChance) throw error;
     const code = isAppError(error) ? error.code : retryable ? codes.exhausted : codes.unexpected;
     const detail = error instanceof Error ? error.message : String(error);
     await this.fail(jobId, code, context ? `${context}: ${detail}` : detail);

@@ -3,6 +3,7 @@ import { classifyFailure } from '@ingest/errors';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ZodType } from 'zod';
 import type { AmqpConnection } from './amqp-connection';
+import { DEFAULT_DELIVERY_LIMIT } from './topology';
 
 export interface ConsumerLogger {
   info(obj: object, msg?: string): void;
@@ -15,6 +16,11 @@ export interface DeliveryInfo {
   redelivered: boolean;
   /** Earlier deliveries per the quorum queue's counter (0 on the first delivery). */
   deliveryCount: number;
+  /**
+   * No attempt follows this one: the last delivery, after its in-process retries.
+   * A handler that still fails with a retryable error should now fail its job.
+   */
+  lastChance: boolean;
 }
 
 export interface QueueConsumerOptions<T> {
@@ -23,11 +29,16 @@ export interface QueueConsumerOptions<T> {
   /** Unacknowledged messages this consumer holds at once. Default 1. */
   prefetch?: number;
   /**
-   * First wait before a retryable failure is requeued; it doubles with each
-   * delivery (capped at 30 s), so a failover of several seconds is ridden out
-   * within the delivery limit. Default 1 s.
+   * First wait before a retryable failure is tried again in-process; it doubles
+   * (capped at 30 s) until `retryBudgetMs` is spent, and only then is the
+   * message requeued (using up one delivery). A database failover of tens of
+   * seconds is ridden out within one delivery. Default 1 s.
    */
   retryDelayMs?: number;
+  /** How long one delivery keeps retrying in-process. Default 60 s. */
+  retryBudgetMs?: number;
+  /** The queue's delivery limit (see topology). Default DEFAULT_DELIVERY_LIMIT. */
+  deliveryLimit?: number;
   /** Wait before reconnecting after the broker connection dropped. Default 1 s. */
   reconnectDelayMs?: number;
   logger: ConsumerLogger;
@@ -110,18 +121,36 @@ export class QueueConsumer<T> {
       return;
     }
     const deliveryCount = Number(msg.properties.headers?.['x-delivery-count'] ?? 0);
-    try {
-      await this.options.handle(parsed, { redelivered: msg.fields.redelivered, deliveryCount });
-      safely(() => channel.ack(msg));
-    } catch (e) {
-      if (classifyFailure(e) === 'retryable') {
-        logger.warn({ err: e, queue, deliveryCount }, 'retryable failure; requeueing');
-        const base = this.options.retryDelayMs ?? 1000;
-        await sleep(Math.min(base * 2 ** deliveryCount, 30_000));
-        safely(() => channel.nack(msg, false, true));
-      } else {
-        logger.error({ err: e, queue }, 'permanent failure; dead-lettering');
-        safely(() => channel.nack(msg, false, false));
+    const lastDelivery =
+      deliveryCount + 1 >= (this.options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT);
+    const budgetMs = this.options.retryBudgetMs ?? 60_000;
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      const lastChance = lastDelivery && Date.now() - started >= budgetMs;
+      try {
+        await this.options.handle(parsed, {
+          redelivered: msg.fields.redelivered,
+          deliveryCount,
+          lastChance,
+        });
+        safely(() => channel.ack(msg));
+        return;
+      } catch (e) {
+        if (classifyFailure(e) !== 'retryable' || lastChance) {
+          logger.error({ err: e, queue, deliveryCount }, 'permanent failure; dead-lettering');
+          safely(() => channel.nack(msg, false, false));
+          return;
+        }
+        const delay = Math.min((this.options.retryDelayMs ?? 1000) * 2 ** attempt, 30_000);
+        const budgetLeft = Date.now() - started + delay <= budgetMs;
+        if (this.stopping || (!budgetLeft && !lastDelivery)) {
+          logger.warn({ err: e, queue, deliveryCount }, 'retryable failure; requeueing');
+          safely(() => channel.nack(msg, false, true));
+          return;
+        }
+        logger.warn({ err: e, queue, deliveryCount, attempt }, 'retryable failure; retrying');
+        // On the last delivery, wait out the budget so the final try gets its last chance.
+        await sleep(budgetLeft ? delay : Math.max(0, budgetMs - (Date.now() - started)));
       }
     }
   }

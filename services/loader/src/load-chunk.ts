@@ -12,16 +12,34 @@ export interface LoadChunkDeps {
   store: ObjectStore;
   state: JobStateStore;
   logger: Logger;
-  /** Deliveries after which a retryable failure fails the job instead of retrying. */
-  maxDeliveries: number;
 }
 
 /**
  * Loads one chunk exactly once (ledger + rows in one transaction), then
  * reports progress idempotently and lets the last chunk end the job. A
- * redelivered chunk that already committed only repeats the reporting.
+ * redelivered chunk that already committed only repeats the reporting. Any
+ * failure is retried while attempts remain; the last chance fails the job with
+ * the reason, so a chunk never leaves its job `loading` for ever.
  */
 export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: DeliveryInfo) {
+  try {
+    await loadAndReport(deps, task);
+  } catch (e) {
+    const code = await deps.lifecycle.failUnlessRetrying(
+      task.jobId,
+      e,
+      delivery.lastChance,
+      { exhausted: 'CHUNK_RETRIES_EXHAUSTED', unexpected: 'CHUNK_LOAD_FAILED' },
+      `chunk ${task.chunkIndex} (bytes ${task.range.start}-${task.range.end})`,
+    );
+    deps.logger.error(
+      { jobId: task.jobId, chunk: task.chunkIndex, code, err: e },
+      'chunk failed for good',
+    );
+  }
+}
+
+async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void> {
   const { lifecycle, logger } = deps;
   const job = await lifecycle.jobs.get(task.jobId);
   if (!job || job.status === 'failed' || job.status === 'cancelled') {
@@ -29,32 +47,16 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
     return;
   }
   const bytes = task.range.end - task.range.start;
-  let outcome;
-  try {
-    outcome = await deps.writer.write(
-      {
-        jobId: task.jobId,
-        chunkIndex: task.chunkIndex,
-        bytes,
-        table: task.table,
-        columns: task.columns,
-      },
-      async () => createCopyPayload(task, await deps.store.read(task.objectKey, task.range)),
-    );
-  } catch (e) {
-    const code = await lifecycle.failUnlessRetrying(
-      task.jobId,
-      e,
-      { deliveryCount: delivery.deliveryCount, maxDeliveries: deps.maxDeliveries },
-      { exhausted: 'CHUNK_RETRIES_EXHAUSTED', unexpected: 'CHUNK_LOAD_FAILED' },
-      `chunk ${task.chunkIndex} (bytes ${task.range.start}-${task.range.end})`,
-    );
-    logger.error(
-      { jobId: task.jobId, chunk: task.chunkIndex, code, err: e },
-      'chunk failed for good',
-    );
-    return;
-  }
+  const outcome = await deps.writer.write(
+    {
+      jobId: task.jobId,
+      chunkIndex: task.chunkIndex,
+      bytes,
+      table: task.table,
+      columns: task.columns,
+    },
+    async () => createCopyPayload(task, await deps.store.read(task.objectKey, task.range)),
+  );
   await deps.state
     .recordChunk(task.jobId, task.chunkIndex, { ...outcome, bytes })
     .catch((e: unknown) => logger.warn({ err: e, jobId: task.jobId }, 'hot state update failed'));

@@ -1,7 +1,7 @@
 import { createLogger, type LoaderEnv, type Service } from '@ingest/config';
 import { QUEUES, chunkTaskSchema } from '@ingest/contracts';
 import { ChunkWriter } from '@ingest/postgres';
-import { DEFAULT_DELIVERY_LIMIT, QueueConsumer } from '@ingest/rabbitmq';
+import { QueueConsumer } from '@ingest/rabbitmq';
 import { createServiceAdapters } from '@ingest/runtime';
 import { loadChunk } from './load-chunk';
 
@@ -19,7 +19,6 @@ export function buildLoader(
     ...adapters,
     writer: new ChunkWriter(adapters.pool),
     logger,
-    maxDeliveries: DEFAULT_DELIVERY_LIMIT,
   };
   const consumer = new QueueConsumer(adapters.amqp, {
     queue: QUEUES.chunks,

@@ -31,8 +31,6 @@ export interface PlanJobDeps {
   defaultChunkBytes: number;
   maxRecordBytes: number;
   maxDecompressedBytes: number;
-  /** Deliveries after which a retryable failure fails the job instead of retrying. */
-  maxDeliveries: number;
 }
 
 /**
@@ -67,12 +65,10 @@ export async function planJob(
       return;
     }
     // Retry what may pass next time, but never leave a job `stored` for ever.
-    const code = await lifecycle.failUnlessRetrying(
-      job.id,
-      e,
-      { deliveryCount: delivery.deliveryCount, maxDeliveries: deps.maxDeliveries },
-      { exhausted: 'PLANNING_RETRIES_EXHAUSTED', unexpected: 'PLANNING_FAILED' },
-    );
+    const code = await lifecycle.failUnlessRetrying(job.id, e, delivery.lastChance, {
+      exhausted: 'PLANNING_RETRIES_EXHAUSTED',
+      unexpected: 'PLANNING_FAILED',
+    });
     if (isAppError(e)) logger.warn({ jobId: job.id, code }, e.message);
     else logger.error({ jobId: job.id, code, err: e }, 'planning failed for good');
   }

@@ -1,6 +1,6 @@
 import { createLogger, type SplitterEnv, type Service } from '@ingest/config';
 import { QUEUES, jobStoredSchema } from '@ingest/contracts';
-import { DEFAULT_DELIVERY_LIMIT, QueueConsumer } from '@ingest/rabbitmq';
+import { QueueConsumer } from '@ingest/rabbitmq';
 import { createServiceAdapters } from '@ingest/runtime';
 import { planJob } from './plan-job';
 
@@ -16,7 +16,6 @@ export function buildSplitter(
     defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
     maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
     maxDecompressedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
-    maxDeliveries: DEFAULT_DELIVERY_LIMIT,
   };
   const consumer = new QueueConsumer(adapters.amqp, {
     queue: QUEUES.jobs,
