@@ -11,11 +11,12 @@
 #  6. keeps serving until Ctrl-C / SIGTERM, then stops the services, the receiver and whatever
 #     step 1 started (servers that were already running stay running)
 #
+# The API is START_GATEWAYS (default 2) gateways on GATEWAY_PORT+1.. behind HAProxy on
+# GATEWAY_PORT (infra/ha/gateway-lb.sh: round robin, health check GET /readyz); with
+# START_GATEWAYS=1 a single gateway listens on GATEWAY_PORT itself.
 # START_TOPOLOGY=ha (default: single): PostgreSQL is the Patroni cluster of infra/ha/up.sh
-# (etcd, 3 nodes, HAProxy; DATABASE_URL becomes its write port :HA_WRITE_PORT), and the API is
-# START_GATEWAYS (2) gateways on GATEWAY_PORT+1.. behind HAProxy on GATEWAY_PORT
-# (infra/ha/gateway-lb.sh). The cluster is stopped at the end only if this script started it.
-# See docs/ha.md.
+# (etcd, 3 nodes, HAProxy; DATABASE_URL becomes its write port :HA_WRITE_PORT). The cluster is
+# stopped at the end only if this script started it. See docs/ha.md.
 #
 # START_EXIT_AFTER_INGEST=1: stop everything after step 5 and exit 0 if the job completed,
 # 1 otherwise (for smoke tests). Other knobs: START_LOADERS=2 START_READY_TIMEOUT=180
@@ -36,7 +37,7 @@ apply_service_defaults
 : "${START_LOADERS:=2}"
 : "${START_TOPOLOGY:=single}"
 case $START_TOPOLOGY in
-  single) : "${START_GATEWAYS:=1}" ;;
+  single) : "${START_GATEWAYS:=2}" ;;
   ha) : "${START_GATEWAYS:=2}" ;;
   *) die "START_TOPOLOGY must be single or ha (got '$START_TOPOLOGY')" ;;
 esac
