@@ -86,7 +86,7 @@ export class JobRepository {
          object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides,
          schema, schema_source, max_rejects_count, max_rejects_ratio)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-       ON CONFLICT (tenant, idempotency_key) DO NOTHING
+       ON CONFLICT DO NOTHING
        RETURNING *`,
       [
         job.id,
@@ -109,6 +109,9 @@ export class JobRepository {
     );
     const row = inserted.rows[0];
     if (row) return { job: row, created: true };
+    // A retry after a lost connection: our first insert may have committed after all.
+    const ours = await this.get(job.id);
+    if (ours) return { job: ours, created: true };
     const existing = await this.findByIdempotencyKey(job.tenant, job.idempotencyKey ?? '');
     if (!existing) throw new Error('idempotency conflict without an existing job');
     return { job: existing, created: false };

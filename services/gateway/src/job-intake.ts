@@ -10,7 +10,7 @@ import {
   type MessagePublisher,
   type ObjectStore,
 } from '@ingest/domain';
-import { errors } from '@ingest/errors';
+import { errors, retryWhileRetryable } from '@ingest/errors';
 import { JobRepository, syncJobState, toJobView, type SchemaSource } from '@ingest/postgres';
 import type { TableSchema } from '@ingest/normalize';
 import type { Logger } from '@ingest/config';
@@ -67,23 +67,28 @@ export class JobIntake {
     const id = randomUUID();
     let created: Awaited<ReturnType<JobRepository['create']>>;
     try {
-      created = await this.jobs.create({
-        id,
-        tenant: options.tenant,
-        idempotencyKey: options.idempotencyKey,
-        status: 'stored',
-        table: options.table,
-        fileName: options.fileName,
-        objectKey: upload.objectKey,
-        bytes: upload.bytes,
-        sha256: upload.sha256,
-        chunkBytes: options.chunkBytes,
-        webhookUrl: options.webhookUrl,
-        dialectOverrides: options.dialectOverrides,
-        schema: options.schema,
-        schemaSource: options.schemaSource,
-        maxRejects: options.maxRejects,
-      });
+      // The upload may have taken hours: ride out a database failover (~30 s) before giving up.
+      created = await retryWhileRetryable(
+        () =>
+          this.jobs.create({
+            id,
+            tenant: options.tenant,
+            idempotencyKey: options.idempotencyKey,
+            status: 'stored',
+            table: options.table,
+            fileName: options.fileName,
+            objectKey: upload.objectKey,
+            bytes: upload.bytes,
+            sha256: upload.sha256,
+            chunkBytes: options.chunkBytes,
+            webhookUrl: options.webhookUrl,
+            dialectOverrides: options.dialectOverrides,
+            schema: options.schema,
+            schemaSource: options.schemaSource,
+            maxRejects: options.maxRejects,
+          }),
+        { budgetMs: 30_000 },
+      );
     } catch (e) {
       await this.store.remove(upload.objectKey).catch(() => undefined);
       throw errors.databaseUnavailable(e);
