@@ -15,6 +15,7 @@ import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ChunkPlanner } from '../packages/domain/src/index';
+import { seededRandom } from '@ingest/testing';
 
 const MIB = 1024 * 1024;
 const PIECE_BYTES = MIB;
@@ -61,25 +62,13 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** Small deterministic PRNG (mulberry32) so every run benchmarks the same bytes. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FIRST = ['Anna', 'Bob', 'Chloé', 'Dmitri', 'Eve', 'Fátima', 'Günter', 'Hiro', 'Inès', 'José'];
 const LAST = ['Smith', 'Müller', "O'Brien", 'Nguyen', 'García', 'Kowalski', 'Li', 'Rossi'];
 const COUNTRIES = ['US', 'DE', 'FR', 'JP', 'BR', 'IN', 'ES', 'IT', 'GB', 'MX'];
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'note', '"quoted"', 'lorem', 'ipsum', 'dolor'];
 
 function generate(path: string, size: number): number {
-  const rnd = prng(42);
+  const rnd = seededRandom(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
   const hex = (digits: number): string =>
     Math.floor(rnd() * 16 ** digits)

@@ -8,6 +8,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { writeFileSync, writeSync } from 'node:fs';
+import { seededRandom } from '@ingest/testing';
 
 export const HEADER =
   'id,uuid,name,email,amount,created_at,birth_date,active,country,score,comment,nullable';
@@ -39,21 +40,9 @@ interface Sidecar {
   records: number;
 }
 
-/** Small deterministic PRNG (mulberry32), so every run benchmarks the same bytes. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Writes `path` (≥ `size` bytes, ending on a record boundary); returns the record count. */
 export function generateCsv(path: string, size: number): { bytes: number; records: number } {
-  const rnd = prng(SEED);
+  const rnd = seededRandom(SEED);
   const int = (n: number): number => Math.floor(rnd() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const two = (n: number): string => (n < 10 ? `0${n}` : String(n));

@@ -1,31 +1,10 @@
-import {
-  createTestEnvironment,
-  startSystem,
-  toCsv,
-  type RunningSystem,
-  type TestEnvironment,
-} from '@ingest/testing';
+import { useTestSystem, toCsv } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { request } from 'node:http';
-import type pg from 'pg';
 import { listObjectKeys } from '../support/s3-objects';
 
 describe('record-aligned chunks', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await createTestEnvironment({ GATEWAY_MIN_CHUNK_BYTES: '16' });
-    system = await startSystem(t.env, { loaders: 2, notifier: false });
-    db = await t.db();
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await db?.end();
-    await t?.cleanup();
-  });
+  const ctx = useTestSystem({ GATEWAY_MIN_CHUNK_BYTES: '16' }, { loaders: 2, notifier: false });
 
   it.each([
     ['LF', '\n'],
@@ -42,19 +21,19 @@ describe('record-aligned chunks', () => {
       ]);
       const csv = toCsv(['id', 'body', 'tail'], rows, eol);
       const table = `multiline_${_name.toLowerCase()}`;
-      const res = await system.fetch(`/v1/jobs/raw?table=${table}&chunk_size=97`, {
+      const res = await ctx.system.fetch(`/v1/jobs/raw?table=${table}&chunk_size=97`, {
         method: 'PUT',
         body: csv,
       });
       const { id } = (await res.json()) as JobView;
-      const done = await system.waitForJob(id);
+      const done = await ctx.system.waitForJob(id);
       expect(done).toMatchObject({
         status: 'completed',
         records: 400,
         rows: { loaded: 400, rejected: 0 },
       });
       expect(done.chunks.total).toBeGreaterThan(100);
-      const loaded = await db.query<{ id: string; body: string; tail: string | null }>(
+      const loaded = await ctx.db.query<{ id: string; body: string; tail: string | null }>(
         `SELECT id::text AS id, body, tail FROM ${table} ORDER BY id::int`,
       );
       expect(loaded.rows.map((r) => [r.id, r.body, r.tail ?? ''])).toEqual(rows);
@@ -62,13 +41,13 @@ describe('record-aligned chunks', () => {
   );
 
   it('leaves nothing behind when the client disconnects mid-upload', async () => {
-    const before = await listObjectKeys(t.env);
-    const url = new URL(`${system.baseUrl}/v1/jobs/raw?table=aborted`);
+    const before = await listObjectKeys(ctx.t.env);
+    const url = new URL(`${ctx.system.baseUrl}/v1/jobs/raw?table=aborted`);
     await new Promise<void>((resolve) => {
       const req = request(url, {
         method: 'PUT',
         headers: {
-          authorization: `Bearer ${system.apiKey}`,
+          authorization: `Bearer ${ctx.system.apiKey}`,
           'content-length': String(10 * 1024 * 1024),
         },
       });
@@ -81,13 +60,13 @@ describe('record-aligned chunks', () => {
     });
     // The gateway notices the closed socket, aborts the upload and deletes the key.
     const deadline = Date.now() + 10_000;
-    let keys = await listObjectKeys(t.env);
+    let keys = await listObjectKeys(ctx.t.env);
     while (keys.length > before.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      keys = await listObjectKeys(t.env);
+      keys = await listObjectKeys(ctx.t.env);
     }
     expect(keys).toEqual(before);
-    const jobs = await db.query(`SELECT 1 FROM ingest.jobs WHERE table_name = 'aborted'`);
+    const jobs = await ctx.db.query(`SELECT 1 FROM ingest.jobs WHERE table_name = 'aborted'`);
     expect(jobs.rowCount).toBe(0);
   });
 });

@@ -1,32 +1,15 @@
-import {
-  createTestEnvironment,
-  startSystem,
-  type RunningSystem,
-  type TestEnvironment,
-} from '@ingest/testing';
+import { useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
-import type pg from 'pg';
 import { CORPUS, MAX_DECOMPRESSED_BYTES, MAX_RECORD_BYTES } from '../corpus/corpus-cases';
 
 describe('corpus of malformed and unusual files, end to end', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await createTestEnvironment({
+  const ctx = useTestSystem(
+    {
       INGEST_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES),
       INGEST_MAX_DECOMPRESSED_BYTES: String(MAX_DECOMPRESSED_BYTES),
-    });
-    system = await startSystem(t.env, { loaders: 2, notifier: false });
-    db = await t.db();
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await db?.end();
-    await t?.cleanup();
-  });
+    },
+    { loaders: 2, notifier: false },
+  );
 
   it('has at least 30 cases', () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(30);
@@ -34,13 +17,13 @@ describe('corpus of malformed and unusual files, end to end', () => {
 
   it.each(CORPUS.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
     const table = `corpus_${i}`;
-    const res = await system.fetch(`/v1/jobs/raw?table=${table}${c.query ?? ''}`, {
+    const res = await ctx.system.fetch(`/v1/jobs/raw?table=${table}${c.query ?? ''}`, {
       method: 'PUT',
       body: c.bytes,
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as JobView;
-    const job = await system.waitForJob(id);
+    const job = await ctx.system.waitForJob(id);
     const { expect: want } = c;
     expect({ status: job.status, code: job.error?.code }).toEqual({
       status: want.status,
@@ -50,14 +33,14 @@ describe('corpus of malformed and unusual files, end to end', () => {
     if (want.rejected !== undefined) expect(job.rows.rejected).toBe(want.rejected);
     if (want.dialect) expect(job.dialect).toMatchObject(want.dialect);
     if (want.rejectCodes) {
-      const rejects = await db.query<{ code: string }>(
+      const rejects = await ctx.db.query<{ code: string }>(
         'SELECT code FROM ingest.rejects WHERE job_id = $1 ORDER BY line',
         [id],
       );
       expect(rejects.rows.map((r) => r.code)).toEqual(want.rejectCodes);
     }
     if (want.columns) {
-      const cols = await db.query<{ column_name: string }>(
+      const cols = await ctx.db.query<{ column_name: string }>(
         `SELECT column_name FROM information_schema.columns
          WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
         [table],
@@ -66,7 +49,7 @@ describe('corpus of malformed and unusual files, end to end', () => {
     }
     if (want.firstRow) {
       const first = Object.keys(want.firstRow)[0] ?? 'id';
-      const rows = await db.query(`SELECT * FROM "${table}" ORDER BY "${first}" LIMIT 1`);
+      const rows = await ctx.db.query(`SELECT * FROM "${table}" ORDER BY "${first}" LIMIT 1`);
       expect(rows.rows[0]).toEqual(want.firstRow);
     }
     if (job.status === 'completed') {

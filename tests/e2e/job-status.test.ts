@@ -1,12 +1,5 @@
-import {
-  createTestEnvironment,
-  peopleFixture,
-  startSystem,
-  type RunningSystem,
-  type TestEnvironment,
-} from '@ingest/testing';
+import { useTestSystem, peopleFixture, type RunningSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
-import type pg from 'pg';
 
 const put = async (system: RunningSystem, table: string, body: string, query = '') => {
   const res = await system.fetch(`/v1/jobs/raw?table=${table}${query}`, { method: 'PUT', body });
@@ -36,33 +29,19 @@ async function readEvents(
 }
 
 describe('job status: polling, listing, events, cancel', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await createTestEnvironment();
-    system = await startSystem(t.env, { loaders: 1, notifier: false });
-    db = await t.db();
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await db?.end();
-    await t?.cleanup();
-  });
+  const ctx = useTestSystem({}, { loaders: 1, notifier: false });
 
   it('answers 304 to a poll whose ETag still matches', async () => {
-    const id = await put(system, 'etag_people', peopleFixture(20).text);
-    await system.waitForJob(id);
-    const first = await system.fetch(`/v1/jobs/${id}`);
+    const id = await put(ctx.system, 'etag_people', peopleFixture(20).text);
+    await ctx.system.waitForJob(id);
+    const first = await ctx.system.fetch(`/v1/jobs/${id}`);
     const etag = first.headers.get('etag') ?? '';
     expect(etag).toMatch(/^W\/".+"$/);
-    const again = await system.fetch(`/v1/jobs/${id}`, {
+    const again = await ctx.system.fetch(`/v1/jobs/${id}`, {
       headers: { 'If-None-Match': etag },
     });
     expect(again.status).toBe(304);
-    const stale = await system.fetch(`/v1/jobs/${id}`, {
+    const stale = await ctx.system.fetch(`/v1/jobs/${id}`, {
       headers: { 'If-None-Match': 'W/"old"' },
     });
     expect(stale.status).toBe(200);
@@ -70,13 +49,13 @@ describe('job status: polling, listing, events, cancel', () => {
 
   it('lists jobs newest first with cursor pages and a status filter', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await put(system, `list_${i}`, 'a,b\n1,2\n'));
-    for (const id of ids) await system.waitForJob(id);
+    for (let i = 0; i < 5; i++) ids.push(await put(ctx.system, `list_${i}`, 'a,b\n1,2\n'));
+    for (const id of ids) await ctx.system.waitForJob(id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `&cursor=${cursor}` : '';
-      const res = await system.fetch(`/v1/jobs?limit=2${query}`);
+      const res = await ctx.system.fetch(`/v1/jobs?limit=2${query}`);
       const page = (await res.json()) as { jobs: JobView[]; next_cursor: string | null };
       expect(page.jobs.length).toBeLessThanOrEqual(2);
       seen.push(...page.jobs.map((j) => j.id));
@@ -86,18 +65,18 @@ describe('job status: polling, listing, events, cancel', () => {
     const mine = seen.filter((id) => ids.includes(id));
     expect(mine).toEqual([...ids].reverse());
     const completed = (await (
-      await system.fetch(`/v1/jobs?status=completed&limit=200`)
+      await ctx.system.fetch(`/v1/jobs?status=completed&limit=200`)
     ).json()) as {
       jobs: JobView[];
     };
     expect(completed.jobs.every((j) => j.status === 'completed')).toBe(true);
-    const bad = await system.fetch(`/v1/jobs?status=nope`);
+    const bad = await ctx.system.fetch(`/v1/jobs?status=nope`);
     expect(bad.status).toBe(400);
   });
 
   it('streams progress events in order and ends with the final one', async () => {
-    const id = await put(system, 'sse_people', peopleFixture(3000, 9).text, '&chunk_size=4096');
-    const events = await readEvents(system, `/v1/jobs/${id}/events`);
+    const id = await put(ctx.system, 'sse_people', peopleFixture(3000, 9).text, '&chunk_size=4096');
+    const events = await readEvents(ctx.system, `/v1/jobs/${id}/events`);
     const last = events[events.length - 1];
     expect(last?.event).toBe('completed');
     expect(last?.data.rows.loaded).toBe(3000);
@@ -126,14 +105,14 @@ describe('job status: polling, listing, events, cancel', () => {
 
   it('cancels a running job: loading stops and the status stays cancelled', async () => {
     const big = peopleFixture(30000, 4).text;
-    const id = await put(system, 'cancel_people', big, '&chunk_size=2048');
-    const res = await system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
+    const id = await put(ctx.system, 'cancel_people', big, '&chunk_size=2048');
+    const res = await ctx.system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
     expect(res.status).toBe(202);
     expect(((await res.json()) as JobView).status).toBe('cancelled');
     await new Promise((r) => setTimeout(r, 1500));
     const count = async () =>
       (
-        await db.query<{ n: number }>(
+        await ctx.db.query<{ n: number }>(
           'SELECT count(*)::int AS n FROM ingest.chunk_ledger WHERE job_id = $1',
           [id],
         )
@@ -141,10 +120,10 @@ describe('job status: polling, listing, events, cancel', () => {
     const before = await count();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await count()).toBe(before);
-    const job = await system.waitForJob(id);
+    const job = await ctx.system.waitForJob(id);
     expect(job.status).toBe('cancelled');
     expect(job.rows.loaded).toBeLessThan(30000);
-    const again = await system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
+    const again = await ctx.system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
     expect(again.status).toBe(409);
   });
 });

@@ -1,11 +1,5 @@
-import {
-  createTestEnvironment,
-  startSystem,
-  type RunningSystem,
-  type TestEnvironment,
-} from '@ingest/testing';
+import { useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
-import type pg from 'pg';
 
 const SCHEMA = {
   table: 'orders',
@@ -44,38 +38,24 @@ interface RejectsPage {
 }
 
 describe('normalization: schemas, typed rows, rejects', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await createTestEnvironment();
-    system = await startSystem(t.env, { loaders: 2, notifier: false });
-    db = await t.db();
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await db?.end();
-    await t?.cleanup();
-  });
+  const ctx = useTestSystem({}, { loaders: 2, notifier: false });
 
   const multipart = async (query: string, csv: string, schema?: unknown) => {
     const form = new FormData();
     if (schema !== undefined) form.append('schema', JSON.stringify(schema));
     form.append('file', new Blob([csv], { type: 'text/csv' }), 'orders.csv');
-    return system.fetch(`/v1/jobs${query}`, { method: 'POST', body: form });
+    return ctx.system.fetch(`/v1/jobs${query}`, { method: 'POST', body: form });
   };
 
   const put = async (query: string, csv: string) => {
-    const res = await system.fetch(`/v1/jobs/raw${query}`, { method: 'PUT', body: csv });
+    const res = await ctx.system.fetch(`/v1/jobs/raw${query}`, { method: 'PUT', body: csv });
     expect(res.status).toBe(202);
-    return system.waitForJob(((await res.json()) as JobView).id);
+    return ctx.system.waitForJob(((await res.json()) as JobView).id);
   };
 
   const columnTypes = async (table: string) =>
     (
-      await db.query<{ column_name: string; data_type: string }>(
+      await ctx.db.query<{ column_name: string; data_type: string }>(
         `SELECT column_name, data_type FROM information_schema.columns
          WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
         [table],
@@ -84,7 +64,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
 
   const orders = async (table: string) =>
     (
-      await db.query<Record<string, unknown>>(
+      await ctx.db.query<Record<string, unknown>>(
         `SELECT id, amount::text AS amount, paid, ordered_on::text AS ordered_on, email
          FROM "${table}" ORDER BY id`,
       )
@@ -93,21 +73,21 @@ describe('normalization: schemas, typed rows, rejects', () => {
   let declaredJob: JobView;
 
   it('stores a dataset once per tenant and returns it', async () => {
-    const res = await system.fetch('/v1/datasets', {
+    const res = await ctx.system.fetch('/v1/datasets', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'orders', schema: SCHEMA }),
     });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ name: 'orders', schema: SCHEMA });
-    const again = await system.fetch('/v1/datasets', {
+    const again = await ctx.system.fetch('/v1/datasets', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'orders', schema: SCHEMA }),
     });
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('DATASET_EXISTS');
-    const got = await system.fetch('/v1/datasets/orders');
+    const got = await ctx.system.fetch('/v1/datasets/orders');
     expect(got.status).toBe(200);
     expect(await got.json()).toMatchObject({ name: 'orders', schema: SCHEMA });
   });
@@ -115,7 +95,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
   it('loads a declared schema into exact typed rows and keeps every bad row with line and code', async () => {
     const res = await multipart('', MIXED, SCHEMA);
     expect(res.status).toBe(202);
-    declaredJob = await system.waitForJob(((await res.json()) as JobView).id);
+    declaredJob = await ctx.system.waitForJob(((await res.json()) as JobView).id);
     expect(declaredJob).toMatchObject({
       status: 'completed',
       table: 'orders',
@@ -137,7 +117,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
       ['ordered_on', 'date'],
       ['email', 'text'],
     ]);
-    const numeric = await db.query(
+    const numeric = await ctx.db.query(
       `SELECT numeric_precision, numeric_scale FROM information_schema.columns
        WHERE table_name = 'orders' AND column_name = 'amount'`,
     );
@@ -155,7 +135,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
     ]);
 
     const page = async (query: string) => {
-      const r = await system.fetch(`/v1/jobs/${declaredJob.id}/rejects${query}`);
+      const r = await ctx.system.fetch(`/v1/jobs/${declaredJob.id}/rejects${query}`);
       expect(r.status).toBe(200);
       return (await r.json()) as RejectsPage;
     };
@@ -192,7 +172,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
   });
 
   it('re-uploads the fixed rejects CSV and loads exactly the missing rows', async () => {
-    const csv = await system.fetch(`/v1/jobs/${declaredJob.id}/rejects?format=csv`);
+    const csv = await ctx.system.fetch(`/v1/jobs/${declaredJob.id}/rejects?format=csv`);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const text = await csv.text();
@@ -251,7 +231,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
       ['ordered_on', 'text'],
       ['email', 'text'],
     ]);
-    const first = await db.query('SELECT * FROM orders_inferred ORDER BY id LIMIT 1');
+    const first = await ctx.db.query('SELECT * FROM orders_inferred ORDER BY id LIMIT 1');
     expect(first.rows[0]).toEqual({
       id: 1,
       amount: '12.5',
@@ -282,7 +262,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
   });
 
   it('refuses a bad schema with 400 SCHEMA_INVALID naming the path, storing nothing', async () => {
-    const before = await db.query('SELECT count(*)::int AS n FROM ingest.jobs');
+    const before = await ctx.db.query('SELECT count(*)::int AS n FROM ingest.jobs');
     const res = await multipart('?table=bad_schema', MIXED, {
       columns: [{ name: 'id', type: 'integr' }],
     });
@@ -290,10 +270,10 @@ describe('normalization: schemas, typed rows, rejects', () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('SCHEMA_INVALID');
     expect(body.error.message).toMatch(/^columns\[0\]\.type: /);
-    const after = await db.query('SELECT count(*)::int AS n FROM ingest.jobs');
+    const after = await ctx.db.query('SELECT count(*)::int AS n FROM ingest.jobs');
     expect(after.rows[0]).toEqual(before.rows[0]);
 
-    const dataset = await system.fetch('/v1/datasets', {
+    const dataset = await ctx.system.fetch('/v1/datasets', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -305,7 +285,10 @@ describe('normalization: schemas, typed rows, rejects', () => {
     expect(((await dataset.json()) as { error: { message: string } }).error.message).toMatch(
       /columns\[0\]/,
     );
-    const missing = await system.fetch('/v1/jobs/raw?dataset=nope', { method: 'PUT', body: MIXED });
+    const missing = await ctx.system.fetch('/v1/jobs/raw?dataset=nope', {
+      method: 'PUT',
+      body: MIXED,
+    });
     expect(missing.status).toBe(404);
   });
 
@@ -321,14 +304,14 @@ describe('normalization: schemas, typed rows, rejects', () => {
   });
 
   it("shows another tenant neither the job's rejects nor the dataset", async () => {
-    const other = await system.createApiKey('other-tenant');
+    const other = await ctx.system.createApiKey('other-tenant');
     const headers = { Authorization: `Bearer ${other}` };
     for (const path of [
       `/v1/jobs/${declaredJob.id}/rejects`,
       `/v1/jobs/${declaredJob.id}/rejects?format=csv`,
       '/v1/datasets/orders',
     ]) {
-      const res = await system.fetch(path, { headers });
+      const res = await ctx.system.fetch(path, { headers });
       expect(res.status).toBe(404);
     }
   });

@@ -1,11 +1,5 @@
-import {
-  createTestEnvironment,
-  startSystem,
-  type RunningSystem,
-  type TestEnvironment,
-} from '@ingest/testing';
+import { useTestSystem, type RunningSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
-import type pg from 'pg';
 
 const put = async (system: RunningSystem, table: string, body: string, query = '') => {
   const res = await system.fetch(`/v1/jobs/raw?table=${table}${query}`, { method: 'PUT', body });
@@ -14,21 +8,7 @@ const put = async (system: RunningSystem, table: string, body: string, query = '
 };
 
 describe('records that cannot be loaded', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await createTestEnvironment();
-    system = await startSystem(t.env, { loaders: 1, notifier: false });
-    db = await t.db();
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await db?.end();
-    await t?.cleanup();
-  });
+  const ctx = useTestSystem({}, { loaders: 1, notifier: false });
 
   it('keeps ragged rows as rejects with line, reason and raw text, and loads the rest', async () => {
     const csv = [
@@ -42,21 +22,21 @@ describe('records that cannot be loaded', () => {
       '5,Zoë,Oslo',
       '',
     ].join('\n');
-    const id = await put(system, 'ragged', csv);
-    const done = await system.waitForJob(id);
+    const id = await put(ctx.system, 'ragged', csv);
+    const done = await ctx.system.waitForJob(id);
     expect(done).toMatchObject({
       status: 'completed',
       records: 5,
       rows: { loaded: 3, rejected: 2 },
     });
-    const rows = await db.query('SELECT id, name, city FROM ragged ORDER BY id');
+    const rows = await ctx.db.query('SELECT id, name, city FROM ragged ORDER BY id');
     expect(rows.rows).toEqual([
       // id is inferred as integer now
       { id: 1, name: 'Ada', city: 'Berlin' },
       { id: 3, name: 'multi\nline', city: 'Rome' },
       { id: 5, name: 'Zoë', city: 'Oslo' },
     ]);
-    const rejects = await db.query(
+    const rejects = await ctx.db.query(
       `SELECT line, byte_offset::int AS offset, code, convert_from(raw, 'UTF8') AS raw
        FROM ingest.rejects WHERE job_id = $1 ORDER BY line`,
       [id],
@@ -69,30 +49,30 @@ describe('records that cannot be loaded', () => {
   });
 
   it('completes a header-only file with zero rows and creates the table', async () => {
-    const id = await put(system, 'header_only', 'a,b,c\n');
-    const done = await system.waitForJob(id);
+    const id = await put(ctx.system, 'header_only', 'a,b,c\n');
+    const done = await ctx.system.waitForJob(id);
     expect(done).toMatchObject({
       status: 'completed',
       records: 0,
       rows: { loaded: 0, rejected: 0 },
     });
-    const cols = await db.query(
+    const cols = await ctx.db.query(
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'header_only' ORDER BY ordinal_position`,
     );
     expect(cols.rows.map((r: { column_name: string }) => r.column_name)).toEqual(['a', 'b', 'c']);
   });
 
   it('fails a file without any record with CSV_NO_HEADER', async () => {
-    const id = await put(system, 'blank', '\n\n\n');
-    const done = await system.waitForJob(id);
+    const id = await put(ctx.system, 'blank', '\n\n\n');
+    const done = await ctx.system.waitForJob(id);
     expect(done.status).toBe('failed');
     expect(done.error?.code).toBe('CSV_NO_HEADER');
   });
 
   it('fails a job whose existing table lacks the file columns, naming them', async () => {
-    await db.query('CREATE TABLE narrow (id text)');
-    const id = await put(system, 'narrow', 'id,extra\n1,2\n');
-    const done = await system.waitForJob(id);
+    await ctx.db.query('CREATE TABLE narrow (id text)');
+    const id = await put(ctx.system, 'narrow', 'id,extra\n1,2\n');
+    const done = await ctx.system.waitForJob(id);
     expect(done.status).toBe('failed');
     expect(done.error).toMatchObject({ code: 'TARGET_COLUMNS_MISSING' });
     expect(done.error?.message).toMatch(/extra/);

@@ -5,3 +5,5 @@ export * from './csv-fixtures';
 export * from './ha-cluster';
 export * from './csv-file';
 export * from './private-redis';
+export * from './use-test-system';
+export * from './seeded-random';
