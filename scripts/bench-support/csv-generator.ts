@@ -8,10 +8,29 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { writeFileSync, writeSync } from 'node:fs';
+import type { TableSchema } from '@ingest/normalize';
 import { seededRandom } from '@ingest/testing';
 
 export const HEADER =
   'id,uuid,name,email,amount,created_at,birth_date,active,country,score,comment,nullable';
+
+/** The file's columns as a declared schema (the same types inference finds). */
+export const BENCH_SCHEMA: TableSchema = {
+  columns: [
+    { name: 'id', type: 'integer' },
+    { name: 'uuid', type: 'uuid' },
+    { name: 'name', type: 'text' },
+    { name: 'email', type: 'text' },
+    { name: 'amount', type: 'numeric' },
+    { name: 'created_at', type: 'timestamptz' },
+    { name: 'birth_date', type: 'date', format: 'MM/DD/YYYY' },
+    { name: 'active', type: 'boolean' },
+    { name: 'country', type: 'text' },
+    { name: 'score', type: 'integer' },
+    { name: 'comment', type: 'text' },
+    { name: 'nullable', type: 'integer' },
+  ],
+};
 
 const GENERATOR_VERSION = 1;
 const SEED = 42;

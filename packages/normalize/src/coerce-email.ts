@@ -1,4 +1,5 @@
 import { type Coercer, Rejection, quote } from './reject';
+import { isUnicodeSpace } from './whitespace';
 
 // Dot-atom local part: RFC 5322 atext plus any non-ASCII character but spaces
 // and C1 controls (RFC 6531). No quoted local parts.
@@ -12,18 +13,6 @@ const CLASS = new Uint8Array(128);
 for (const c of "!#$%&'*+/=?^_`{|}~") CLASS[c.charCodeAt(0)] = 1;
 for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-')
   CLASS[c.charCodeAt(0)] = 2;
-
-/** The non-ASCII characters String#trim and \s treat as whitespace. */
-const isUnicodeSpace = (c: number): boolean =>
-  c === 0xa0 ||
-  c === 0x1680 ||
-  (c >= 0x2000 && c <= 0x200a) ||
-  c === 0x2028 ||
-  c === 0x2029 ||
-  c === 0x202f ||
-  c === 0x205f ||
-  c === 0x3000 ||
-  c === 0xfeff;
 
 /**
  * The common case without a regex: a valid address with an ASCII domain.

@@ -46,6 +46,15 @@ export function integerCoercer(kind: 'integer' | 'bigint', syntax: NumberSyntax)
 const MAX_INT_DIGITS = 131072;
 const MAX_FRAC_DIGITS = 16383;
 
+/** Digits a numeric(precision, scale) holds before and after the point (unconstrained: PostgreSQL's limits). */
+export function numericDigitLimits(
+  precision: number | undefined,
+  scale: number | undefined,
+): { maxInt: number; maxFrac: number } {
+  if (precision === undefined) return { maxInt: MAX_INT_DIGITS, maxFrac: MAX_FRAC_DIGITS };
+  return { maxInt: precision - (scale ?? 0), maxFrac: scale ?? 0 };
+}
+
 /** Adds one unit in the last place of a digit string ("0999" → "1000"). */
 function incrementDigits(s: string): string {
   let i = s.length - 1;
@@ -65,8 +74,7 @@ export function numericCoercer(
   scale: number | undefined,
 ): Coercer {
   const s = scale ?? 0;
-  const maxInt = precision === undefined ? MAX_INT_DIGITS : precision - s;
-  const maxFrac = precision === undefined ? MAX_FRAC_DIGITS : s;
+  const { maxInt, maxFrac } = numericDigitLimits(precision, scale);
   const fast = syntax.decimal === 0x2e ? /^-?(?:0|[1-9]\d*)(?:\.(\d+))?$/ : null;
   const parts = emptyDecimal();
   const describe = precision === undefined ? 'numeric' : `numeric(${precision},${s})`;

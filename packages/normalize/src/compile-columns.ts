@@ -1,5 +1,11 @@
 import { AppError } from '@ingest/errors';
-import { type CompiledColumn, ColumnSpecError, compileColumn } from './compile-column';
+import {
+  type ColumnContext,
+  type CompiledColumn,
+  ColumnSpecError,
+  compileColumn,
+} from './compile-column';
+import { type FastCell, compileFastCell } from './fast-cell';
 import { type RejectCode, Rejection } from './reject';
 import { type ColumnType, DEFAULT_NULL_TOKENS, type TableSchema } from './table-schema';
 import { zoneOffsets } from './time-zone';
@@ -7,6 +13,16 @@ import { zoneOffsets } from './time-zone';
 export type RowResult =
   | { ok: true; values: (string | null)[] }
   | { ok: false; column: string; code: RejectCode; message: string };
+
+/** One column's two ways of reading a cell. */
+export interface ColumnCell {
+  /** The definition: a cell's text → its value, NULL, or why it is rejected. */
+  readonly normalize: (raw: string) => string | null | Rejection;
+  /** The byte path for the common shapes (see fast-cell.ts), or null. */
+  readonly fast: FastCell | null;
+  /** The value when the file lacks the column: its default, or NULL. */
+  readonly absent: string | null;
+}
 
 /** A schema bound to one file's header: the loader's per-row entry point. */
 export interface RowNormalizer {
@@ -19,6 +35,8 @@ export interface RowNormalizer {
   readonly missing: readonly string[];
   /** Header cells no column reads. */
   readonly unused: readonly string[];
+  /** Per column, in schema order: for loaders that read cells from bytes. */
+  readonly cells: readonly ColumnCell[];
   /**
    * One record's fields → values as PostgreSQL's COPY reads them for each
    * column type (unescaped: COPY text escaping is the encoder's job), or the
@@ -77,14 +95,15 @@ export function compileColumns(schema: TableSchema, header: readonly string[]): 
   const zone = zoneOffsets(schema.timezone ?? 'UTC');
   const nullTokens = schema.null_tokens ?? DEFAULT_NULL_TOKENS;
   const keys = new Set(schema.key ?? []);
+  const contexts = schema.columns.map((spec) => ({
+    nullTokens,
+    locale: schema.locale,
+    zone,
+    isKey: keys.has(spec.name),
+  }));
   const compiled: CompiledColumn[] = schema.columns.map((spec, i) => {
     try {
-      return compileColumn(spec, {
-        nullTokens,
-        locale: schema.locale,
-        zone,
-        isKey: keys.has(spec.name),
-      });
+      return compileColumn(spec, contexts[i] as ColumnContext);
     } catch (e) {
       if (e instanceof ColumnSpecError) throw schemaError(`columns[${i}].${e.field}`, e.message);
       throw e;
@@ -122,6 +141,11 @@ export function compileColumns(schema: TableSchema, header: readonly string[]): 
     sourceIndex,
     missing: absent.map((c) => c.spec.name),
     unused: header.filter((_h, i) => !read.has(i)),
+    cells: compiled.map((c, i) => ({
+      normalize: c.normalize,
+      fast: compileFastCell(c, contexts[i] as ColumnContext),
+      absent: c.defaultValue,
+    })),
     normalizeRow(fields) {
       const values = new Array<string | null>(n);
       for (let i = 0; i < n; i++) {

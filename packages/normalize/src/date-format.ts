@@ -8,6 +8,7 @@
  * 'quoted literal' · T and any non-letter literally. Two-digit tokens also take
  * one digit when a separator follows and precedes them (`MM/DD` reads `3/7`).
  */
+import { ByteSource, type CharSource, StringSource } from './char-source';
 import { type DateTimeParts, parseOffset } from './date-time-parts';
 
 type Slot =
@@ -30,6 +31,12 @@ export interface DateTimeFormat {
   readonly hasOffset: boolean;
   /** Fills `out` (ranges unchecked); false when the value does not match. */
   parse(value: string, out: DateTimeParts): boolean;
+  /**
+   * The same for the bytes `buf[start, end)`, for formats of numbers and
+   * literals only (the common ones); null when the format needs the string path.
+   */
+  readonly parseBytes:
+    ((buf: Buffer, start: number, end: number, out: DateTimeParts) => boolean) | null;
 }
 
 interface TokenDef {
@@ -158,7 +165,12 @@ const WIDTHS: Partial<Record<Slot, [number, number]>> = {
 };
 
 /** Reads a value along a plan with char codes only: no regex, no match array, no substrings. */
-function scan(steps: readonly Step[], v: string, out: DateTimeParts, hasTime: boolean): boolean {
+function scan(
+  steps: readonly Step[],
+  v: CharSource,
+  out: DateTimeParts,
+  hasTime: boolean,
+): boolean {
   out.hour = 0;
   out.minute = 0;
   out.second = 0;
@@ -168,7 +180,7 @@ function scan(steps: readonly Step[], v: string, out: DateTimeParts, hasTime: bo
   let pos = 0;
   for (const step of steps) {
     if (step.slot === null) {
-      let c = v.charCodeAt(pos);
+      let c = v.code(pos);
       if (c >= 0x41 && c <= 0x5a) c |= 0x20; // letters compare case-insensitively, like the regex
       if (c !== step.code) return false;
       pos++;
@@ -177,7 +189,7 @@ function scan(steps: readonly Step[], v: string, out: DateTimeParts, hasTime: bo
     const start = pos;
     let n = 0;
     while (pos - start < step.max) {
-      const d = v.charCodeAt(pos) - 48;
+      const d = v.code(pos) - 48;
       if (!(d >= 0 && d <= 9)) break;
       n = n * 10 + d;
       pos++;
@@ -206,7 +218,7 @@ function scan(steps: readonly Step[], v: string, out: DateTimeParts, hasTime: bo
         out.second = n;
         break;
       case 'fraction':
-        out.fraction = v.slice(start, pos);
+        out.fraction = v.text(start, pos);
         break;
       // Never planned (WIDTHS has no entry): these need the regex.
       case 'hour12':
@@ -270,12 +282,20 @@ export function compileDateTimeFormat(pattern: string): DateTimeFormat {
   const re = new RegExp(regex, 'i');
   const steps = plan;
   const hasTime = has('hour24') || has('hour12');
+  const text = new StringSource();
+  const bytes = new ByteSource();
+  // A byte is a char only in ASCII: a plan with another literal reads strings only.
+  const asciiPlan = steps?.every((step) => step.code < 0x80) === true;
   return {
     pattern,
     hasTime,
     hasOffset: has('offset'),
+    parseBytes:
+      steps === null || !asciiPlan
+        ? null
+        : (buf, start, end, out) => scan(steps, bytes.at(buf, start, end), out, hasTime),
     parse(value, out) {
-      if (steps !== null) return scan(steps, value, out, hasTime);
+      if (steps !== null) return scan(steps, text.of(value), out, hasTime);
       const m = re.exec(value);
       if (m === null) return false;
       out.hour = 0;

@@ -11,6 +11,7 @@ export * from './compile-column';
 export * from './compile-columns';
 export * from './date-format';
 export * from './date-time-parts';
+export * from './fast-cell';
 export * from './identifiers';
 export * from './infer-schema';
 export * from './iso-date-time';

@@ -1,3 +1,4 @@
+import { ByteSource, type CharSource, StringSource } from './char-source';
 import { type DateTimeParts, parseOffset } from './date-time-parts';
 
 const ISO =
@@ -27,10 +28,10 @@ export function parseIsoDateTime(value: string, out: DateTimeParts): boolean {
   return out.offset !== null;
 }
 
-const code = (s: string, i: number): number => s.charCodeAt(i) - 48;
+const code = (s: CharSource, i: number): number => s.code(i) - 48;
 
 /** Two ASCII digits at i as a number, or -1. */
-function two(s: string, i: number): number {
+function two(s: CharSource, i: number): number {
   const a = code(s, i);
   const b = code(s, i + 1);
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
@@ -43,29 +44,45 @@ function two(s: string, i: number): number {
  * `out` (ranges unchecked); false sends the value to parseIsoDateTime.
  */
 export function scanIsoDateTime(v: string, out: DateTimeParts): boolean {
+  return scanIso(text.of(v), out);
+}
+
+/** scanIsoDateTime for the bytes `buf[start, end)`. */
+export function scanIsoDateTimeBytes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  out: DateTimeParts,
+): boolean {
+  return scanIso(bytes.at(buf, start, end), out);
+}
+
+const text = new StringSource();
+const bytes = new ByteSource();
+
+function scanIso(v: CharSource, out: DateTimeParts): boolean {
   const n = v.length;
   if (n < 19) return false;
   const date = isoDateAt(v);
-  const sep = v.charCodeAt(10);
+  const sep = v.code(10);
   if (date < 0 || (sep !== 0x54 && sep !== 0x20)) return false;
   const h = two(v, 11);
   const mi = two(v, 14);
   const s = two(v, 17);
-  if (h < 0 || mi < 0 || s < 0 || v.charCodeAt(13) !== 0x3a || v.charCodeAt(16) !== 0x3a)
-    return false;
+  if (h < 0 || mi < 0 || s < 0 || v.code(13) !== 0x3a || v.code(16) !== 0x3a) return false;
   let i = 19;
   let fraction = '';
-  if (v.charCodeAt(i) === 0x2e) {
+  if (v.code(i) === 0x2e) {
     const start = ++i;
     while (i < n && i - start < 9 && code(v, i) >= 0 && code(v, i) <= 9) i++;
     if (i === start) return false;
-    fraction = v.slice(start, i);
+    fraction = v.text(start, i);
   }
   let offset: number | null = null;
   if (i < n) {
-    const c = v.charCodeAt(i);
+    const c = v.code(i);
     if (c === 0x5a && i + 1 === n) offset = 0;
-    else if ((c === 0x2b || c === 0x2d) && i + 6 === n && v.charCodeAt(i + 3) === 0x3a) {
+    else if ((c === 0x2b || c === 0x2d) && i + 6 === n && v.code(i + 3) === 0x3a) {
       const oh = two(v, i + 1);
       const om = two(v, i + 4);
       if (oh < 0 || om < 0 || oh > 15 || om > 59) return false;
@@ -89,12 +106,17 @@ export function scanIsoDateTime(v: string, out: DateTimeParts): boolean {
  * without a regex or allocation, or -1 when the shape differs (ranges unchecked).
  */
 export function isoDateShape(v: string): number {
-  return v.length === 10 ? isoDateAt(v) : -1;
+  return v.length === 10 ? isoDateAt(text.of(v)) : -1;
+}
+
+/** isoDateShape for the bytes `buf[start, end)`. */
+export function isoDateShapeBytes(buf: Buffer, start: number, end: number): number {
+  return end - start === 10 ? isoDateAt(bytes.at(buf, start, end)) : -1;
 }
 
 /** The `YYYY-MM-DD` at the start of v as y*10000+m*100+d, or -1. */
-function isoDateAt(v: string): number {
-  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return -1;
+function isoDateAt(v: CharSource): number {
+  if (v.code(4) !== 45 || v.code(7) !== 45) return -1;
   let n = 0;
   for (let i = 0; i < 10; i++) {
     if (i === 4 || i === 7) continue;

@@ -1,207 +1,240 @@
 import type { ChunkTask } from '@ingest/contracts';
-import { encodeCopyTextRow, normalizeRecord, type RowCheck } from '@ingest/domain';
-import { compileColumns, parseTableSchema, type RowNormalizer } from '@ingest/normalize';
+import { CopyTextWriter, CsvRecordReader, FieldKind, type CsvRecord } from '@ingest/domain';
+import {
+  CELL_NULL,
+  CELL_OUT,
+  CELL_SAME,
+  Rejection,
+  compileColumns,
+  parseTableSchema,
+  type ColumnCell,
+  type RowNormalizer,
+  type TableSchema,
+} from '@ingest/normalize';
 import type { ChunkPayload, RejectedRow } from '@ingest/postgres';
-import { parse, type CsvError, type Info } from 'csv-parse';
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 
-/** COPY data is written in slices of at least this size: one write per record measured 4 MB/s. */
-const COPY_WRITE_BYTES = 256 * 1024;
-
-interface ParsedRecord {
-  record: string[];
-  info: Info;
-  raw: string;
-}
-
-const TRAILING_TERMINATOR = /(\r\n|\n|\r)$/;
-
-const countLineBreaks = (text: string): number => {
-  const matches = text.match(/\r\n|\n|\r/g);
-  return matches ? matches.length : 0;
-};
-
-/** Physical line where a record starts, from the parser's line count at its end. */
-const startLine = (task: ChunkTask, endLines: number, raw: string): number =>
-  task.firstLine - 1 + endLines - countLineBreaks(raw.replace(TRAILING_TERMINATOR, ''));
-
 /**
- * A chunk the splitter flagged as not valid UTF-8 is parsed as latin1 (one
- * char per byte: lossless, and the ASCII delimiter and quote parse the same);
- * each field is then checked and decoded here, so one bad field rejects its
- * record instead of failing the chunk's COPY.
+ * The task's schema bound to its header, once per chunk. A schemaVersion 1
+ * task (every column text, trimmed, empty → NULL) is read as the equivalent schema.
  */
-function decodeLatin1Fields(fields: string[]): RowCheck | string[] {
-  const out: string[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const bytes = Buffer.from(fields[i] ?? '', 'latin1');
-    if (!isUtf8(bytes)) {
-      return { ok: false, code: 'INVALID_UTF8', message: `field ${i + 1} is not valid UTF-8` };
-    }
-    out.push(bytes.toString('utf8'));
+function rowNormalizer(task: ChunkTask): RowNormalizer {
+  if (task.schemaVersion === 2 && task.schema !== undefined && task.header !== undefined) {
+    return compileColumns(parseTableSchema(task.schema), task.header);
   }
-  return out;
+  const legacy: TableSchema = {
+    columns: task.columns.map((name) => ({
+      name,
+      type: 'text',
+      transforms: [{ type: 'trim' }, { type: 'null_tokens', tokens: [''] }],
+    })),
+  };
+  return compileColumns(legacy, task.columns);
 }
 
-type FieldCheck = { ok: true } | Extract<RowCheck, { ok: false }>;
+// Imported bindings compile to getter calls (tsx, swc); the per-cell loop reads local copies.
+const SAME = CELL_SAME;
+const NULL = CELL_NULL;
+const OUT = CELL_OUT;
+const ESCAPED = FieldKind.QuotedEscaped;
+const TRAILING = FieldKind.QuotedTrailing;
+const REJECTION = Rejection;
 
-/** The record's width against the header's, and no NUL byte (PostgreSQL text cannot hold one). */
-function checkFields(fields: readonly string[], width: number): FieldCheck {
-  if (fields.length !== width) {
-    return {
-      ok: false,
-      code: fields.length > width ? 'TOO_MANY_FIELDS' : 'TOO_FEW_FIELDS',
-      message: `expected ${width} fields, found ${fields.length}`,
-    };
-  }
-  for (let i = 0; i < fields.length; i++) {
-    if ((fields[i] as string).includes('\u0000')) {
-      return { ok: false, code: 'NUL_BYTE', message: `field ${i + 1} contains a NUL byte` };
-    }
-  }
-  return { ok: true };
+interface Reason {
+  code: string;
+  message: string;
+  column?: string;
 }
 
 /**
- * The task's schema bound to its header, once per chunk; null for a
- * schemaVersion 1 task (all text, values trimmed, empty → NULL).
+ * Turns a chunk's CSV bytes into COPY text: records are read from the bytes
+ * (CsvRecordReader), each cell goes through its column's byte path where it
+ * has one and its string normalizer otherwise, and rows are written straight
+ * into ~256 KiB COPY buffers. Records that cannot be loaded are collected
+ * with their line, byte offset and exact bytes.
  */
-function rowNormalizer(task: ChunkTask): RowNormalizer | null {
-  if (task.schemaVersion !== 2 || task.schema === undefined || task.header === undefined) {
-    return null;
-  }
-  return compileColumns(parseTableSchema(task.schema), task.header);
-}
-
-/**
- * Turns a chunk's CSV bytes into COPY text, normalizing each record and
- * collecting the records that cannot be loaded (with their line and raw text).
- */
-class CopyTextEncoder extends Transform {
+export class CopyTextEncoder extends Transform {
   loaded = 0;
   readonly rejected: RejectedRow[] = [];
-  private pending: string[] = [];
-  private pendingBytes = 0;
 
-  private readonly normalizer: RowNormalizer | null;
+  private readonly reader: CsvRecordReader;
+  private readonly writer = new CopyTextWriter();
+  private readonly cells: readonly ColumnCell[];
+  private readonly columns: readonly string[];
+  private readonly sourceIndex: Int32Array;
   private readonly width: number;
+  private readonly checkUtf8: boolean;
+  /** Position of the next NUL byte in `nulBuf` at or after the last record checked (-1: none). */
+  private nulBuf: Buffer | null = null;
+  private nextNul = -1;
 
-  constructor(private readonly task: ChunkTask) {
-    super({ writableObjectMode: true, readableObjectMode: false });
-    this.normalizer = rowNormalizer(task);
+  constructor(task: ChunkTask) {
+    super();
+    const normalizer = rowNormalizer(task);
+    this.cells = normalizer.cells;
+    this.columns = normalizer.columns;
+    this.sourceIndex = Int32Array.from(normalizer.sourceIndex);
     this.width = task.header?.length ?? task.columns.length;
-  }
-
-  /**
-   * Records a reject. `endBytes` is the parser's byte count at the record's end,
-   * so the record starts `raw`'s length before it (offsets are in the file's bytes).
-   */
-  reject(
-    reason: { code: string; message: string; column?: string },
-    raw: string,
-    endLines: number,
-    endBytes: number,
-  ): void {
-    // Parsed as latin1, the text maps back to the file's exact bytes.
-    const encoding = this.task.invalidUtf8 ? 'latin1' : 'utf8';
-    const offset = this.task.range.start + endBytes - Buffer.byteLength(raw, encoding);
-    const bytes = Buffer.from(raw.replace(TRAILING_TERMINATOR, ''), encoding);
-    this.rejected.push({
-      line: startLine(this.task, endLines, raw),
-      offset,
-      code: reason.code,
-      message: reason.message,
-      raw: bytes,
-      column: reason.column ?? null,
+    this.checkUtf8 = task.invalidUtf8;
+    this.reader = new CsvRecordReader({
+      delimiter: task.dialect.delimiter.charCodeAt(0),
+      quote: task.dialect.quote.charCodeAt(0),
+      // A byte-order mark only means one at the very start of the file; mid-file U+FEFF is data.
+      skipBom: task.range.start === 0,
+      firstOffset: task.range.start,
+      firstLine: task.firstLine,
     });
   }
 
-  override _transform(row: ParsedRecord, _enc: BufferEncoding, cb: TransformCallback): void {
-    let fields = row.record;
-    let checked: RowCheck | undefined;
-    if (this.task.invalidUtf8) {
-      const decoded = decodeLatin1Fields(fields);
-      if (Array.isArray(decoded)) fields = decoded;
-      else checked = decoded;
+  override _transform(piece: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.reader.push(piece, this.onRecord);
+    } catch (e) {
+      cb(e as Error);
+      return;
     }
-    let values: (string | null)[];
-    if (this.normalizer === null) {
-      checked ??= normalizeRecord(fields, this.width);
-      if (!checked.ok) return this.rejectRow(row, checked.code, checked.message, cb);
-      values = checked.values;
-    } else {
-      if (checked && !checked.ok) return this.rejectRow(row, checked.code, checked.message, cb);
-      const shape = checkFields(fields, this.width);
-      if (!shape.ok) return this.rejectRow(row, shape.code, shape.message, cb);
-      const normalized = this.normalizer.normalizeRow(fields);
-      if (!normalized.ok) {
-        const message = `${normalized.column}: ${normalized.message}`;
-        return this.rejectRow(row, normalized.code, message, cb, normalized.column);
-      }
-      values = normalized.values;
-    }
-    const line = encodeCopyTextRow(values);
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    this.loaded++;
-    if (this.pendingBytes >= COPY_WRITE_BYTES) this.flushPending();
-    cb();
-  }
-
-  private rejectRow(
-    row: ParsedRecord,
-    code: string,
-    message: string,
-    cb: TransformCallback,
-    column?: string,
-  ): void {
-    this.reject({ code, message, column }, row.raw, row.info.lines, row.info.bytes);
+    const full = this.writer.takeFull();
+    if (full) this.push(full);
     cb();
   }
 
   override _flush(cb: TransformCallback): void {
-    this.flushPending();
+    try {
+      this.reader.finish(this.onRecord);
+    } catch (e) {
+      cb(e as Error);
+      return;
+    }
+    const rest = this.writer.takeRest();
+    if (rest) this.push(rest);
     cb();
   }
 
-  private flushPending(): void {
-    if (this.pending.length === 0) return;
-    this.push(Buffer.from(this.pending.join(''), 'utf8'));
-    this.pending = [];
-    this.pendingBytes = 0;
+  private readonly onRecord = (r: CsvRecord): void => {
+    if (r.unclosedQuote) {
+      const line = this.reader.lineOf(r);
+      return this.reject(r, {
+        code: 'CSV_QUOTE_NOT_CLOSED',
+        message: `Quote Not Closed: the quoted field opened on line ${line} is never closed`,
+      });
+    }
+    if (this.checkUtf8) {
+      for (let i = 0; i < r.count; i++) {
+        if (!isUtf8(r.buf.subarray(r.starts[i], r.ends[i]))) {
+          return this.reject(r, {
+            code: 'INVALID_UTF8',
+            message: `field ${i + 1} is not valid UTF-8`,
+          });
+        }
+      }
+    }
+    if (r.count !== this.width) {
+      return this.reject(r, {
+        code: r.count > this.width ? 'TOO_MANY_FIELDS' : 'TOO_FEW_FIELDS',
+        message: `expected ${this.width} fields, found ${r.count}`,
+      });
+    }
+    const nulField = this.nulField(r);
+    if (nulField >= 0) {
+      return this.reject(r, {
+        code: 'NUL_BYTE',
+        message: `field ${nulField + 1} contains a NUL byte`,
+      });
+    }
+    const failed = this.writeRow(r);
+    if (failed !== null) {
+      this.writer.discardRow();
+      return this.reject(r, failed);
+    }
+    this.writer.endRow();
+    this.loaded++;
+  };
+
+  /** Writes the record's values in column order; the first column that fails, or null. */
+  private writeRow(r: CsvRecord): Reason | null {
+    const { writer, cells, sourceIndex } = this;
+    const { starts, ends, kinds } = r;
+    for (let c = 0; c < cells.length; c++) {
+      const cell = cells[c] as ColumnCell;
+      const at = sourceIndex[c] as number;
+      if (at < 0) {
+        if (cell.absent === null) writer.nullValue();
+        else writer.string(cell.absent);
+        continue;
+      }
+      let buf = r.buf;
+      let start = starts[at] as number;
+      let end = ends[at] as number;
+      const kind = kinds[at] as FieldKind;
+      if (kind === ESCAPED || kind === TRAILING) {
+        buf = this.reader.fieldBytes(r, at);
+        start = 0;
+        end = buf.length;
+      }
+      const fast = cell.fast;
+      if (fast !== null) {
+        const outcome = fast.read(buf, start, end);
+        if (outcome === SAME) {
+          if (fast.escapes) writer.text(buf, start, end);
+          else writer.raw(buf, start, end);
+          continue;
+        }
+        if (outcome === NULL) {
+          writer.nullValue();
+          continue;
+        }
+        if (outcome === OUT) {
+          writer.raw(fast.out, 0, fast.outLength);
+          continue;
+        }
+      }
+      const value = cell.normalize(buf.toString('utf8', start, end));
+      if (value instanceof REJECTION) {
+        const column = this.columns[c] as string;
+        return { code: value.code, message: `${column}: ${value.message}`, column };
+      }
+      if (value === null) writer.nullValue();
+      else writer.string(value);
+    }
+    return null;
+  }
+
+  /** The first field holding a NUL byte (PostgreSQL text cannot), or -1; linear per buffer. */
+  private nulField(r: CsvRecord): number {
+    const buf = r.buf;
+    if (this.nulBuf !== buf || (this.nextNul >= 0 && this.nextNul < r.start)) {
+      this.nulBuf = buf;
+      this.nextNul = buf.indexOf(0, r.start);
+    }
+    if (this.nextNul < 0 || this.nextNul >= r.end) return -1;
+    for (let i = 0; i < r.count; i++) {
+      const start = r.starts[i] as number;
+      const end = r.ends[i] as number;
+      const at = buf.indexOf(0, start);
+      if (at >= 0 && at < end) return i;
+    }
+    return -1;
+  }
+
+  private reject(r: CsvRecord, reason: Reason): void {
+    this.rejected.push({
+      line: this.reader.lineOf(r),
+      offset: this.reader.offsetOf(r),
+      code: reason.code,
+      message: reason.message,
+      // Copied: the reader reuses its buffer.
+      raw: Buffer.from(r.buf.subarray(r.start, r.end)),
+      column: reason.column ?? null,
+    });
   }
 }
 
 /** Builds the COPY payload for one chunk task from its byte range's stream. */
 export function createCopyPayload(task: ChunkTask, source: Readable): ChunkPayload {
   const encoder = new CopyTextEncoder(task);
-  const parser = parse({
-    encoding: task.invalidUtf8 ? 'latin1' : 'utf8',
-    // A byte-order mark only means one at the very start of the file; mid-file U+FEFF is data.
-    bom: task.range.start === 0,
-    delimiter: task.dialect.delimiter,
-    quote: task.dialect.quote,
-    escape: task.dialect.quote,
-    record_delimiter: ['\r\n', '\n', '\r'],
-    relax_column_count: true,
-    // A quote inside an unquoted field is a literal, as the splitter's planner reads it.
-    relax_quotes: true,
-    skip_empty_lines: true,
-    info: true,
-    raw: true,
-    // A malformed record becomes a reject instead of ending the chunk.
-    skip_records_with_error: true,
-    on_skip: (err: CsvError | undefined, raw: string | undefined) => {
-      if (!err) return;
-      const text = raw ?? '';
-      const { code, message } = err;
-      encoder.reject({ code, message }, text, Number(err.lines ?? 0), Number(err.bytes ?? 0));
-    },
-  });
-  source.on('error', (e) => parser.destroy(e));
-  parser.on('error', (e) => encoder.destroy(e));
-  source.pipe(parser).pipe(encoder);
+  source.on('error', (e) => encoder.destroy(e));
+  source.pipe(encoder);
   return {
     copy: encoder,
     summary: () => ({ loaded: encoder.loaded, rejected: encoder.rejected }),

@@ -1,0 +1,122 @@
+import { escapeCopyText } from './copy-text';
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const BACKSLASH = 0x5c;
+
+/** Second byte of the escape for each byte COPY text must escape (0: none). */
+const ESCAPE = new Uint8Array(256);
+ESCAPE[BACKSLASH] = BACKSLASH;
+ESCAPE[TAB] = 0x74; // \t
+ESCAPE[LF] = 0x6e; // \n
+ESCAPE[CR] = 0x72; // \r
+
+/**
+ * Writes rows of PostgreSQL COPY text format straight into Buffers of about
+ * `flushBytes` (one write per record measured 4 MB/s: rows are coalesced).
+ * Values are copied from the source bytes, escaped where needed; a row can be
+ * discarded until it ends, so a record rejected half-way leaves no trace.
+ */
+export class CopyTextWriter {
+  private buf: Buffer;
+  private pos = 0;
+  private rowStart = 0;
+  /** Values written into the current row (a tab goes before each but the first). */
+  private values = 0;
+
+  constructor(private readonly flushBytes = 256 * 1024) {
+    this.buf = Buffer.allocUnsafe(flushBytes + 64 * 1024);
+  }
+
+  /** Bytes that need no escaping (digits, dates, UUIDs …). */
+  raw(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.separate(n);
+    const buf = this.buf;
+    let p = this.pos;
+    // Short values: a loop beats the native copy's call overhead.
+    if (n <= 32) for (let i = start; i < end; i++) buf[p++] = src[i] as number;
+    else p += src.copy(buf, p, start, end);
+    this.pos = p;
+  }
+
+  /** Text from the source bytes, with backslash, tab, LF and CR escaped. */
+  text(src: Buffer, start: number, end: number): void {
+    this.separate(2 * (end - start));
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) {
+      const c = src[i] as number;
+      const e = ESCAPE[c] as number;
+      if (e === 0) {
+        buf[p++] = c;
+      } else {
+        buf[p++] = BACKSLASH;
+        buf[p++] = e;
+      }
+    }
+    this.pos = p;
+  }
+
+  /** A value given as a string (escaped and UTF-8 encoded). */
+  string(value: string): void {
+    const escaped = escapeCopyText(value);
+    this.separate(3 * escaped.length);
+    this.pos += this.buf.write(escaped, this.pos, 'utf8');
+  }
+
+  nullValue(): void {
+    this.separate(2);
+    this.buf[this.pos++] = BACKSLASH;
+    this.buf[this.pos++] = 0x4e; // \N
+  }
+
+  /** Ends the current row. */
+  endRow(): void {
+    this.ensure(1);
+    this.buf[this.pos++] = LF;
+    this.rowStart = this.pos;
+    this.values = 0;
+  }
+
+  /** Forgets everything written since the current row began. */
+  discardRow(): void {
+    this.pos = this.rowStart;
+    this.values = 0;
+  }
+
+  /** The rows written so far once they reach `flushBytes`, else null. */
+  takeFull(): Buffer | null {
+    return this.rowStart >= this.flushBytes ? this.take() : null;
+  }
+
+  /** Every complete row written so far, or null when there is none. */
+  takeRest(): Buffer | null {
+    return this.rowStart > 0 ? this.take() : null;
+  }
+
+  private take(): Buffer {
+    const done = this.buf.subarray(0, this.rowStart);
+    const open = this.pos - this.rowStart;
+    const next = Buffer.allocUnsafe(Math.max(this.flushBytes + 64 * 1024, open * 2));
+    this.buf.copy(next, 0, this.rowStart, this.pos);
+    this.buf = next;
+    this.pos = open;
+    this.rowStart = 0;
+    return done;
+  }
+
+  /** Room for a value of up to `n` bytes, with the tab before it. */
+  private separate(n: number): void {
+    this.ensure(n + 1);
+    if (this.values++ > 0) this.buf[this.pos++] = TAB;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}

@@ -1,0 +1,241 @@
+import fc from 'fast-check';
+import { compileColumns } from './compile-columns';
+import { CELL_NULL, CELL_OUT, CELL_SAME, CELL_SLOW, type FastCell } from './fast-cell';
+import type { ColumnSpec, TableSchema } from './table-schema';
+import { endsWithSpace, startsWithSpace } from './whitespace';
+
+/** The first column of a one-column schema: its string normalizer and its byte path. */
+function column(spec: Omit<ColumnSpec, 'name'>, schema: Partial<TableSchema> = {}) {
+  const normalizer = compileColumns({ ...schema, columns: [{ name: 'c', ...spec }] }, ['c']);
+  const cell = normalizer.cells[0];
+  if (!cell) throw new Error('no cell');
+  return cell;
+}
+
+/** What the byte path says about `value`, in the string path's terms (undefined: it defers). */
+function fastValue(fast: FastCell, value: string): string | null | undefined {
+  const bytes = Buffer.from(`«${value}»`);
+  const start = Buffer.byteLength('«');
+  const end = bytes.length - start;
+  const outcome = fast.read(bytes, start, end);
+  switch (outcome) {
+    case CELL_SAME:
+      return bytes.toString('utf8', start, end);
+    case CELL_NULL:
+      return null;
+    case CELL_OUT:
+      return fast.out.toString('latin1', 0, fast.outLength);
+    case CELL_SLOW:
+      return undefined;
+  }
+}
+
+/** Strings built from the characters that matter to a type, so edge shapes come up often. */
+const textOf = (units: string[], maxLength = 24) =>
+  fc.array(fc.constantFrom(...units), { maxLength }).map((u) => u.join(''));
+
+const DIGITS = '0123456789'.split('');
+const SPACES = [' ', '\t', '\u00a0', '\u3000', '\ufeff', '\u2009'];
+
+interface Case {
+  name: string;
+  spec: Omit<ColumnSpec, 'name'>;
+  schema?: Partial<TableSchema>;
+  values: fc.Arbitrary<string>;
+  /** Values the byte path must decide itself (not defer): proof that it is used at all. */
+  decided: string[];
+}
+
+const CASES: Case[] = [
+  {
+    name: 'text',
+    spec: { type: 'text' },
+    values: textOf(['a', 'é', ' ', 'N', 'U', 'L', '\\', '\t', '\n', '-', '/', 'A', ...SPACES]),
+    decided: ['abc', 'café', 'NULL', '', 'x\ty'],
+  },
+  {
+    name: 'text without empty as a null token',
+    spec: { type: 'text' },
+    schema: { null_tokens: ['-'] },
+    values: textOf(['a', '-', ' ', '']),
+    decided: ['', '-', 'a'],
+  },
+  {
+    name: 'integer',
+    spec: { type: 'integer' },
+    values: textOf([...DIGITS, '-', '+', '.', ',', ' ', 'e'], 14),
+    decided: ['0', '-12', '123456789', 'NA'],
+  },
+  {
+    name: 'bigint',
+    spec: { type: 'bigint' },
+    values: textOf([...DIGITS, '-', '.'], 22),
+    decided: ['9223372036854775', '-1'],
+  },
+  {
+    name: 'numeric',
+    spec: { type: 'numeric' },
+    values: textOf([...DIGITS, '-', '.', ',', 'e', ' '], 16),
+    decided: ['0.5', '-12.25', '100'],
+  },
+  {
+    name: 'numeric(5,2)',
+    spec: { type: 'numeric', precision: 5, scale: 2 },
+    values: textOf([...DIGITS, '-', '.'], 10),
+    decided: ['123.45', '0.1'],
+  },
+  {
+    name: 'numeric in a comma-decimal locale (string path only)',
+    spec: { type: 'numeric' },
+    schema: { locale: 'de' },
+    values: textOf([...DIGITS, '.', ','], 8),
+    decided: [],
+  },
+  {
+    name: 'boolean',
+    spec: { type: 'boolean' },
+    values: textOf([
+      't',
+      'r',
+      'u',
+      'e',
+      'f',
+      'a',
+      'l',
+      's',
+      'Y',
+      'E',
+      'S',
+      'n',
+      'o',
+      '1',
+      '0',
+      'İ',
+    ]),
+    decided: ['yes', 'No', 'TRUE', 'f', '1', 'off'],
+  },
+  {
+    name: 'date',
+    spec: { type: 'date' },
+    values: textOf([...DIGITS, '-', '/', 'T', ':', ' '], 12),
+    decided: ['2024-02-29', '1999-12-31'],
+  },
+  {
+    name: 'date MM/DD/YYYY',
+    spec: { type: 'date', format: 'MM/DD/YYYY' },
+    values: fc.oneof(
+      textOf([...DIGITS, '/', '-', '.'], 11),
+      fc
+        .tuple(fc.nat(13), fc.nat(32), fc.nat(10000))
+        .map(([m, d, y]) => `${m}/${d}/${y}`.padStart(10, '0')),
+    ),
+    decided: ['03/27/2024', '12/31/0999', '2024-03-27'],
+  },
+  {
+    name: 'date DD.MM.YY',
+    spec: { type: 'date', format: 'DD.MM.YY' },
+    values: textOf([...DIGITS, '.'], 9),
+    decided: ['27.03.24', '01.01.70'],
+  },
+  {
+    name: 'timestamptz',
+    spec: { type: 'timestamptz' },
+    values: fc.oneof(
+      textOf([...DIGITS, '-', ':', 'T', ' ', 'Z', '+', '.'], 30),
+      fc
+        .tuple(
+          fc.constantFrom('2024-03-27', '2023-02-29', '0001-01-01', '9999-12-31'),
+          fc.constantFrom('T', ' ', 't'),
+          fc.constantFrom('10:00:00', '23:59:59', '24:00:00', '10:60:00', '1:00:00'),
+          fc.constantFrom('', '.5', '.123456789', '.1234567890', '.'),
+          fc.constantFrom('', 'Z', '+01:00', '-15:59', '+16:00', '+0100', 'z', ' UTC'),
+        )
+        .map((p) => p.join('')),
+    ),
+    decided: ['2024-03-27T10:00:00Z', '2024-03-27 10:00:00.5+01:00'],
+  },
+  {
+    name: 'timestamp',
+    spec: { type: 'timestamp' },
+    values: fc
+      .tuple(
+        fc.constantFrom('2024-03-27', '2024-13-01'),
+        fc.constantFrom('T', ' '),
+        fc.constantFrom('10:00:00', '25:00:00'),
+        fc.constantFrom('', '.25'),
+        fc.constantFrom('', 'Z', '+02:00'),
+      )
+      .map((p) => p.join('')),
+    decided: ['2024-03-27T10:00:00', '2024-03-27 10:00:00.25'],
+  },
+  {
+    name: 'uuid',
+    spec: { type: 'uuid' },
+    values: fc.oneof(
+      fc.uuid(),
+      fc.uuid().map((u) => u.toUpperCase()),
+      textOf(['a', 'f', 'g', '0', '9', '-', '{'], 38),
+    ),
+    decided: ['3cfef76f-5f2e-4ed1-ac58-aa6b3ac53712'],
+  },
+  {
+    name: 'required integer (NULL is the string path’s rejection)',
+    spec: { type: 'integer', required: true },
+    values: textOf([...DIGITS, 'N', 'A', ' ']),
+    decided: ['42'],
+  },
+  {
+    name: 'integer with a default',
+    spec: { type: 'integer', default: 7 },
+    values: textOf([...DIGITS, 'N', 'A', '-', ' ']),
+    decided: ['42'],
+  },
+];
+
+describe('compileFastCell', () => {
+  it.each(CASES)('$name: the byte path agrees with the string path', (c) => {
+    const cell = column(c.spec, c.schema);
+    const fast = cell.fast;
+    if (fast === null) {
+      expect(c.decided).toEqual([]);
+      return;
+    }
+    const check = (value: string) => {
+      const got = fastValue(fast, value);
+      // A rejection from the string path never equals a value the byte path accepted.
+      if (got !== undefined) expect([value, got]).toEqual([value, cell.normalize(value)]);
+    };
+    fc.assert(fc.property(c.values, check), { numRuns: 3000 });
+    for (const value of c.decided) {
+      expect([value, fastValue(fast, value)]).not.toEqual([value, undefined]);
+      check(value);
+    }
+  });
+
+  it('has no byte path for custom transforms or string-only types', () => {
+    expect(column({ type: 'text', transforms: [{ type: 'upper' }] }).fast).toBeNull();
+    expect(column({ type: 'email' }).fast).toBeNull();
+    expect(column({ type: 'json' }).fast).toBeNull();
+    expect(column({ type: 'enum', values: { a: 'A' } }).fast).toBeNull();
+    expect(column({ type: 'timestamp', format: 'DD.MM.YYYY HH:mm' }).fast).toBeNull();
+  });
+
+  it('marks only text values as needing COPY escapes', () => {
+    expect(column({ type: 'text' }).fast?.escapes).toBe(true);
+    expect(column({ type: 'integer' }).fast?.escapes).toBe(false);
+  });
+});
+
+describe('startsWithSpace / endsWithSpace', () => {
+  it('agree with String#trim for every code point', () => {
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCodePoint(cp);
+      const isSpace = ch.trim() === '';
+      const lead = Buffer.from(`${ch}x`);
+      const tail = Buffer.from(`x${ch}`);
+      if (startsWithSpace(lead, 0, lead.length) !== isSpace) throw new Error(`start U+${cp}`);
+      if (endsWithSpace(tail, 0, tail.length) !== isSpace) throw new Error(`end U+${cp}`);
+    }
+  });
+});

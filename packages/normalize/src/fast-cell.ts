@@ -1,0 +1,274 @@
+/**
+ * The byte path of a column: reads a cell straight from the file's bytes for
+ * the shapes nearly every value has (already trimmed, canonical numbers,
+ * ISO or declared-format dates, canonical UUIDs, boolean words) and says
+ * what to write, without making a string. Anything else is CELL_SLOW: the
+ * caller runs the column's string normalizer, which stays the definition —
+ * every answer here equals its answer (tested against it on random input).
+ */
+import { isValidDate as isValidDateOf } from './calendar';
+import type { ColumnContext, CompiledColumn } from './compile-column';
+import { numericDigitLimits } from './coerce-number';
+import { compileDateTimeFormat } from './date-format';
+import { emptyParts, partsProblem as partsProblemOf } from './date-time-parts';
+import {
+  isoDateShapeBytes as isoDateShapeBytesOf,
+  scanIsoDateTimeBytes as scanIsoDateTimeBytesOf,
+} from './iso-date-time';
+import { numberSyntax } from './number-syntax';
+import {
+  endsWithSpace as endsWithSpaceOf,
+  startsWithSpace as startsWithSpaceOf,
+} from './whitespace';
+
+// Imported bindings compile to getter calls (tsx, swc); the per-cell path reads local copies.
+const startsWithSpace = startsWithSpaceOf;
+const endsWithSpace = endsWithSpaceOf;
+const isoDateShapeBytes = isoDateShapeBytesOf;
+const scanIsoDateTimeBytes = scanIsoDateTimeBytesOf;
+const partsProblem = partsProblemOf;
+const isValidDate = isValidDateOf;
+
+/** The value is the cell's bytes as they are. */
+export const CELL_SAME = 0;
+/** The value is NULL. */
+export const CELL_NULL = 1;
+/** The value is `cell.out[0, cell.outLength)`. */
+export const CELL_OUT = 2;
+/** Not decided here: use the column's string normalizer. */
+export const CELL_SLOW = 3;
+export type CellOutcome = typeof CELL_SAME | typeof CELL_NULL | typeof CELL_OUT | typeof CELL_SLOW;
+
+export interface FastCell {
+  /** A CELL_SAME value is free text, which COPY may need escaped; no other value ever is. */
+  readonly escapes: boolean;
+  /** Where a CELL_OUT value is; never needs escaping. */
+  readonly out: Buffer;
+  readonly outLength: number;
+  /** Reads `buf[start, end)`: valid UTF-8 without NUL, quotes already removed. */
+  read(buf: Buffer, start: number, end: number): CellOutcome;
+}
+
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const DOT = 0x2e;
+
+type TypeRead = (buf: Buffer, start: number, end: number, cell: MutableCell) => CellOutcome;
+
+interface MutableCell extends FastCell {
+  out: Buffer;
+  outLength: number;
+}
+
+/** Digits only, at least one. */
+function allDigits(buf: Buffer, start: number, end: number): boolean {
+  if (start >= end) return false;
+  for (let i = start; i < end; i++) {
+    const d = (buf[i] as number) - ZERO;
+    if (d < 0 || d > 9) return false;
+  }
+  return true;
+}
+
+/** integerCoercer's own fast path: `-?[1-9]\d{0,max-1}` or `0`, returned as written. */
+function integerRead(maxDigits: number): TypeRead {
+  return (buf, start, end) => {
+    const i = buf[start] === MINUS ? start + 1 : start;
+    const digits = end - i;
+    if (buf[i] === ZERO) return digits === 1 && i === start ? CELL_SAME : CELL_SLOW;
+    return digits <= maxDigits && allDigits(buf, i, end) ? CELL_SAME : CELL_SLOW;
+  };
+}
+
+/** numericCoercer's fast path: `-?(0|[1-9]\d*)(\.\d+)?` within the column's digit limits. */
+function numericRead(maxInt: number, maxFrac: number): TypeRead {
+  return (buf, start, end) => {
+    const i = buf[start] === MINUS ? start + 1 : start;
+    let dot = i;
+    while (dot < end && buf[dot] !== DOT) dot++;
+    const intLen = dot - i;
+    if (!allDigits(buf, i, dot) || (buf[i] === ZERO && intLen > 1)) return CELL_SLOW;
+    const fracLen = dot === end ? 0 : end - dot - 1;
+    if (dot < end && !allDigits(buf, dot + 1, end)) return CELL_SLOW;
+    const intDigits = intLen === 1 && buf[i] === ZERO ? 0 : intLen;
+    return intDigits <= maxInt && fracLen <= maxFrac ? CELL_SAME : CELL_SLOW;
+  };
+}
+
+const TRUE_OUT = Buffer.from('t');
+const FALSE_OUT = Buffer.from('f');
+const BOOLEAN_WORDS: [string, Buffer][] = [
+  ...['true', 't', 'yes', 'y', '1', 'on'].map((w): [string, Buffer] => [w, TRUE_OUT]),
+  ...['false', 'f', 'no', 'n', '0', 'off'].map((w): [string, Buffer] => [w, FALSE_OUT]),
+];
+
+/** booleanCoercer for ASCII words in any case (what lowercasing then looking up reads). */
+const booleanRead: TypeRead = (buf, start, end, cell) => {
+  const n = end - start;
+  for (const [word, out] of BOOLEAN_WORDS) {
+    if (word.length !== n) continue;
+    let same = true;
+    for (let i = 0; i < n && same; i++) {
+      let c = buf[start + i] as number;
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      same = c === word.charCodeAt(i);
+    }
+    if (same) {
+      cell.out = out;
+      cell.outLength = 1;
+      return CELL_OUT;
+    }
+  }
+  return CELL_SLOW;
+};
+
+/** dateCoercer: a valid ISO date as written, or the declared format turned into ISO. */
+function dateRead(format: string | undefined): TypeRead {
+  const parseBytes = format === undefined ? null : compileDateTimeFormat(format).parseBytes;
+  const parts = emptyParts();
+  return (buf, start, end, cell) => {
+    const iso = isoDateShapeBytes(buf, start, end);
+    if (iso >= 0) {
+      // Valid dates pass as written; an invalid one gets its message from the string path.
+      const valid = isValidDate(Math.floor(iso / 10000), Math.floor(iso / 100) % 100, iso % 100);
+      return valid ? CELL_SAME : CELL_SLOW;
+    }
+    // "YYYY-…" may be an ISO timestamp at midnight: the string path decides.
+    if (parseBytes === null || buf[start + 4] === MINUS) return CELL_SLOW;
+    if (!parseBytes(buf, start, end, parts) || partsProblem(parts) !== null) return CELL_SLOW;
+    writeIsoDate(cell.out, parts.year, parts.month, parts.day);
+    cell.outLength = 10;
+    return CELL_OUT;
+  };
+}
+
+/** formatDate's `YYYY-MM-DD` as bytes, without making the string. */
+function writeIsoDate(out: Buffer, y: number, m: number, d: number): void {
+  out[0] = ZERO + Math.floor(y / 1000);
+  out[1] = ZERO + (Math.floor(y / 100) % 10);
+  out[2] = ZERO + (Math.floor(y / 10) % 10);
+  out[3] = ZERO + (y % 10);
+  out[4] = MINUS;
+  out[5] = ZERO + Math.floor(m / 10);
+  out[6] = ZERO + (m % 10);
+  out[7] = MINUS;
+  out[8] = ZERO + Math.floor(d / 10);
+  out[9] = ZERO + (d % 10);
+}
+
+/**
+ * timestampCoercer's pass-through: the canonical ISO shape with a real date
+ * and time, carrying an offset for timestamptz and none for timestamp.
+ * Values that need the zone (or converting into it) take the string path.
+ */
+function timestampRead(kind: 'timestamp' | 'timestamptz'): TypeRead {
+  const parts = emptyParts();
+  return (buf, start, end) => {
+    if (!scanIsoDateTimeBytes(buf, start, end, parts) || partsProblem(parts) !== null) {
+      return CELL_SLOW;
+    }
+    return (parts.offset !== null) === (kind === 'timestamptz') ? CELL_SAME : CELL_SLOW;
+  };
+}
+
+const LOWER_HEX = new Uint8Array(256);
+for (const c of '0123456789abcdef') LOWER_HEX[c.charCodeAt(0)] = 1;
+
+/** uuidCoercer's pass-through: lowercase 8-4-4-4-12. */
+const uuidRead: TypeRead = (buf, start, end) => {
+  if (end - start !== 36) return CELL_SLOW;
+  for (let i = 0; i < 36; i++) {
+    const c = buf[start + i] as number;
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== MINUS) return CELL_SLOW;
+    } else if (LOWER_HEX[c] !== 1) return CELL_SLOW;
+  }
+  return CELL_SAME;
+};
+
+const textRead: TypeRead = () => CELL_SAME;
+
+/** The column's type read, or null for types the string path always handles. */
+function typeRead(column: CompiledColumn, ctx: ColumnContext): TypeRead | null {
+  const { spec } = column;
+  switch (spec.type) {
+    case 'text':
+      return textRead;
+    case 'integer':
+      return integerRead(9);
+    case 'bigint':
+      return integerRead(18);
+    case 'numeric': {
+      if (numberSyntax(spec.format ?? ctx.locale).decimal !== DOT) return null;
+      const { maxInt, maxFrac } = numericDigitLimits(spec.precision, spec.scale);
+      return numericRead(maxInt, maxFrac);
+    }
+    case 'boolean':
+      return booleanRead;
+    case 'date':
+      return dateRead(spec.format);
+    case 'timestamp':
+    case 'timestamptz':
+      return spec.format === undefined ? timestampRead(spec.type) : null;
+    case 'uuid':
+      return uuidRead;
+    case 'email':
+    case 'enum':
+    case 'json':
+      return null;
+  }
+}
+
+/**
+ * The byte path for a compiled column, or null when it has none: a type the
+ * string path always handles, or transforms other than the default
+ * `trim` + `null_tokens` (those run on strings).
+ */
+export function compileFastCell(column: CompiledColumn, ctx: ColumnContext): FastCell | null {
+  if (column.spec.transforms !== undefined) return null;
+  const read = typeRead(column, ctx);
+  if (read === null) return null;
+  const tokens = ctx.nullTokens.map((t) => Buffer.from(t, 'utf8'));
+  const longestToken = Math.max(0, ...tokens.map((t) => t.length));
+  const emptyIsToken = tokens.some((t) => t.length === 0);
+  const isText = column.spec.type === 'text';
+  // A NULL the column cannot take (a default to fill in, or a rejection) is the string path's to word.
+  const nullOutcome: CellOutcome =
+    column.defaultValue !== null || column.notNull ? CELL_SLOW : CELL_NULL;
+
+  // Compared in JS: tokens are a few bytes, and a native compare call costs more than that.
+  const isNullToken = (buf: Buffer, start: number, end: number): boolean => {
+    const n = end - start;
+    for (const t of tokens) {
+      if (t.length !== n) continue;
+      let i = 0;
+      while (i < n && t[i] === buf[start + i]) i++;
+      if (i === n) return true;
+    }
+    return false;
+  };
+
+  // First bytes of the tokens: most cells start with none of them and skip the comparison.
+  const tokenStart = new Uint8Array(256);
+  for (const t of tokens) if (t.length > 0) tokenStart[t[0] as number] = 1;
+
+  const cell: MutableCell = {
+    escapes: isText,
+    out: Buffer.alloc(16),
+    outLength: 0,
+    read(buf, start, end) {
+      if (start === end) return emptyIsToken || !isText ? nullOutcome : CELL_SAME;
+      const first = buf[start] as number;
+      const last = buf[end - 1] as number;
+      // Printable ASCII at both ends is never whitespace; only other bytes need a closer look.
+      if (!(first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f)) {
+        if (startsWithSpace(buf, start, end) || endsWithSpace(buf, start, end)) return CELL_SLOW;
+      }
+      if (tokenStart[first] === 1 && end - start <= longestToken && isNullToken(buf, start, end)) {
+        return nullOutcome;
+      }
+      return read(buf, start, end, cell);
+    },
+  };
+  return cell;
+}

@@ -1,0 +1,205 @@
+/**
+ * The loader's hot path alone (no storage, no database), one process, one core:
+ * how fast CSV bytes become COPY text, beside the parsers it was chosen over.
+ *
+ *   npx tsx scripts/bench-loader.ts [--size 256MiB] [--runs 3] [--regen]
+ *
+ * Uses bench-data/pipeline-<size>.csv (the pipeline benchmark's file: 12
+ * mixed columns, quoted names with commas and ~1 % newlines, MM/DD/YYYY dates,
+ * yes/no booleans, nullable column) with its declared schema, streamed from
+ * the page cache in 64 KiB pieces (what an S3 GET delivers). Variants:
+ *
+ *   csv-parse only            the former loader's parser, records counted
+ *   csv-parse + normalize     the former loader: csv-parse, normalizeRow, encodeCopyTextRow
+ *   reader only               CsvRecordReader, records counted
+ *   encoder                   the loader now: CopyTextEncoder (reader, byte paths, COPY writer)
+ *
+ * Prints the median MB/s of each, CPU seconds per GiB and the ratio to the
+ * former loader. MB = 10^6 bytes.
+ */
+import { parse } from 'csv-parse';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ChunkTask } from '@ingest/contracts';
+import { CsvRecordReader, encodeCopyTextRow } from '@ingest/domain';
+import { compileColumns } from '@ingest/normalize';
+import { CopyTextEncoder } from '@ingest/loader';
+import { parseSize } from './bench-support/args';
+import { BENCH_SCHEMA, HEADER, ensureCsv } from './bench-support/csv-generator';
+
+const ROOT = resolve(__dirname, '..');
+const PIECE = 64 * 1024;
+
+interface Args {
+  size: number;
+  runs: number;
+  regen: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { size: 256 * 1024 * 1024, runs: 3, regen: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--regen') {
+      args.regen = true;
+      continue;
+    }
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`missing value for ${flag}`);
+    if (flag === '--size') args.size = parseSize(value);
+    else if (flag === '--runs') args.runs = Math.max(1, Number(value) || 1);
+    else throw new Error(`unknown argument ${flag}`);
+  }
+  return args;
+}
+
+const header = HEADER.split(',');
+const headerBytes = Buffer.byteLength(`${HEADER}\n`);
+
+const task = (bytes: number): ChunkTask => ({
+  type: 'chunk.load',
+  version: 1,
+  jobId: '00000000-0000-4000-8000-000000000000',
+  chunkIndex: 0,
+  objectKey: 'bench',
+  range: { start: headerBytes, end: bytes },
+  firstLine: 2,
+  records: 0,
+  invalidUtf8: false,
+  dialect: { delimiter: ',', quote: '"', header: true },
+  table: 'bench',
+  columns: header,
+  schemaVersion: 2,
+  schema: BENCH_SCHEMA,
+  header,
+});
+
+/** Counts output bytes, so nothing is optimised away. */
+class Sink extends Writable {
+  bytes = 0;
+  count = 0;
+  constructor() {
+    super({ objectMode: true });
+  }
+  override _write(chunk: unknown, _e: BufferEncoding, cb: () => void): void {
+    this.count++;
+    if (Buffer.isBuffer(chunk)) this.bytes += chunk.length;
+    cb();
+  }
+}
+
+const source = (file: string) =>
+  createReadStream(file, { start: headerBytes, highWaterMark: PIECE });
+
+const csvParse = () =>
+  parse({
+    delimiter: ',',
+    quote: '"',
+    escape: '"',
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+  });
+
+type Variant = (file: string, bytes: number) => Promise<number>;
+
+const VARIANTS: Record<string, Variant> = {
+  'csv-parse only': async (file) => {
+    const sink = new Sink();
+    await pipeline(source(file), csvParse(), sink);
+    return sink.count;
+  },
+  'csv-parse + normalize': async (file) => {
+    const normalizer = compileColumns(BENCH_SCHEMA, header);
+    const sink = new Sink();
+    let rows = 0;
+    let pending: string[] = [];
+    let pendingChars = 0;
+    const encode = new Writable({
+      objectMode: true,
+      write(record: string[], _e, cb) {
+        const r = normalizer.normalizeRow(record);
+        if (r.ok) {
+          const line = encodeCopyTextRow(r.values);
+          pending.push(line);
+          pendingChars += line.length;
+          rows++;
+          if (pendingChars >= 256 * 1024) {
+            sink.bytes += Buffer.from(pending.join('')).length;
+            pending = [];
+            pendingChars = 0;
+          }
+        }
+        cb();
+      },
+    });
+    await pipeline(source(file), csvParse(), encode);
+    return rows;
+  },
+  'reader only': async (file) => {
+    const reader = new CsvRecordReader({ delimiter: 0x2c, quote: 0x22, skipBom: false });
+    let records = 0;
+    const count = () => {
+      records++;
+    };
+    for await (const piece of source(file)) reader.push(piece as Buffer, count);
+    reader.finish(count);
+    return records;
+  },
+  encoder: async (file, bytes) => {
+    const encoder = new CopyTextEncoder(task(bytes));
+    const sink = new Sink();
+    await pipeline(source(file), encoder, sink);
+    return encoder.loaded;
+  },
+};
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const dir = join(ROOT, 'bench-data');
+  mkdirSync(dir, { recursive: true });
+  const label = `${Math.round(args.size / 1024 / 1024)}MiB`;
+  const csv = ensureCsv(join(dir, `pipeline-${label}.csv`), args.size, args.regen);
+  const mb = (csv.bytes - headerBytes) / 1e6;
+  console.log(`file ${csv.path}: ${csv.bytes.toLocaleString()} bytes, ${csv.records} records`);
+  const results: Record<string, { mbps: number[]; cpu: number[] }> = {};
+  for (let run = 0; run < args.runs; run++) {
+    for (const [name, variant] of Object.entries(VARIANTS)) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const rows = await variant(csv.path, csv.bytes);
+      const seconds = (performance.now() - t0) / 1000;
+      const used = process.cpuUsage(cpu0);
+      if (csv.records !== null && rows !== csv.records) {
+        throw new Error(`${name}: ${rows} rows, expected ${csv.records}`);
+      }
+      const entry = (results[name] ??= { mbps: [], cpu: [] });
+      entry.mbps.push(mb / seconds);
+      entry.cpu.push(((used.user + used.system) / 1e6) * (1073.741824 / mb));
+      console.log(`run ${run + 1} ${name.padEnd(22)} ${(mb / seconds).toFixed(1)} MB/s`);
+    }
+  }
+  const baseline = median(results['csv-parse + normalize']?.mbps ?? [1]);
+  console.log(`\nmedian of ${args.runs} runs, ${mb.toFixed(0)} MB, one process:`);
+  console.log('variant                 MB/s   CPU-s/GiB   ÷ former loader');
+  for (const [name, r] of Object.entries(results)) {
+    const m = median(r.mbps);
+    console.log(
+      `${name.padEnd(22)} ${m.toFixed(1).padStart(6)} ${median(r.cpu).toFixed(1).padStart(10)}   ${(m / baseline).toFixed(2)}×`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
