@@ -22,6 +22,15 @@ const common = {
   INGEST_MAX_RECORD_BYTES: int.positive().default(16 * 1024 * 1024),
   /** Non-public callback addresses allowed anyway (CIDRs, comma-separated); empty in production. */
   WEBHOOK_ALLOWED_CIDRS: z.string().default(''),
+  /**
+   * Deliveries of one message before the broker dead-letters it. A queue argument: it takes
+   * effect when the queues are first declared (change it on live queues with a policy).
+   */
+  QUEUE_DELIVERY_LIMIT: int.min(1).max(1000).default(5),
+  /** How long one delivery retries a retryable failure in-process (rides out a failover). */
+  WORKER_RETRY_BUDGET_MS: int.min(0).default(60_000),
+  /** First wait of those retries; it doubles, capped at 30 s. */
+  WORKER_RETRY_DELAY_MS: int.positive().default(1000),
 };
 
 /** Comma-separated milliseconds, e.g. `0,5000,300000`: at least one, none negative. */
@@ -76,6 +85,12 @@ export const splitterEnvSchema = z.object({
 export const loaderEnvSchema = z.object({
   ...common,
   LOADER_PREFETCH: int.positive().default(1),
+  /**
+   * Fault injection for crash tests, empty in production: `point[@chunk]=action`, comma-separated,
+   * points `before-copy`, `mid-copy`, `after-commit`, actions `kill` (SIGKILL itself) or
+   * `error:<SQLSTATE>` (fail the attempt as the database would). See services/loader/src/failpoints.ts.
+   */
+  LOADER_FAILPOINTS: z.string().default(''),
 });
 
 export const notifierEnvSchema = z.object({

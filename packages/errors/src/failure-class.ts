@@ -3,11 +3,13 @@ import { isAppError, type Failure } from './app-error';
 /**
  * SQLSTATEs after which the same work may succeed on a new attempt:
  * serialization failure, deadlock, admin/crash shutdown, cannot connect now,
- * read-only transaction (a demoted leader after failover), connection failures.
+ * read-only transaction (a demoted leader after failover), lock timeout,
+ * connection failures.
  */
 const RETRYABLE_SQLSTATES = new Set([
   '40001',
   '40P01',
+  '55P03',
   '57P01',
   '57P02',
   '57P03',
@@ -51,4 +53,23 @@ export function classifyFailure(e: unknown): Failure {
   }
   if (e instanceof Error && CONNECTION_LOST.test(e.message)) return 'retryable';
   return 'permanent';
+}
+
+/** Job error codes for database errors retrying cannot fix, by SQLSTATE (or its class). */
+const PERMANENT_SQLSTATES: Record<string, string> = {
+  '42501': 'TARGET_PERMISSION_DENIED',
+  '42P01': 'TARGET_TABLE_MISSING',
+  '42703': 'TARGET_COLUMNS_MISSING',
+  '42804': 'TARGET_TYPE_MISMATCH',
+};
+const PERMANENT_CLASSES: Record<string, string> = {
+  '23': 'TARGET_CONSTRAINT_VIOLATED',
+  '22': 'TARGET_DATA_REJECTED',
+};
+
+/** The job error code for a permanent database error (a bad schema, a permission), if it is one. */
+export function permanentCodeOf(e: unknown): string | null {
+  const code = codeOf(e);
+  if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return null;
+  return PERMANENT_SQLSTATES[code] ?? PERMANENT_CLASSES[code.slice(0, 2)] ?? null;
 }

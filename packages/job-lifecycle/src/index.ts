@@ -1,1 +1,2 @@
 export * from './job-lifecycle';
+export * from './dead-letters';

@@ -1,6 +1,6 @@
 import { QUEUES, type JobEvent, type JobStatus } from '@ingest/contracts';
 import type { JobStateStore, MessagePublisher } from '@ingest/domain';
-import { classifyFailure, isAppError } from '@ingest/errors';
+import { classifyFailure, isAppError, permanentCodeOf } from '@ingest/errors';
 import { syncJobState, type JobRecord, type JobRepository } from '@ingest/postgres';
 
 export interface LifecycleLogger {
@@ -46,8 +46,9 @@ export class JobLifecycle {
   /**
    * The end of a failed attempt: rethrows when a later attempt may succeed
    * (retryable, and this is not the last chance); otherwise fails the job with the error's
-   * code — `codes.exhausted` for a retryable error out of deliveries,
-   * `codes.unexpected` for anything that is not one of ours — so no job is
+   * code — `codes.exhausted` for a retryable error out of deliveries, a
+   * TARGET_* code for a permanent database error (constraint, permission,
+   * missing table), `codes.unexpected` for anything else — so no job is
    * left in progress for ever. Returns the code the job failed with.
    */
   async failUnlessRetrying(
@@ -59,7 +60,11 @@ export class JobLifecycle {
   ): Promise<string> {
     const retryable = classifyFailure(error) === 'retryable';
     if (retryable && !lastChance) throw error;
-    const code = isAppError(error) ? error.code : retryable ? codes.exhausted : codes.unexpected;
+    const code = isAppError(error)
+      ? error.code
+      : retryable
+        ? codes.exhausted
+        : (permanentCodeOf(error) ?? codes.unexpected);
     const detail = error instanceof Error ? error.message : String(error);
     await this.fail(jobId, code, context ? `${context}: ${detail}` : detail);
     return code;

@@ -10,3 +10,4 @@ export * from './secret-box';
 export * from './webhook-endpoint-repository';
 export * from './webhook-delivery-repository';
 export * from './dataset-repository';
+export * from './failure-repository';

@@ -155,6 +155,32 @@ ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS loading_at timestamptz;
 ALTER TABLE ingest.chunk_ledger ADD COLUMN IF NOT EXISTS bytes bigint NOT NULL DEFAULT 0;
 -- where a reject starts in the scanned source (with its line), to find it in any editor
 ALTER TABLE ingest.rejects ADD COLUMN IF NOT EXISTS byte_offset bigint;
+
+-- the last failed attempt of a chunk (a dead-lettered chunk's reason names it)
+CREATE TABLE IF NOT EXISTS ingest.chunk_failures (
+  job_id uuid NOT NULL REFERENCES ingest.jobs (id) ON DELETE CASCADE,
+  chunk_index integer NOT NULL,
+  attempts integer NOT NULL DEFAULT 1,
+  last_code text,
+  last_error text NOT NULL,
+  failed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (job_id, chunk_index)
+);
+
+-- messages the broker gave up on, kept for inspection after their job was failed
+CREATE TABLE IF NOT EXISTS ingest.dead_letters (
+  id bigserial PRIMARY KEY,
+  queue text NOT NULL,
+  message_id text,
+  job_id uuid,
+  chunk_index integer,
+  reason text NOT NULL,
+  deliveries integer,
+  body jsonb,
+  dead_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (queue, message_id)
+);
+CREATE INDEX IF NOT EXISTS dead_letters_job_idx ON ingest.dead_letters (job_id);
 `;
 
 const LOCK_KEY = 724_311_905;

@@ -1,12 +1,14 @@
 import { errors } from '@ingest/errors';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { assertTopology, topologyFor, type Topology } from './topology';
+import { DEFAULT_DELIVERY_LIMIT, assertTopology, topologyFor, type Topology } from './topology';
 
 export interface AmqpConnectionOptions {
   url: string;
   queuePrefix: string;
   /** How long a connection attempt may take before the broker counts as unreachable. Default 5 s. */
   connectTimeoutMs?: number;
+  /** Deliveries before a message is dead-lettered (a queue argument). Default DEFAULT_DELIVERY_LIMIT. */
+  deliveryLimit?: number;
 }
 
 /**
@@ -15,6 +17,7 @@ export interface AmqpConnectionOptions {
  */
 export class AmqpConnection {
   readonly topology: Topology;
+  readonly deliveryLimit: number;
   private model: ChannelModel | undefined;
   private connecting: Promise<ChannelModel> | undefined;
   private closed = false;
@@ -22,6 +25,7 @@ export class AmqpConnection {
 
   constructor(private readonly options: AmqpConnectionOptions) {
     this.topology = topologyFor(options.queuePrefix);
+    this.deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
   }
 
   /** Registers a callback run whenever the connection is lost (not on close()). */
@@ -76,7 +80,7 @@ export class AmqpConnection {
       if (!this.closed) for (const listener of this.dropListeners) listener();
     });
     const setup = await model.createChannel();
-    await assertTopology(setup, this.topology);
+    await assertTopology(setup, this.topology, this.deliveryLimit);
     await setup.close();
     this.model = model;
     return model;

@@ -3,7 +3,7 @@ import { classifyFailure } from '@ingest/errors';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ZodType } from 'zod';
 import type { AmqpConnection } from './amqp-connection';
-import { DEFAULT_DELIVERY_LIMIT } from './topology';
+import { Subscription, safely } from './subscription';
 
 export interface ConsumerLogger {
   info(obj: object, msg?: string): void;
@@ -37,8 +37,6 @@ export interface QueueConsumerOptions<T> {
   retryDelayMs?: number;
   /** How long one delivery keeps retrying in-process. Default 60 s. */
   retryBudgetMs?: number;
-  /** The queue's delivery limit (see topology). Default DEFAULT_DELIVERY_LIMIT. */
-  deliveryLimit?: number;
   /** Wait before reconnecting after the broker connection dropped. Default 1 s. */
   reconnectDelayMs?: number;
   logger: ConsumerLogger;
@@ -51,63 +49,29 @@ export interface QueueConsumerOptions<T> {
  * that does not parse is dead-lettered. Handlers own the business outcome.
  */
 export class QueueConsumer<T> {
-  private channel: Channel | undefined;
-  private consumerTag: string | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
-  private stopping = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private unsubscribeDrop: (() => void) | undefined;
+  private readonly subscription: Subscription;
 
   constructor(
     private readonly connection: AmqpConnection,
     private readonly options: QueueConsumerOptions<T>,
-  ) {}
+  ) {
+    this.subscription = new Subscription(connection, {
+      queue: connection.topology.name(options.queue),
+      prefetch: options.prefetch ?? 1,
+      reconnectDelayMs: options.reconnectDelayMs ?? 1000,
+      onReconnectError: (e) =>
+        options.logger.warn({ err: e, queue: options.queue }, 'reconnect failed; retrying'),
+      process: (channel, msg) => this.process(channel, msg),
+    });
+  }
 
-  async start(): Promise<void> {
-    this.stopping = false;
-    this.unsubscribeDrop ??= this.connection.onDrop(() => this.scheduleReconnect());
-    const channel = await this.connection.channel();
-    channel.on('error', () => undefined);
-    await channel.prefetch(this.options.prefetch ?? 1);
-    this.channel = channel;
-    const { consumerTag } = await channel.consume(
-      this.connection.topology.name(this.options.queue),
-      (msg) => {
-        if (!msg) return; // consumer cancelled by the broker; the drop listener reconnects
-        const work = this.process(channel, msg).finally(() => this.inFlight.delete(work));
-        this.inFlight.add(work);
-      },
-      { noAck: false },
-    );
-    this.consumerTag = consumerTag;
+  start(): Promise<void> {
+    return this.subscription.start();
   }
 
   /** Stops taking messages, waits for in-flight ones to finish, closes the channel. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.reconnectTimer);
-    this.unsubscribeDrop?.();
-    this.unsubscribeDrop = undefined;
-    const channel = this.channel;
-    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
-    await Promise.allSettled([...this.inFlight]);
-    this.channel = undefined;
-    if (channel) await channel.close().catch(() => undefined);
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopping) return;
-    this.channel = undefined;
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.start().catch((e: unknown) => {
-        this.options.logger.warn(
-          { err: e, queue: this.options.queue },
-          'reconnect failed; retrying',
-        );
-        this.scheduleReconnect();
-      });
-    }, this.options.reconnectDelayMs ?? 1000);
+  stop(): Promise<void> {
+    return this.subscription.stop();
   }
 
   private async process(channel: Channel, msg: ConsumeMessage): Promise<void> {
@@ -121,8 +85,7 @@ export class QueueConsumer<T> {
       return;
     }
     const deliveryCount = Number(msg.properties.headers?.['x-delivery-count'] ?? 0);
-    const lastDelivery =
-      deliveryCount + 1 >= (this.options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT);
+    const lastDelivery = deliveryCount + 1 >= this.connection.deliveryLimit;
     const budgetMs = this.options.retryBudgetMs ?? 60_000;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -143,7 +106,7 @@ export class QueueConsumer<T> {
         }
         const delay = Math.min((this.options.retryDelayMs ?? 1000) * 2 ** attempt, 30_000);
         const budgetLeft = Date.now() - started + delay <= budgetMs;
-        if (this.stopping || (!budgetLeft && !lastDelivery)) {
+        if (this.subscription.stopping || (!budgetLeft && !lastDelivery)) {
           logger.warn({ err: e, queue, deliveryCount }, 'retryable failure; requeueing');
           safely(() => channel.nack(msg, false, true));
           return;
@@ -157,12 +120,3 @@ export class QueueConsumer<T> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Acking on a channel that died throws; the broker redelivers the message anyway. */
-const safely = (fn: () => void): void => {
-  try {
-    fn();
-  } catch {
-    /* redelivered by the broker */
-  }
-};

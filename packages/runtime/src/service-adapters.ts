@@ -28,6 +28,20 @@ export interface AdapterOptions {
   maxObjectBytes?: number;
 }
 
+/** The broker connection, with the deployment's delivery limit (every service declares the queues). */
+export const amqpConnectionFor = (env: CommonEnv): AmqpConnection =>
+  new AmqpConnection({
+    url: env.RABBITMQ_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    deliveryLimit: env.QUEUE_DELIVERY_LIMIT,
+  });
+
+/** How long a consumer retries a retryable failure within one delivery. */
+export const retryPolicyFor = (env: CommonEnv) => ({
+  retryDelayMs: env.WORKER_RETRY_DELAY_MS,
+  retryBudgetMs: env.WORKER_RETRY_BUDGET_MS,
+});
+
 /** The adapters every service builds the same way from parsed configuration. */
 export function createServiceAdapters(
   env: CommonEnv,
@@ -45,7 +59,7 @@ export function createServiceAdapters(
     url: env.REDIS_URL,
     keyPrefix: `${env.QUEUE_PREFIX}ingest:`,
   });
-  const amqp = new AmqpConnection({ url: env.RABBITMQ_URL, queuePrefix: env.QUEUE_PREFIX });
+  const amqp = amqpConnectionFor(env);
   const publisher = new ConfirmedPublisher(amqp);
   const lifecycle = new JobLifecycle(jobs, state, publisher, logger);
   return {

@@ -7,3 +7,5 @@ export * from './csv-file';
 export * from './private-redis';
 export * from './use-test-system';
 export * from './seeded-random';
+export * from './service-process';
+export * from './loader-processes';

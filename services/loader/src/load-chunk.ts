@@ -1,17 +1,21 @@
 import type { ChunkTask } from '@ingest/contracts';
 import type { JobStateStore, ObjectStore } from '@ingest/domain';
 import type { JobLifecycle } from '@ingest/job-lifecycle';
-import type { ChunkWriter } from '@ingest/postgres';
+import type { ChunkWriter, FailureRepository } from '@ingest/postgres';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { Logger } from '@ingest/config';
+import { Transform, type TransformCallback } from 'node:stream';
 import { createCopyPayload } from './copy-payload';
+import type { Failpoints } from './failpoints';
 
 export interface LoadChunkDeps {
   lifecycle: JobLifecycle;
   writer: ChunkWriter;
+  failures: FailureRepository;
   store: ObjectStore;
   state: JobStateStore;
   logger: Logger;
+  failpoints: Failpoints;
 }
 
 /**
@@ -19,12 +23,19 @@ export interface LoadChunkDeps {
  * reports progress idempotently and lets the last chunk end the job. A
  * redelivered chunk that already committed only repeats the reporting. Any
  * failure is retried while attempts remain; the last chance fails the job with
- * the reason, so a chunk never leaves its job `loading` for ever.
+ * the reason (and the message is dead-lettered), so a chunk never leaves its
+ * job `loading` for ever.
  */
 export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: DeliveryInfo) {
   try {
     await loadAndReport(deps, task);
   } catch (e) {
+    // Kept so that a chunk dead-lettered later can say what went wrong last.
+    await deps.failures
+      .recordChunkFailure(task.jobId, task.chunkIndex, codeOf(e), errorText(e))
+      .catch((recordError: unknown) =>
+        deps.logger.warn({ err: recordError, jobId: task.jobId }, 'could not record the failure'),
+      );
     const code = await deps.lifecycle.failUnlessRetrying(
       task.jobId,
       e,
@@ -36,6 +47,8 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
       { jobId: task.jobId, chunk: task.chunkIndex, code, err: e },
       'chunk failed for good',
     );
+    // The consumer dead-letters it: the message stays inspectable beside its failed job.
+    throw e;
   }
 }
 
@@ -47,6 +60,7 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
     return;
   }
   const bytes = task.range.end - task.range.start;
+  const { failpoints } = deps;
   const outcome = await deps.writer.write(
     {
       jobId: task.jobId,
@@ -55,8 +69,20 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
       table: task.table,
       columns: task.columns,
     },
-    async () => createCopyPayload(task, await deps.store.read(task.objectKey, task.range)),
+    async () => {
+      failpoints.hit('before-copy', task.chunkIndex);
+      const payload = createCopyPayload(task, await deps.store.read(task.objectKey, task.range));
+      if (!failpoints.has('mid-copy', task.chunkIndex)) return payload;
+      return { ...payload, copy: payload.copy.pipe(new FailMidCopy(failpoints, task.chunkIndex)) };
+    },
   );
+  failpoints.hit('after-commit', task.chunkIndex);
+  if (outcome.kind === 'duplicate') {
+    logger.info(
+      { jobId: task.jobId, chunk: task.chunkIndex },
+      'chunk already committed (a redelivery); acknowledging without loading',
+    );
+  }
   await deps.state
     .recordChunk(task.jobId, task.chunkIndex, { ...outcome, bytes })
     .catch((e: unknown) => logger.warn({ err: e, jobId: task.jobId }, 'hot state update failed'));
@@ -76,3 +102,39 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
   await lifecycle.tryFinish(task.jobId);
   logger.debug({ jobId: task.jobId, chunk: task.chunkIndex, ...outcome }, 'chunk done');
 }
+
+/** Passes the first COPY buffer on, then hits `mid-copy`: rows are on the wire, nothing committed. */
+class FailMidCopy extends Transform {
+  private passed = 0;
+  constructor(
+    private readonly failpoints: Failpoints,
+    private readonly chunk: number,
+  ) {
+    super();
+  }
+  override _transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      if (this.passed++ > 0) this.failpoints.hit('mid-copy', this.chunk);
+      cb(null, data);
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.failpoints.hit('mid-copy', this.chunk);
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}
+
+const codeOf = (e: unknown): string | null =>
+  typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : null;
+
+const errorText = (e: unknown): string => {
+  const code = codeOf(e);
+  const message = e instanceof Error ? e.message : String(e);
+  return code === null || message.includes(code) ? message : `${message} (${code})`;
+};

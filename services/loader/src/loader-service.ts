@@ -1,8 +1,9 @@
 import { createLogger, type LoaderEnv, type Service } from '@ingest/config';
 import { QUEUES, chunkTaskSchema } from '@ingest/contracts';
-import { ChunkWriter } from '@ingest/postgres';
+import { ChunkWriter, FailureRepository } from '@ingest/postgres';
 import { QueueConsumer } from '@ingest/rabbitmq';
-import { createServiceAdapters } from '@ingest/runtime';
+import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
+import { Failpoints } from './failpoints';
 import { loadChunk } from './load-chunk';
 
 /** Builds the loader: consumes chunk tasks, COPYs them into Postgres. */
@@ -18,9 +19,13 @@ export function buildLoader(
   const deps = {
     ...adapters,
     writer: new ChunkWriter(adapters.pool),
+    failures: new FailureRepository(adapters.pool),
     logger,
+    failpoints: Failpoints.parse(env.LOADER_FAILPOINTS),
   };
+  if (deps.failpoints.armed) logger.warn({ failpoints: env.LOADER_FAILPOINTS }, 'failpoints armed');
   const consumer = new QueueConsumer(adapters.amqp, {
+    ...retryPolicyFor(env),
     queue: QUEUES.chunks,
     schema: chunkTaskSchema,
     prefetch: env.LOADER_PREFETCH,

@@ -7,7 +7,8 @@ import {
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
 } from '@ingest/postgres';
-import { AmqpConnection, QueueConsumer } from '@ingest/rabbitmq';
+import { QueueConsumer } from '@ingest/rabbitmq';
+import { amqpConnectionFor, retryPolicyFor } from '@ingest/runtime';
 import { scheduleBackoff, WebhookQueue, webhookQueueName, type WebhookTask } from '@ingest/redis';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { createGuardedDispatcher, parseCidrs } from '@ingest/net-guard';
@@ -89,8 +90,9 @@ export function buildNotifier(
     for (const id of ids) await queue.schedule(id);
   };
 
-  const amqp = new AmqpConnection({ url: env.RABBITMQ_URL, queuePrefix: env.QUEUE_PREFIX });
+  const amqp = amqpConnectionFor(env);
   const consumer = new QueueConsumer(amqp, {
+    ...retryPolicyFor(env),
     queue: QUEUES.events,
     schema: jobEventSchema,
     prefetch: 16,

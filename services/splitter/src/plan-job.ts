@@ -71,6 +71,8 @@ export async function planJob(
     });
     if (isAppError(e)) logger.warn({ jobId: job.id, code }, e.message);
     else logger.error({ jobId: job.id, code, err: e }, 'planning failed for good');
+    // The consumer dead-letters it: the message stays inspectable beside its failed job.
+    throw e;
   }
 }
 

@@ -1,10 +1,16 @@
 import { createLogger, type SplitterEnv, type Service } from '@ingest/config';
 import { QUEUES, jobStoredSchema } from '@ingest/contracts';
-import { QueueConsumer } from '@ingest/rabbitmq';
-import { createServiceAdapters } from '@ingest/runtime';
+import { settleDeadLetter } from '@ingest/job-lifecycle';
+import { FailureRepository } from '@ingest/postgres';
+import { DeadLetterConsumer, QueueConsumer } from '@ingest/rabbitmq';
+import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import { planJob } from './plan-job';
 
-/** Builds the splitter: consumes stored jobs, publishes chunk tasks. */
+/**
+ * Builds the splitter: consumes stored jobs and publishes their chunk tasks;
+ * it also settles dead-lettered messages, failing their jobs, since it is the
+ * service that owns a job's course as a whole.
+ */
 export function buildSplitter(
   env: SplitterEnv,
   logger = createLogger('splitter', env.LOG_LEVEL),
@@ -18,11 +24,23 @@ export function buildSplitter(
     maxDecompressedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
   };
   const consumer = new QueueConsumer(adapters.amqp, {
+    ...retryPolicyFor(env),
     queue: QUEUES.jobs,
     schema: jobStoredSchema,
     prefetch: 1,
     logger,
     handle: (message, delivery) => planJob(deps, message, delivery),
+  });
+  const failures = new FailureRepository(adapters.pool);
+  const deadLetters = new DeadLetterConsumer(adapters.amqp, {
+    logger,
+    handle: async (message) => {
+      logger.warn(
+        { queue: message.queue, reason: message.reason, messageId: message.messageId },
+        'message dead-lettered',
+      );
+      await settleDeadLetter(adapters.lifecycle, failures, message);
+    },
   });
 
   return {
@@ -30,9 +48,11 @@ export function buildSplitter(
     async start() {
       await adapters.migrate();
       await consumer.start();
+      await deadLetters.start();
       logger.info('splitter consuming');
     },
     async stop() {
+      await deadLetters.stop();
       await consumer.stop();
       await adapters.close();
     },

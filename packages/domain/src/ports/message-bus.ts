@@ -4,3 +4,16 @@ import type { QueueName } from '@ingest/contracts';
 export interface MessagePublisher {
   publish(queue: QueueName, message: object, options?: { messageId?: string }): Promise<void>;
 }
+
+/** A message the broker gave up on, as the dead-letter queue holds it. */
+export interface DeadMessage {
+  /** The queue it died in (with the deployment's prefix). */
+  queue: string;
+  /** `delivery_limit` (redelivered too often), `rejected` (a consumer refused it), `expired`, … */
+  reason: string;
+  /** Deliveries it had before it died, when the broker says. */
+  deliveries: number | null;
+  messageId: string | null;
+  /** The parsed JSON body, or null when it is not JSON. */
+  body: unknown;
+}
