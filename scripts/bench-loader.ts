@@ -74,6 +74,7 @@ const task = (bytes: number): ChunkTask => ({
   schemaVersion: 2,
   schema: BENCH_SCHEMA,
   header,
+  load: { kind: 'direct' },
 });
 
 /** Counts output bytes, so nothing is optimised away. */

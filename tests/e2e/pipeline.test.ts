@@ -136,6 +136,7 @@ describe('end-to-end pipeline on the real servers', () => {
         table: 'people_chunks',
         columns: job?.columns ?? [],
         schemaVersion: 1,
+        load: { kind: 'direct' },
       };
       channel.sendToQueue(`${t.env.QUEUE_PREFIX}ingest.chunks`, Buffer.from(JSON.stringify(task)), {
         persistent: true,

@@ -30,6 +30,8 @@ export interface JobView {
   /** The table schema the job loads with, and where it came from. */
   schema?: unknown;
   schema_source?: 'declared' | 'dataset' | 'inferred' | null;
+  /** How rows reach the table: mode, key (upsert), and whether all appear at once. */
+  load: { mode: 'append' | 'upsert' | 'replace'; key: string[] | null; atomic: boolean };
   error?: { code: string; message: string };
   created_at: string;
   updated_at: string;

@@ -18,6 +18,39 @@ export const byteRangeSchema = z
   .refine((r) => r.end > r.start, 'byte range must not be empty');
 export type ByteRange = z.infer<typeof byteRangeSchema>;
 
+export const LOAD_MODES = ['append', 'upsert', 'replace'] as const;
+export type LoadMode = (typeof LOAD_MODES)[number];
+
+/**
+ * Where a job's chunks are COPYed, decided once by the splitter:
+ * - `direct`: into the target table (append; the fast path);
+ * - `merge`: per chunk into a temporary table, then merged into the target by key,
+ *   the last occurrence in file order winning across chunks (`claims` remembers
+ *   which file position each key holds) — upsert;
+ * - `staged`: into a job's staging table, published into the target in one
+ *   transaction when the job completes — replace, and any atomic job.
+ * `positions`: each row carries its file position (chunk × 2³² + record), for last-wins.
+ */
+export const loadPlanSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('direct') }),
+  z.object({
+    kind: z.literal('merge'),
+    claims: z.string().min(1),
+    key: z.array(z.string()).min(1),
+  }),
+  z.object({
+    kind: z.literal('staged'),
+    stage: z.string().min(1),
+    publish: z.enum(LOAD_MODES),
+    key: z.array(z.string()).min(1).nullable(),
+  }),
+]);
+export type LoadPlan = z.infer<typeof loadPlanSchema>;
+
+/** Whether rows of this plan carry their file position (an extra last COPY column). */
+export const planHasPositions = (plan: LoadPlan): boolean =>
+  plan.kind === 'merge' || (plan.kind === 'staged' && plan.key !== null);
+
 export const chunkTaskSchema = z.object({
   type: z.literal('chunk.load'),
   version: z.literal(1),
@@ -44,6 +77,8 @@ export const chunkTaskSchema = z.object({
   schemaVersion: z.union([z.literal(1), z.literal(2)]),
   schema: z.unknown().optional(),
   header: z.array(z.string()).optional(),
+  /** Where the rows go (absent in tasks of older splitters: straight into the table). */
+  load: loadPlanSchema.default({ kind: 'direct' }),
 });
 export type ChunkTask = z.infer<typeof chunkTaskSchema>;
 

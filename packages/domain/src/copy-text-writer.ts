@@ -66,6 +66,21 @@ export class CopyTextWriter {
     this.pos += this.buf.write(escaped, this.pos, 'utf8');
   }
 
+  /** A non-negative safe integer, in decimal. */
+  integer(value: number): void {
+    this.separate(16);
+    const buf = this.buf;
+    let n = value;
+    let digits = 1;
+    while (n >= 10 ** digits) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    do {
+      buf[--p] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+  }
+
   nullValue(): void {
     this.separate(2);
     this.buf[this.pos++] = BACKSLASH;

@@ -20,6 +20,7 @@ const view = (over: Partial<JobView>): JobView => ({
     planned_at: null,
     loading_started_at: '2026-01-01T00:00:00Z',
   },
+  load: { mode: 'append', key: null, atomic: false },
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
   ...over,

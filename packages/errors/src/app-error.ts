@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'TARGET_TYPE_MISMATCH'
   | 'REJECT_BUDGET_EXCEEDED'
   | 'WEBHOOK_DELIVERY_NOT_FOUND'
+  | 'TARGET_KEY_MISSING'
+  | 'LOAD_KEY_UNKNOWN'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';

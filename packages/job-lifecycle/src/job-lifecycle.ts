@@ -83,6 +83,12 @@ export class JobLifecycle {
   }
 
   private async announce(job: JobRecord): Promise<void> {
+    // A staged job that completed dropped its stage while publishing; anything else left goes now.
+    if (job.load_plan !== null && job.load_plan.kind !== 'direct') {
+      await this.jobs.dropWorkTables(job.id).catch((e: unknown) => {
+        this.logger.warn({ err: e, jobId: job.id }, 'work tables not dropped yet');
+      });
+    }
     await this.refresh(job.id);
     const event: JobEvent = {
       type: `job.${job.status === 'completed' || job.status === 'cancelled' ? job.status : 'failed'}`,

@@ -1,3 +1,4 @@
+import { LOAD_MODES } from '@ingest/contracts';
 import { z } from 'zod';
 import { parseRejectBudget } from './reject-budget';
 
@@ -20,9 +21,6 @@ export const COLUMN_TYPES = [
   'json',
 ] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
-
-export const LOAD_MODES = ['append', 'upsert', 'replace'] as const;
-export type LoadMode = (typeof LOAD_MODES)[number];
 
 /** The issue's default null spellings. Note `NA` is also Namibia's country code: override per column if that matters. */
 export const DEFAULT_NULL_TOKENS: readonly string[] = ['', 'NULL', 'null', 'N/A', 'NA', '-'];
@@ -83,6 +81,8 @@ export const tableSchemaSchema = z.strictObject({
   columns: z.array(columnSpecSchema).min(1).max(1600),
   key: z.array(z.string().min(1)).min(1).optional(),
   mode: z.enum(LOAD_MODES).optional(),
+  /** No row is visible until the whole job completes; a failed job leaves the table untouched. */
+  atomic: z.boolean().optional(),
   /** A count (10, "10") or a share of rows ("5%"); omitted: unlimited. */
   max_rejects: z
     .union([z.number(), z.string()], { error: MAX_REJECTS_HINT })

@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { quoteIdent } from './identifiers';
+import type { LoadPlan } from '@ingest/contracts';
+import { beginMergeChunk, copyTargetOf, mergeChunk } from './load-plan';
 
 export interface RejectedRow {
   line: number;
@@ -35,6 +36,8 @@ export interface ChunkTarget {
   bytes: number;
   table: string;
   columns: string[];
+  /** Where the rows go: the table, a merge by key, or the job's stage. */
+  load: LoadPlan;
 }
 
 export type ChunkOutcome =
@@ -43,9 +46,10 @@ export type ChunkOutcome =
   | { kind: 'duplicate'; loaded: number; rejected: number };
 
 /**
- * Writes one chunk exactly once: the ledger row, the rows (COPY) and the
- * rejects commit in one transaction. The ledger insert comes first, so a
- * concurrent duplicate delivery blocks on its key and then sees the conflict.
+ * Writes one chunk exactly once: the ledger row, the rows (COPY, and for an
+ * upsert the merge by key) and the rejects commit in one transaction. The
+ * ledger insert comes first, so a concurrent duplicate delivery blocks on its
+ * key and then sees the conflict.
  */
 export class ChunkWriter {
   constructor(private readonly pool: Pool) {}
@@ -67,15 +71,17 @@ export class ChunkWriter {
         await client.query('ROLLBACK');
         return { kind: 'duplicate', ...(await this.ledgerCounts(client, target)) };
       }
+      if (target.load.kind === 'merge') await beginMergeChunk(client, target.table);
       const payload = await openPayload();
-      const columns = target.columns.map(quoteIdent).join(', ');
-      const copy = client.query(
-        copyFrom(`COPY public.${quoteIdent(target.table)} (${columns}) FROM STDIN`),
-      );
+      const into = copyTargetOf(target.load, target.table, target.columns);
+      const copy = client.query(copyFrom(`COPY ${into.relation} (${into.columns}) FROM STDIN`));
       // A connection lost mid-COPY can still emit (EPIPE) after the pipeline settled.
       copy.on('error', () => undefined);
       payload.copy.on('error', () => undefined);
       await pipeline(payload.copy, copy);
+      if (target.load.kind === 'merge') {
+        await mergeChunk(client, target.load, target.table, target.columns);
+      }
       const summary = payload.summary();
       await insertRejects(client, target, summary.rejected);
       await client.query(

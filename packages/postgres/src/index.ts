@@ -3,6 +3,7 @@ export * from './migrations';
 export * from './identifiers';
 export * from './job-repository';
 export * from './chunk-writer';
+export * from './load-plan';
 export * from './target-table';
 export * from './job-state-sync';
 export * from './api-key-repository';

@@ -1,5 +1,13 @@
-import type { Dialect, DialectOverrides, JobStatus, JobView } from '@ingest/contracts';
+import type {
+  Dialect,
+  DialectOverrides,
+  JobStatus,
+  JobView,
+  LoadMode,
+  LoadPlan,
+} from '@ingest/contracts';
 import type { Pool } from 'pg';
+import { dropWorkTables, dropWorkTablesIn, publishStaged } from './load-plan';
 
 export interface JobRecord {
   id: string;
@@ -34,6 +42,11 @@ export interface JobRecord {
   max_rejects_count: number | null;
   max_rejects_ratio: number | null;
   header_raw: Buffer | null;
+  load_mode: LoadMode;
+  load_key: string[] | null;
+  atomic: boolean;
+  /** Chosen by the splitter before the first chunk; null until then. */
+  load_plan: LoadPlan | null;
 }
 
 export type SchemaSource = 'declared' | 'dataset' | 'inferred';
@@ -54,6 +67,7 @@ export interface NewJob {
   schema?: unknown;
   schemaSource?: SchemaSource | null;
   maxRejects?: { count: number | null; ratio: number | null };
+  load?: { mode: LoadMode; key: string[] | null; atomic: boolean };
 }
 
 export interface JobProgress {
@@ -75,6 +89,55 @@ const OVER_BUDGET = `(j.max_rejects_count IS NOT NULL AND agg.rejected > j.max_r
   OR (j.max_rejects_ratio IS NOT NULL AND agg.accounted > 0
       AND agg.rejected::float8 / agg.accounted > j.max_rejects_ratio)`;
 
+/** Ledger totals of job $1, and the verdict a finished job gets from them. */
+const FINISH_CTES = `WITH agg AS (
+    SELECT count(*)::int AS chunks,
+           coalesce(sum(rows_loaded), 0) + coalesce(sum(rows_rejected), 0) AS accounted,
+           coalesce(sum(rows_rejected), 0) AS rejected
+    FROM ingest.chunk_ledger WHERE job_id = $1),
+  verdict AS (
+    SELECT CASE
+      WHEN agg.accounted <> j.records_found THEN 'RECONCILIATION_MISMATCH'
+      WHEN ${OVER_BUDGET} THEN 'REJECT_BUDGET_EXCEEDED'
+    END AS code
+    FROM agg, ingest.jobs j WHERE j.id = $1)`;
+
+/** Whether job $1 has every chunk in the ledger, and the verdict (null: completed). */
+const VERDICT = `${FINISH_CTES}
+  SELECT j.chunks_total IS NOT NULL AND agg.chunks >= j.chunks_total AS ready, verdict.code
+  FROM agg, verdict, ingest.jobs j WHERE j.id = $1`;
+
+/**
+ * Ends job $1 once every planned chunk is in the ledger: `completed` when the
+ * ledger accounts for every record the splitter found, `failed` with
+ * RECONCILIATION_MISMATCH (or REJECT_BUDGET_EXCEEDED) otherwise. One statement,
+ * so exactly one caller wins. Callers add conditions and RETURNING.
+ */
+const FINISH = `${FINISH_CTES}
+  UPDATE ingest.jobs j SET
+    status = CASE WHEN verdict.code IS NULL THEN 'completed' ELSE 'failed' END,
+    error_code = verdict.code,
+    error_message = CASE verdict.code
+      WHEN 'RECONCILIATION_MISMATCH' THEN
+        format('the splitter found %s records but loaders accounted for %s (loaded + rejected)',
+               j.records_found, agg.accounted)
+      WHEN 'REJECT_BUDGET_EXCEEDED' THEN
+        format('%s of %s rows were rejected, more than max_rejects allows (%s)',
+               agg.rejected, agg.accounted,
+               coalesce(j.max_rejects_count::text, (j.max_rejects_ratio * 100)::text || '%'))
+    END,
+    completed_at = now(), updated_at = now()
+  FROM agg, verdict
+  WHERE j.id = $1 AND j.chunks_total IS NOT NULL AND agg.chunks >= j.chunks_total
+    AND ingest.status_rank(j.status) < 100`;
+
+/** The error with a note of what was being done, its SQLSTATE kept (so it classifies the same). */
+function withContext(e: unknown, doing: string): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
+  return Object.assign(new Error(`${doing}: ${message}`, { cause: e }), { code });
+}
+
 /** The durable job record and its ledger-derived progress. */
 export class JobRepository {
   constructor(private readonly pool: Pool) {}
@@ -84,8 +147,9 @@ export class JobRepository {
     const inserted = await this.pool.query<JobRecord>(
       `INSERT INTO ingest.jobs (id, tenant, idempotency_key, status, table_name, file_name,
          object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides,
-         schema, schema_source, max_rejects_count, max_rejects_ratio)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         schema, schema_source, max_rejects_count, max_rejects_ratio, load_mode, load_key, atomic)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+               $17, $18, $19)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [
@@ -105,6 +169,9 @@ export class JobRepository {
         job.schemaSource ?? null,
         job.maxRejects?.count ?? null,
         job.maxRejects?.ratio ?? null,
+        job.load?.mode ?? 'append',
+        job.load?.key ?? null,
+        job.load?.atomic ?? false,
       ],
     );
     const row = inserted.rows[0];
@@ -168,6 +235,14 @@ export class JobRepository {
       `UPDATE ingest.jobs SET schema = $2, schema_source = $3, header_raw = $4, updated_at = now()
        WHERE id = $1`,
       [id, JSON.stringify(schema), source, headerRaw],
+    );
+  }
+
+  /** Records where the job's rows go (and the key an inferred schema now carries). */
+  async recordLoadPlan(id: string, plan: LoadPlan): Promise<void> {
+    await this.pool.query(
+      `UPDATE ingest.jobs SET load_plan = $2, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(plan)],
     );
   }
 
@@ -246,44 +321,70 @@ export class JobRepository {
   }
 
   /**
-   * Ends the job once every planned chunk is in the ledger: `completed` when the
-   * ledger accounts for every record the splitter found, `failed` with
-   * RECONCILIATION_MISMATCH otherwise. One statement, so exactly one caller wins;
-   * each loader calls it after its own commit, so the last commit always sees all.
+   * Ends the job once every planned chunk is in the ledger (see FINISH); each
+   * loader calls it after its own commit, so the last commit always sees all.
    */
   async tryFinish(id: string): Promise<JobRecord | null> {
     const { rows } = await this.pool.query<JobRecord>(
-      `WITH agg AS (
-         SELECT count(*)::int AS chunks,
-                coalesce(sum(rows_loaded), 0) + coalesce(sum(rows_rejected), 0) AS accounted,
-                coalesce(sum(rows_rejected), 0) AS rejected
-         FROM ingest.chunk_ledger WHERE job_id = $1),
-       verdict AS (
-         SELECT CASE
-           WHEN agg.accounted <> j.records_found THEN 'RECONCILIATION_MISMATCH'
-           WHEN ${OVER_BUDGET} THEN 'REJECT_BUDGET_EXCEEDED'
-         END AS code
-         FROM agg, ingest.jobs j WHERE j.id = $1)
-       UPDATE ingest.jobs j SET
-         status = CASE WHEN verdict.code IS NULL THEN 'completed' ELSE 'failed' END,
-         error_code = verdict.code,
-         error_message = CASE verdict.code
-           WHEN 'RECONCILIATION_MISMATCH' THEN
-             format('the splitter found %s records but loaders accounted for %s (loaded + rejected)',
-                    j.records_found, agg.accounted)
-           WHEN 'REJECT_BUDGET_EXCEEDED' THEN
-             format('%s of %s rows were rejected, more than max_rejects allows (%s)',
-                    agg.rejected, agg.accounted,
-                    coalesce(j.max_rejects_count::text, (j.max_rejects_ratio * 100)::text || '%'))
-         END,
-         completed_at = now(), updated_at = now()
-       FROM agg, verdict
-       WHERE j.id = $1 AND j.chunks_total IS NOT NULL AND agg.chunks >= j.chunks_total
-         AND ingest.status_rank(j.status) < 100
-       RETURNING j.*`,
+      `${FINISH} AND (j.load_plan IS NULL OR j.load_plan->>'kind' <> 'staged') RETURNING j.*`,
       [id],
     );
-    return rows[0] ?? null;
+    return rows[0] ?? this.tryPublish(id);
+  }
+
+  /**
+   * tryFinish for a staged job: in one transaction, with the job row locked
+   * (so one finisher publishes), the verdict is taken, the staged rows are
+   * published into the target if it is `completed`, the job is ended, and the
+   * stage dropped. A failed verdict leaves the target untouched.
+   */
+  private async tryPublish(id: string): Promise<JobRecord | null> {
+    // Most calls come before the last chunk: answer those without a transaction.
+    const early = await this.pool.query<{ ready: boolean }>(VERDICT, [id]);
+    if (early.rows[0]?.ready !== true) return null;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // NO KEY UPDATE: finishers queue behind each other, but not behind loaders, whose
+      // open transactions hold KEY SHARE on the job row (the ledger's foreign key).
+      const locked = await client.query<JobRecord>(
+        `SELECT * FROM ingest.jobs
+         WHERE id = $1 AND load_plan->>'kind' = 'staged' AND chunks_total IS NOT NULL
+           AND ${NOT_TERMINAL}
+         FOR NO KEY UPDATE`,
+        [id],
+      );
+      const job = locked.rows[0];
+      const verdict = job
+        ? await client.query<{ ready: boolean; code: string | null }>(VERDICT, [id])
+        : null;
+      const ready = verdict?.rows[0]?.ready === true;
+      if (!job || !ready || job.load_plan?.kind !== 'staged') {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      if (verdict?.rows[0]?.code === null) {
+        try {
+          await publishStaged(client, job.load_plan, job.table_name, job.columns ?? []);
+        } catch (e) {
+          throw withContext(e, `publishing the job's rows into "${job.table_name}"`);
+        }
+      }
+      const ended = await client.query<JobRecord>(`${FINISH} RETURNING j.*`, [id]);
+      await dropWorkTablesIn(client, id);
+      await client.query('COMMIT');
+      return ended.rows[0] ?? null;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Drops the work tables of an ended job (stage, claims); see load-plan.ts. */
+  async dropWorkTables(id: string): Promise<void> {
+    await dropWorkTables(this.pool, id);
   }
 
   /** A job that ended but whose terminal event was never confirmed published. */
@@ -367,6 +468,7 @@ export function toJobView(job: JobRecord, progress: JobProgress): JobView {
     rejects_top: progress.rejectsTop ?? [],
     schema: job.schema ?? null,
     schema_source: job.schema_source ?? null,
+    load: { mode: job.load_mode, key: job.load_key, atomic: job.atomic },
     created_at: job.created_at.toISOString(),
     updated_at: job.updated_at.toISOString(),
   };

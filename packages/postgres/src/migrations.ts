@@ -181,6 +181,14 @@ CREATE TABLE IF NOT EXISTS ingest.dead_letters (
   UNIQUE (queue, message_id)
 );
 CREATE INDEX IF NOT EXISTS dead_letters_job_idx ON ingest.dead_letters (job_id);
+
+-- loading modes: how rows reach the table (append, upsert by key, replace; atomic or not), the
+-- plan the splitter chose, and the per-job work tables some plans need (schema ingest_work)
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS load_mode text NOT NULL DEFAULT 'append';
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS load_key text[];
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS atomic boolean NOT NULL DEFAULT false;
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS load_plan jsonb;
+CREATE SCHEMA IF NOT EXISTS ingest_work;
 `;
 
 const LOCK_KEY = 724_311_905;

@@ -24,7 +24,7 @@ export function typeFits(existing: string, wanted: string): boolean {
 
 /**
  * Creates the target table with the schema's column types when it is missing
- * (every identifier quoted); when it exists, checks by column name that every
+ * (every identifier quoted; an upsert's key as primary key); when it exists, checks by column name that every
  * column is there and that its type can hold the schema's type, so a misfit
  * fails the job before any row is loaded. Serialized per table name so
  * concurrent jobs into a new table do not race on CREATE.
@@ -33,6 +33,7 @@ export async function ensureTargetTable(
   pool: Pool,
   table: string,
   columns: readonly TargetColumn[],
+  primaryKey: readonly string[] | null = null,
 ): Promise<void> {
   const client = await pool.connect();
   try {
@@ -40,7 +41,12 @@ export async function ensureTargetTable(
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('ingest.target:' || $1))`, [table]);
     // The type strings come from sqlType (a fixed vocabulary), never from user input.
     const columnList = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-    await client.query(`CREATE TABLE IF NOT EXISTS public.${quoteIdent(table)} (${columnList})`);
+    // A new table for an upsert gets its key as primary key (an existing one must have a unique index).
+    const key =
+      primaryKey === null ? '' : `, PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`;
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS public.${quoteIdent(table)} (${columnList}${key})`,
+    );
     const { rows } = await client.query<{ column_name: string; type: string }>(
       `SELECT a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type
        FROM pg_attribute a

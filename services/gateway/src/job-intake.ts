@@ -3,6 +3,7 @@ import {
   type DialectOverrides,
   type JobStoredMessage,
   type JobView,
+  type LoadMode,
 } from '@ingest/contracts';
 import {
   estimateSecondsLeft,
@@ -30,6 +31,7 @@ export interface JobOptions {
   schema: TableSchema | null;
   schemaSource: SchemaSource | null;
   maxRejects: { count: number | null; ratio: number | null };
+  load: { mode: LoadMode; key: string[] | null; atomic: boolean };
 }
 
 export interface IntakeResult {
@@ -86,6 +88,7 @@ export class JobIntake {
             schema: options.schema,
             schemaSource: options.schemaSource,
             maxRejects: options.maxRejects,
+            load: options.load,
           }),
         { budgetMs: 30_000 },
       );

@@ -1,4 +1,4 @@
-import type { ChunkTask } from '@ingest/contracts';
+import { planHasPositions, type ChunkTask } from '@ingest/contracts';
 import { CopyTextWriter, CsvRecordReader, FieldKind, type CsvRecord } from '@ingest/domain';
 import {
   CELL_NULL,
@@ -65,6 +65,8 @@ export class CopyTextEncoder extends Transform {
   private readonly sourceIndex: Int32Array;
   private readonly width: number;
   private readonly checkUtf8: boolean;
+  /** Each row's file position (chunk × 2³² + record), as an extra last column; -1: none. */
+  private position: number;
   /** Position of the next NUL byte in `nulBuf` at or after the last record checked (-1: none). */
   private nulBuf: Buffer | null = null;
   private nextNul = -1;
@@ -77,6 +79,7 @@ export class CopyTextEncoder extends Transform {
     this.sourceIndex = Int32Array.from(normalizer.sourceIndex);
     this.width = task.header?.length ?? task.columns.length;
     this.checkUtf8 = task.invalidUtf8;
+    this.position = planHasPositions(task.load) ? task.chunkIndex * 2 ** 32 : -1;
     this.reader = new CsvRecordReader({
       delimiter: task.dialect.delimiter.charCodeAt(0),
       quote: task.dialect.quote.charCodeAt(0),
@@ -147,6 +150,7 @@ export class CopyTextEncoder extends Transform {
       this.writer.discardRow();
       return this.reject(r, failed);
     }
+    if (this.position >= 0) this.writer.integer(this.position++);
     this.writer.endRow();
     this.loaded++;
   };

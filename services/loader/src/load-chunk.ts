@@ -68,15 +68,16 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
       bytes,
       table: task.table,
       columns: task.columns,
+      load: task.load,
     },
     async () => {
-      failpoints.hit('before-copy', task.chunkIndex);
+      await failpoints.hit('before-copy', task.chunkIndex);
       const payload = createCopyPayload(task, await deps.store.read(task.objectKey, task.range));
       if (!failpoints.has('mid-copy', task.chunkIndex)) return payload;
       return { ...payload, copy: payload.copy.pipe(new FailMidCopy(failpoints, task.chunkIndex)) };
     },
   );
-  failpoints.hit('after-commit', task.chunkIndex);
+  await failpoints.hit('after-commit', task.chunkIndex);
   if (outcome.kind === 'duplicate') {
     logger.info(
       { jobId: task.jobId, chunk: task.chunkIndex },
@@ -113,20 +114,11 @@ class FailMidCopy extends Transform {
     super();
   }
   override _transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      if (this.passed++ > 0) this.failpoints.hit('mid-copy', this.chunk);
-      cb(null, data);
-    } catch (e) {
-      cb(e as Error);
-    }
+    if (this.passed++ === 0) return cb(null, data);
+    this.failpoints.hit('mid-copy', this.chunk).then(() => cb(null, data), cb);
   }
   override _flush(cb: TransformCallback): void {
-    try {
-      this.failpoints.hit('mid-copy', this.chunk);
-      cb();
-    } catch (e) {
-      cb(e as Error);
-    }
+    this.failpoints.hit('mid-copy', this.chunk).then(() => cb(), cb);
   }
 }
 

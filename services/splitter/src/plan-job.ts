@@ -1,4 +1,10 @@
-import { QUEUES, type ChunkTask, type Dialect, type JobStoredMessage } from '@ingest/contracts';
+import {
+  QUEUES,
+  type ChunkTask,
+  type Dialect,
+  type JobStoredMessage,
+  type LoadPlan,
+} from '@ingest/contracts';
 import {
   ChunkPlanner,
   sniffDialect,
@@ -6,10 +12,10 @@ import {
   type ObjectStore,
   type PlannedChunk,
 } from '@ingest/domain';
-import { errors, isAppError } from '@ingest/errors';
+import { AppError, errors, isAppError } from '@ingest/errors';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { JobLifecycle } from '@ingest/job-lifecycle';
-import { ensureTargetTable, type JobRecord, type Pool } from '@ingest/postgres';
+import { ensureTargetTable, prepareLoadPlan, type JobRecord, type Pool } from '@ingest/postgres';
 import type { Logger } from '@ingest/config';
 import { compileColumns, sqlType, type TableSchema } from '@ingest/normalize';
 import { columnsFromHeader } from './header-columns';
@@ -93,7 +99,8 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     maxRecordBytes: deps.maxRecordBytes,
     header: dialect.header,
   });
-  let layout: { columns: string[]; header: string[]; schema: TableSchema } | undefined;
+  let layout:
+    { columns: string[]; header: string[]; schema: TableSchema; load: LoadPlan } | undefined;
   let published = 0;
   let checkedAt = Date.now();
 
@@ -116,16 +123,28 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
   const prepareTarget = async () => {
     if (layout) return layout;
     const header = headerFromPlanner(planner, dialect, source);
-    const { schema, source: schemaSource } = resolveSchema(job, header, () =>
+    const resolved = resolveSchema(job, header, () =>
       sampleRecords(source.samples, source.bytes, dialect, header.length),
     );
+    const schemaSource = resolved.source;
+    const schema = withLoadKey(resolved.schema, job.load_key);
     compileColumns(schema, header); // SCHEMA_COLUMN_MISSING (422) fails the job now
     const columns = schema.columns.map((c) => c.name);
     await ensureTargetTable(
       deps.pool,
       job.table_name,
       schema.columns.map((c) => ({ name: c.name, type: sqlType(c) })),
+      job.load_mode === 'upsert' ? job.load_key : null,
     );
+    const load = await prepareLoadPlan(deps.pool, {
+      jobId: job.id,
+      table: job.table_name,
+      columns,
+      mode: job.load_mode,
+      key: job.load_key,
+      atomic: job.atomic,
+    });
+    await deps.lifecycle.jobs.recordLoadPlan(job.id, load);
     await deps.lifecycle.jobs.recordLayout(job.id, dialect, columns);
     await deps.lifecycle.jobs.recordSchema(
       job.id,
@@ -133,14 +152,14 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
       schemaSource,
       dialect.header ? (planner.headerBytes ?? null) : null,
     );
-    layout = { columns, header, schema };
+    layout = { columns, header, schema, load };
     return layout;
   };
 
   const publish = async (chunks: PlannedChunk[]) => {
     if (chunks.length === 0) return;
     await stopIfEnded();
-    const { columns, header, schema } = await prepareTarget();
+    const { columns, header, schema, load } = await prepareTarget();
     for (const chunk of chunks) {
       const task: ChunkTask = {
         type: 'chunk.load',
@@ -158,6 +177,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
         schemaVersion: 2,
         schema,
         header,
+        load,
       };
       await deps.publisher.publish(QUEUES.chunks, task, { messageId: `${job.id}:${chunk.index}` });
       published++;
@@ -196,6 +216,24 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
   );
   await deps.lifecycle.refresh(job.id);
   await deps.lifecycle.tryFinish(job.id);
+}
+
+/**
+ * The schema with the job's key (from the query or the schema itself): key
+ * columns must exist and never take NULL, so an empty key is a reject rather
+ * than a failed statement.
+ */
+function withLoadKey(schema: TableSchema, key: string[] | null): TableSchema {
+  if (key === null) return schema;
+  const unknown = key.filter((k) => !schema.columns.some((c) => c.name === k));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'LOAD_KEY_UNKNOWN',
+      `key ${unknown.map((k) => `"${k}"`).join(', ')} is not a column of the table's schema (${schema.columns.map((c) => c.name).join(', ')})`,
+      422,
+    );
+  }
+  return { ...schema, key };
 }
 
 /** The header record's cells, or `column_1…n` from the first record's width. */

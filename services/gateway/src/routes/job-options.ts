@@ -3,8 +3,13 @@ import { errors } from '@ingest/errors';
 import { assertTableName } from '@ingest/postgres';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { DELIMITERS, ENCODINGS, type DialectOverrides } from '@ingest/contracts';
-import { parseRejectBudget, type RejectBudget, type TableSchema } from '@ingest/normalize';
+import { DELIMITERS, ENCODINGS, LOAD_MODES, type DialectOverrides } from '@ingest/contracts';
+import {
+  identifierProblem,
+  parseRejectBudget,
+  type RejectBudget,
+  type TableSchema,
+} from '@ingest/normalize';
 import type { SchemaSource } from '@ingest/postgres';
 
 const ENCODING_ALIASES: Record<string, string> = {
@@ -76,7 +81,45 @@ const querySchema = z.object({
       message: 'must be a count (an integer ≥ 0) or a percentage up to 100% such as 5%',
     })
     .optional(),
+  mode: z.enum(LOAD_MODES, { message: `must be one of ${LOAD_MODES.join(', ')}` }).optional(),
+  /** Comma-separated key columns (upsert; replace may dedupe by it too). */
+  key: z
+    .string()
+    .transform((v) => v.split(',').map((k) => k.trim()))
+    .refine((keys) => keys.every((k) => identifierProblem(k) === null), {
+      message: 'must be column names separated by commas',
+    })
+    .optional(),
+  atomic: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
 });
+
+/** Mode, key and atomic from the query, else the schema's; an upsert needs a key the schema has. */
+function loadOptions(
+  q: z.infer<typeof querySchema>,
+  schema: TableSchema | null,
+): JobOptions['load'] {
+  const mode = q.mode ?? schema?.mode ?? 'append';
+  const key = q.key ?? schema?.key ?? null;
+  if (mode === 'upsert' && key === null) {
+    throw errors.validation(
+      "mode=upsert needs a key: ?key=<column>[,<column>…] or the schema's key",
+    );
+  }
+  if (key !== null && new Set(key).size !== key.length) {
+    throw errors.validation('query parameter key: a column is listed twice');
+  }
+  const missing =
+    schema === null ? [] : (key?.filter((k) => !schema.columns.some((c) => c.name === k)) ?? []);
+  if (missing.length > 0) {
+    throw errors.validation(
+      `query parameter key: ${missing.join(', ')} is not a column of the schema`,
+    );
+  }
+  return { mode, key, atomic: q.atomic ?? schema?.atomic ?? false };
+}
 
 const firstValue = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 
@@ -126,5 +169,6 @@ export function parseJobOptions(
     webhookUrl: q.webhook_url ?? null,
     idempotencyKey: key ?? null,
     chunkBytes: q.chunk_size ?? null,
+    load: loadOptions(q, schema?.schema ?? null),
   };
 }
