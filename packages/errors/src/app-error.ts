@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'REJECT_BUDGET_EXCEEDED'
   | 'WEBHOOK_DELIVERY_NOT_FOUND'
   | 'TARGET_KEY_MISSING'
+  | 'DIGEST_MISMATCH'
   | 'LOAD_KEY_UNKNOWN'
   | 'INTERNAL';
 
@@ -94,6 +95,12 @@ export const errors = {
   missingFile: () =>
     new AppError('MISSING_FILE', 'the multipart body has no file part named "file"', 400),
   emptyFile: () => new AppError('EMPTY_FILE', 'the uploaded file is empty', 400),
+  digestMismatch: (declared: string, actual: string) =>
+    new AppError(
+      'DIGEST_MISMATCH',
+      `the body's SHA-256 is ${actual}, not the ${declared} its Content-Digest declares; nothing was stored`,
+      400,
+    ),
   uploadTooLarge: (limit: number) =>
     new AppError('UPLOAD_TOO_LARGE', `the upload exceeds the limit of ${limit} bytes`, 413),
   uploadAborted: () =>

@@ -6,7 +6,7 @@ import type {
   LoadMode,
   LoadPlan,
 } from '@ingest/contracts';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { dropWorkTables, dropWorkTablesIn, publishStaged } from './load-plan';
 
 export interface JobRecord {
@@ -84,6 +84,11 @@ export interface JobProgress {
 
 const NOT_TERMINAL = 'ingest.status_rank(status) < 100';
 
+/** The tenant's ($1) job for content $2 into table $3 (see findSameContent). */
+const SAME_CONTENT = `SELECT * FROM ingest.jobs
+  WHERE tenant = $1 AND sha256 = $2 AND table_name = $3 AND status NOT IN ('failed', 'cancelled')
+  ORDER BY status = 'completed' DESC, created_at DESC LIMIT 1`;
+
 /** The reject budget (count, or share of the rows accounted for) against the ledger totals `agg`. */
 const OVER_BUDGET = `(j.max_rejects_count IS NOT NULL AND agg.rejected > j.max_rejects_count)
   OR (j.max_rejects_ratio IS NOT NULL AND agg.accounted > 0
@@ -144,7 +149,59 @@ export class JobRepository {
 
   /** Inserts the job; with an idempotency key already used by the tenant, returns that job instead. */
   async create(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
-    const inserted = await this.pool.query<JobRecord>(
+    return this.insert(this.pool, job);
+  }
+
+  /**
+   * The tenant's job for the same content (SHA-256) into the same table that
+   * loaded or is loading it: completed first, else the newest one still in
+   * progress. Failed and cancelled jobs do not count: their content may be loaded again.
+   */
+  async findSameContent(tenant: string, sha256: string, table: string): Promise<JobRecord | null> {
+    const { rows } = await this.pool.query<JobRecord>(SAME_CONTENT, [tenant, sha256, table]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * create() unless the tenant already has a job for this content into this
+   * table (see findSameContent), decided under a lock on (tenant, content,
+   * table) so two identical uploads at once still make one job.
+   */
+  async createUnlessSameContent(
+    job: NewJob,
+  ): Promise<{ job: JobRecord; created: boolean; sameContent: boolean }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('ingest.content:' || $1))`, [
+        `${job.tenant}/${job.sha256}/${job.table}`,
+      ]);
+      const { rows } = await client.query<JobRecord>(SAME_CONTENT, [
+        job.tenant,
+        job.sha256,
+        job.table,
+      ]);
+      const earlier = rows[0];
+      if (earlier && earlier.id !== job.id) {
+        await client.query('COMMIT');
+        return { job: earlier, created: false, sameContent: true };
+      }
+      const created = await this.insert(client, job);
+      await client.query('COMMIT');
+      return { ...created, sameContent: false };
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async insert(
+    db: Pool | PoolClient,
+    job: NewJob,
+  ): Promise<{ job: JobRecord; created: boolean }> {
+    const inserted = await db.query<JobRecord>(
       `INSERT INTO ingest.jobs (id, tenant, idempotency_key, status, table_name, file_name,
          object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides,
          schema, schema_source, max_rejects_count, max_rejects_ratio, load_mode, load_key, atomic)
@@ -177,9 +234,14 @@ export class JobRepository {
     const row = inserted.rows[0];
     if (row) return { job: row, created: true };
     // A retry after a lost connection: our first insert may have committed after all.
-    const ours = await this.get(job.id);
+    const byId = await db.query<JobRecord>('SELECT * FROM ingest.jobs WHERE id = $1', [job.id]);
+    const ours = byId.rows[0];
     if (ours) return { job: ours, created: true };
-    const existing = await this.findByIdempotencyKey(job.tenant, job.idempotencyKey ?? '');
+    const byKey = await db.query<JobRecord>(
+      'SELECT * FROM ingest.jobs WHERE tenant = $1 AND idempotency_key = $2',
+      [job.tenant, job.idempotencyKey ?? ''],
+    );
+    const existing = byKey.rows[0];
     if (!existing) throw new Error('idempotency conflict without an existing job');
     return { job: existing, created: false };
   }

@@ -189,6 +189,9 @@ ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS load_key text[];
 ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS atomic boolean NOT NULL DEFAULT false;
 ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS load_plan jsonb;
 CREATE SCHEMA IF NOT EXISTS ingest_work;
+
+-- dedupe=content: the tenant's earlier job for the same bytes into the same table
+CREATE INDEX IF NOT EXISTS jobs_content_idx ON ingest.jobs (tenant, sha256, table_name);
 `;
 
 const LOCK_KEY = 724_311_905;

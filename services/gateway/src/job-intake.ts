@@ -12,7 +12,13 @@ import {
   type ObjectStore,
 } from '@ingest/domain';
 import { errors, retryWhileRetryable } from '@ingest/errors';
-import { JobRepository, syncJobState, toJobView, type SchemaSource } from '@ingest/postgres';
+import {
+  JobRepository,
+  syncJobState,
+  toJobView,
+  type NewJob,
+  type SchemaSource,
+} from '@ingest/postgres';
 import type { TableSchema } from '@ingest/normalize';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
@@ -32,12 +38,18 @@ export interface JobOptions {
   schemaSource: SchemaSource | null;
   maxRejects: { count: number | null; ratio: number | null };
   load: { mode: LoadMode; key: string[] | null; atomic: boolean };
+  /** `dedupe=content`: identical bytes into the same table return the earlier job. */
+  dedupeContent: boolean;
+  /** The SHA-256 (hex) the client declared in Content-Digest, checked against the bytes. */
+  declaredSha256: string | null;
 }
 
 export interface IntakeResult {
   job: JobView;
-  /** False when an Idempotency-Key matched an earlier job. */
+  /** False when an Idempotency-Key (or, with dedupe=content, the content) matched an earlier job. */
   created: boolean;
+  /** The earlier job loads the same content into the same table (dedupe=content). */
+  deduplicated?: boolean;
 }
 
 /**
@@ -61,45 +73,62 @@ export class JobIntake {
     return existing ? this.view(existing.id, tenant) : null;
   }
 
+  /** With dedupe=content and a declared digest: the earlier job, found before any byte is read. */
+  async findSameContent(options: JobOptions): Promise<JobView | null> {
+    if (!options.dedupeContent || options.declaredSha256 === null) return null;
+    const earlier = await this.jobs.findSameContent(
+      options.tenant,
+      options.declaredSha256,
+      options.table,
+    );
+    return earlier ? this.view(earlier.id, options.tenant) : null;
+  }
+
   async accept(upload: StoredUpload, options: JobOptions): Promise<IntakeResult> {
     if (upload.bytes === 0) {
       await this.store.remove(upload.objectKey);
       throw errors.emptyFile();
     }
+    if (options.declaredSha256 !== null && options.declaredSha256 !== upload.sha256) {
+      await this.store.remove(upload.objectKey);
+      throw errors.digestMismatch(options.declaredSha256, upload.sha256);
+    }
     const id = randomUUID();
-    let created: Awaited<ReturnType<JobRepository['create']>>;
+    const record: NewJob = {
+      id,
+      tenant: options.tenant,
+      idempotencyKey: options.idempotencyKey,
+      status: 'stored',
+      table: options.table,
+      fileName: options.fileName,
+      objectKey: upload.objectKey,
+      bytes: upload.bytes,
+      sha256: upload.sha256,
+      chunkBytes: options.chunkBytes,
+      webhookUrl: options.webhookUrl,
+      dialectOverrides: options.dialectOverrides,
+      schema: options.schema,
+      schemaSource: options.schemaSource,
+      maxRejects: options.maxRejects,
+      load: options.load,
+    };
+    const insert = async () =>
+      options.dedupeContent
+        ? this.jobs.createUnlessSameContent(record)
+        : { ...(await this.jobs.create(record)), sameContent: false };
+    let created: Awaited<ReturnType<typeof insert>>;
     try {
       // The upload may have taken hours: ride out a database failover (~30 s) before giving up.
-      created = await retryWhileRetryable(
-        () =>
-          this.jobs.create({
-            id,
-            tenant: options.tenant,
-            idempotencyKey: options.idempotencyKey,
-            status: 'stored',
-            table: options.table,
-            fileName: options.fileName,
-            objectKey: upload.objectKey,
-            bytes: upload.bytes,
-            sha256: upload.sha256,
-            chunkBytes: options.chunkBytes,
-            webhookUrl: options.webhookUrl,
-            dialectOverrides: options.dialectOverrides,
-            schema: options.schema,
-            schemaSource: options.schemaSource,
-            maxRejects: options.maxRejects,
-            load: options.load,
-          }),
-        { budgetMs: 30_000 },
-      );
+      created = await retryWhileRetryable(insert, { budgetMs: 30_000 });
     } catch (e) {
       await this.store.remove(upload.objectKey).catch(() => undefined);
       throw errors.databaseUnavailable(e);
     }
     if (!created.created) {
-      // Another request with the same key won the race: keep its job, drop our copy.
+      // An earlier job with the same key (or content) wins: keep it, drop our copy.
       await this.store.remove(upload.objectKey).catch(() => undefined);
-      return { job: await this.view(created.job.id, options.tenant), created: false };
+      const job = await this.view(created.job.id, options.tenant);
+      return { job, created: false, deduplicated: created.sameContent };
     }
     const message: JobStoredMessage = { type: 'job.stored', version: 1, jobId: id };
     try {

@@ -94,7 +94,27 @@ const querySchema = z.object({
     .enum(['true', 'false'], { message: 'must be true or false' })
     .transform((v) => v === 'true')
     .optional(),
+  dedupe: z.enum(['content', 'none'], { message: 'must be content or none' }).optional(),
 });
+
+/**
+ * The SHA-256 a `Content-Digest: sha-256=:<base64>:` header (RFC 9530) declares, as hex;
+ * null without one. Other algorithms are ignored, a malformed sha-256 entry is refused.
+ */
+function declaredSha256(req: Request): string | null {
+  const header = req.get('Content-Digest');
+  if (header === undefined) return null;
+  const entry = header
+    .split(',')
+    .map((e) => e.trim())
+    .find((e) => e.toLowerCase().startsWith('sha-256='));
+  if (entry === undefined) return null;
+  const m = /^sha-256=:([A-Za-z0-9+/]{43}=):$/i.exec(entry);
+  if (m === null) {
+    throw errors.validation('Content-Digest: sha-256 must be :<base64 of 32 bytes>: (RFC 9530)');
+  }
+  return Buffer.from(m[1] ?? '', 'base64').toString('hex');
+}
 
 /** Mode, key and atomic from the query, else the schema's; an upsert needs a key the schema has. */
 function loadOptions(
@@ -170,5 +190,7 @@ export function parseJobOptions(
     idempotencyKey: key ?? null,
     chunkBytes: q.chunk_size ?? null,
     load: loadOptions(q, schema?.schema ?? null),
+    dedupeContent: q.dedupe === 'content',
+    declaredSha256: declaredSha256(req),
   };
 }

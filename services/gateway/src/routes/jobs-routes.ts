@@ -50,10 +50,15 @@ function takeSchemaField(req: Request, res: Response): void {
 }
 
 const sendAccepted = (res: Response, result: IntakeResult) => {
+  if (result.deduplicated === true) res.set('Content-Deduplicated', 'true');
   res
     .status(result.created ? 202 : 200)
     .location(`/v1/jobs/${result.job.id}`)
-    .json({ ...result.job, links: { self: `/v1/jobs/${result.job.id}` } });
+    .json({
+      ...result.job,
+      ...(result.deduplicated === true ? { deduplicated: true } : {}),
+      links: { self: `/v1/jobs/${result.job.id}` },
+    });
 };
 
 /** Explicit multipart limits: one file part, a few small fields, bounded part headers. */
@@ -96,13 +101,26 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
     next();
   };
 
-  /** An Idempotency-Key seen before answers with the earlier job without reading the body. */
+  /**
+   * An Idempotency-Key seen before — or, with dedupe=content, a declared
+   * Content-Digest of content already loaded into the table — answers with
+   * the earlier job without reading the body.
+   */
   const replayIdempotent = async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('Idempotency-Key') ?? null;
     const existing = await deps.intake.findReplay(callerOf(res).tenant, key);
-    if (!existing) return next();
-    res.set('Connection', 'close').set('Idempotent-Replayed', 'true');
-    sendAccepted(res, { job: existing, created: false });
+    if (existing) {
+      res.set('Connection', 'close').set('Idempotent-Replayed', 'true');
+      return sendAccepted(res, { job: existing, created: false });
+    }
+    // Multipart uploads may name their table only in the file part: their check comes later.
+    if (req.query.table === undefined) return next();
+    const same = await deps.intake.findSameContent(
+      parseJobOptions(req, null, callerOf(res).tenant, limits, schemaOf(res)),
+    );
+    if (!same) return next();
+    res.set('Connection', 'close');
+    sendAccepted(res, { job: same, created: false, deduplicated: true });
   };
 
   /** The caller's own upload limit (a key may lower the deployment's). */
