@@ -12,7 +12,8 @@
  *   csv-parse only            the former loader's parser, records counted
  *   csv-parse + normalize     the former loader: csv-parse, normalizeRow, encodeCopyTextRow
  *   reader only               CsvRecordReader, records counted
- *   encoder                   the loader now: CopyTextEncoder (reader, byte paths, COPY writer)
+ *   encoder (text)            the loader now: CopyEncoder (reader, byte paths, COPY writer), text format
+ *   encoder (binary)          the same, writing COPY binary format
  *
  * Prints the median MB/s of each, CPU seconds per GiB and the ratio to the
  * former loader. MB = 10^6 bytes.
@@ -24,8 +25,8 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ChunkTask } from '@ingest/contracts';
 import { CsvRecordReader, encodeCopyTextRow } from '@ingest/domain';
-import { compileColumns } from '@ingest/normalize';
-import { CopyTextEncoder } from '@ingest/loader';
+import { compileColumns, sqlType } from '@ingest/normalize';
+import { CopyEncoder } from '@ingest/loader';
 import { parseSize } from './bench-support/args';
 import { BENCH_SCHEMA, HEADER, ensureCsv } from './bench-support/csv-generator';
 
@@ -75,6 +76,7 @@ const task = (bytes: number): ChunkTask => ({
   schema: BENCH_SCHEMA,
   header,
   load: { kind: 'direct' },
+  columnTypes: BENCH_SCHEMA.columns.map((c) => sqlType(c)),
 });
 
 /** Counts output bytes, so nothing is optimised away. */
@@ -150,8 +152,14 @@ const VARIANTS: Record<string, Variant> = {
     reader.finish(count);
     return records;
   },
-  encoder: async (file, bytes) => {
-    const encoder = new CopyTextEncoder(task(bytes));
+  'encoder (text)': async (file, bytes) => {
+    const encoder = new CopyEncoder(task(bytes), 'text');
+    const sink = new Sink();
+    await pipeline(source(file), encoder, sink);
+    return encoder.loaded;
+  },
+  'encoder (binary)': async (file, bytes) => {
+    const encoder = new CopyEncoder(task(bytes), 'binary');
     const sink = new Sink();
     await pipeline(source(file), encoder, sink);
     return encoder.loaded;

@@ -86,6 +86,11 @@ export const loaderEnvSchema = z.object({
   ...common,
   LOADER_PREFETCH: int.positive().default(1),
   /**
+   * COPY wire format: binary (values encoded by the loader; about half the database's CPU
+   * per row) or text. Binary applies only where every target column type has an encoding.
+   */
+  LOADER_COPY_FORMAT: z.enum(['binary', 'text']).default('binary'),
+  /**
    * Fault injection for crash tests, empty in production: `point[@chunk]=action`, comma-separated,
    * points `before-copy`, `mid-copy`, `after-commit`, actions `kill` (SIGKILL itself) or
    * `error:<SQLSTATE>` (fail the attempt as the database would). See services/loader/src/failpoints.ts.

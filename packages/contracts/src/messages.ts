@@ -69,6 +69,8 @@ export const chunkTaskSchema = z.object({
   table: z.string().min(1),
   /** Target columns, in COPY order. */
   columns: z.array(z.string().min(1)).min(1),
+  /** The target's actual column types (format_type), in COPY order: they decide the COPY format. */
+  columnTypes: z.array(z.string()).optional(),
   /**
    * 1: every column text, one per file column (normalized by trimming only).
    * 2: `schema` (a TableSchema of @ingest/normalize, validated again by the loader) bound to

@@ -1,4 +1,6 @@
 import { escapeCopyText } from './copy-text';
+import type { CopyRowWriter } from './copy-row-writer';
+import { RowBuffer } from './row-buffer';
 
 const TAB = 0x09;
 const LF = 0x0a;
@@ -13,20 +15,32 @@ ESCAPE[LF] = 0x6e; // \n
 ESCAPE[CR] = 0x72; // \r
 
 /**
- * Writes rows of PostgreSQL COPY text format straight into Buffers of about
- * `flushBytes` (one write per record measured 4 MB/s: rows are coalesced).
- * Values are copied from the source bytes, escaped where needed; a row can be
- * discarded until it ends, so a record rejected half-way leaves no trace.
+ * Writes rows of PostgreSQL COPY text format: tab-separated, `\N` for NULL,
+ * values copied from the source bytes and escaped where needed.
  */
-export class CopyTextWriter {
-  private buf: Buffer;
-  private pos = 0;
-  private rowStart = 0;
+export class CopyTextWriter extends RowBuffer implements CopyRowWriter {
   /** Values written into the current row (a tab goes before each but the first). */
   private values = 0;
 
-  constructor(private readonly flushBytes = 256 * 1024) {
-    this.buf = Buffer.allocUnsafe(flushBytes + 64 * 1024);
+  constructor(flushBytes = 256 * 1024) {
+    super(flushBytes);
+  }
+
+  cell(_column: number, src: Buffer, start: number, end: number, escapes: boolean): void {
+    if (escapes) this.text(src, start, end);
+    else this.raw(src, start, end);
+  }
+
+  cellString(_column: number, value: string): void {
+    this.string(value);
+  }
+
+  cellNull(): void {
+    this.nullValue();
+  }
+
+  position(value: number): void {
+    this.integer(value);
   }
 
   /** Bytes that need no escaping (digits, dates, UUIDs …). */
@@ -91,47 +105,18 @@ export class CopyTextWriter {
   endRow(): void {
     this.ensure(1);
     this.buf[this.pos++] = LF;
-    this.rowStart = this.pos;
+    this.rowEnded();
     this.values = 0;
   }
 
-  /** Forgets everything written since the current row began. */
-  discardRow(): void {
-    this.pos = this.rowStart;
+  override discardRow(): void {
+    super.discardRow();
     this.values = 0;
-  }
-
-  /** The rows written so far once they reach `flushBytes`, else null. */
-  takeFull(): Buffer | null {
-    return this.rowStart >= this.flushBytes ? this.take() : null;
-  }
-
-  /** Every complete row written so far, or null when there is none. */
-  takeRest(): Buffer | null {
-    return this.rowStart > 0 ? this.take() : null;
-  }
-
-  private take(): Buffer {
-    const done = this.buf.subarray(0, this.rowStart);
-    const open = this.pos - this.rowStart;
-    const next = Buffer.allocUnsafe(Math.max(this.flushBytes + 64 * 1024, open * 2));
-    this.buf.copy(next, 0, this.rowStart, this.pos);
-    this.buf = next;
-    this.pos = open;
-    this.rowStart = 0;
-    return done;
   }
 
   /** Room for a value of up to `n` bytes, with the tab before it. */
   private separate(n: number): void {
     this.ensure(n + 1);
     if (this.values++ > 0) this.buf[this.pos++] = TAB;
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
   }
 }

@@ -22,9 +22,10 @@ export interface ChunkSummary {
   rejected: RejectedRow[];
 }
 
-/** What a loader hands over: COPY text-format bytes, and the tally once they are consumed. */
+/** What a loader hands over: COPY data (text or binary format), and the tally once consumed. */
 export interface ChunkPayload {
   copy: Readable;
+  format: 'text' | 'binary';
   /** Valid after `copy` has ended. */
   summary(): ChunkSummary;
 }
@@ -74,7 +75,10 @@ export class ChunkWriter {
       if (target.load.kind === 'merge') await beginMergeChunk(client, target.table);
       const payload = await openPayload();
       const into = copyTargetOf(target.load, target.table, target.columns);
-      const copy = client.query(copyFrom(`COPY ${into.relation} (${into.columns}) FROM STDIN`));
+      const options = payload.format === 'binary' ? ' (FORMAT binary)' : '';
+      const copy = client.query(
+        copyFrom(`COPY ${into.relation} (${into.columns}) FROM STDIN${options}`),
+      );
       // A connection lost mid-COPY can still emit (EPIPE) after the pipeline settled.
       copy.on('error', () => undefined);
       payload.copy.on('error', () => undefined);

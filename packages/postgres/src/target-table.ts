@@ -27,14 +27,15 @@ export function typeFits(existing: string, wanted: string): boolean {
  * (every identifier quoted; an upsert's key as primary key); when it exists, checks by column name that every
  * column is there and that its type can hold the schema's type, so a misfit
  * fails the job before any row is loaded. Serialized per table name so
- * concurrent jobs into a new table do not race on CREATE.
+ * concurrent jobs into a new table do not race on CREATE. Returns the
+ * columns' actual types (which decide how loaders encode them).
  */
 export async function ensureTargetTable(
   pool: Pool,
   table: string,
   columns: readonly TargetColumn[],
   primaryKey: readonly string[] | null = null,
-): Promise<void> {
+): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -68,6 +69,7 @@ export async function ensureTargetTable(
       );
     }
     await client.query('COMMIT');
+    return columns.map((c) => present.get(c.name) ?? c.type);
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw e;

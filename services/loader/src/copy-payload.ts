@@ -1,5 +1,14 @@
 import { planHasPositions, type ChunkTask } from '@ingest/contracts';
-import { CopyTextWriter, CsvRecordReader, FieldKind, type CsvRecord } from '@ingest/domain';
+import {
+  CopyBinaryWriter,
+  CopyTextWriter,
+  CsvRecordReader,
+  FieldKind,
+  binaryColumnKind,
+  type BinaryColumnKind,
+  type CopyRowWriter,
+  type CsvRecord,
+} from '@ingest/domain';
 import {
   CELL_NULL,
   CELL_OUT,
@@ -41,6 +50,24 @@ const ESCAPED = FieldKind.QuotedEscaped;
 const TRAILING = FieldKind.QuotedTrailing;
 const REJECTION = Rejection;
 
+export type CopyFormat = 'text' | 'binary';
+
+/**
+ * Binary when asked for and every target column has a binary encoding here
+ * (the common types); text otherwise — a table can have types of its own.
+ */
+export function copyFormatFor(task: ChunkTask, preferred: CopyFormat): CopyFormat {
+  if (preferred === 'text' || task.columnTypes === undefined) return 'text';
+  return task.columnTypes.every((t) => binaryColumnKind(t) !== null) ? 'binary' : 'text';
+}
+
+function rowWriter(task: ChunkTask, format: CopyFormat): CopyRowWriter {
+  const positions = planHasPositions(task.load);
+  if (format === 'text') return new CopyTextWriter();
+  const kinds = (task.columnTypes ?? []).map((t) => binaryColumnKind(t) as BinaryColumnKind);
+  return new CopyBinaryWriter(kinds, positions);
+}
+
 interface Reason {
   code: string;
   message: string;
@@ -48,18 +75,18 @@ interface Reason {
 }
 
 /**
- * Turns a chunk's CSV bytes into COPY text: records are read from the bytes
+ * Turns a chunk's CSV bytes into COPY data: records are read from the bytes
  * (CsvRecordReader), each cell goes through its column's byte path where it
  * has one and its string normalizer otherwise, and rows are written straight
- * into ~256 KiB COPY buffers. Records that cannot be loaded are collected
- * with their line, byte offset and exact bytes.
+ * into ~256 KiB COPY buffers (text or binary format). Records that cannot be
+ * loaded are collected with their line, byte offset and exact bytes.
  */
-export class CopyTextEncoder extends Transform {
+export class CopyEncoder extends Transform {
   loaded = 0;
   readonly rejected: RejectedRow[] = [];
 
   private readonly reader: CsvRecordReader;
-  private readonly writer = new CopyTextWriter();
+  private readonly writer: CopyRowWriter;
   private readonly cells: readonly ColumnCell[];
   private readonly columns: readonly string[];
   private readonly sourceIndex: Int32Array;
@@ -71,8 +98,12 @@ export class CopyTextEncoder extends Transform {
   private nulBuf: Buffer | null = null;
   private nextNul = -1;
 
-  constructor(task: ChunkTask) {
+  constructor(
+    task: ChunkTask,
+    readonly format: CopyFormat = 'text',
+  ) {
     super();
+    this.writer = rowWriter(task, format);
     const normalizer = rowNormalizer(task);
     this.cells = normalizer.cells;
     this.columns = normalizer.columns;
@@ -150,7 +181,7 @@ export class CopyTextEncoder extends Transform {
       this.writer.discardRow();
       return this.reject(r, failed);
     }
-    if (this.position >= 0) this.writer.integer(this.position++);
+    if (this.position >= 0) this.writer.position(this.position++);
     this.writer.endRow();
     this.loaded++;
   };
@@ -163,8 +194,8 @@ export class CopyTextEncoder extends Transform {
       const cell = cells[c] as ColumnCell;
       const at = sourceIndex[c] as number;
       if (at < 0) {
-        if (cell.absent === null) writer.nullValue();
-        else writer.string(cell.absent);
+        if (cell.absent === null) writer.cellNull(c);
+        else writer.cellString(c, cell.absent);
         continue;
       }
       let buf = r.buf;
@@ -180,16 +211,15 @@ export class CopyTextEncoder extends Transform {
       if (fast !== null) {
         const outcome = fast.read(buf, start, end);
         if (outcome === SAME) {
-          if (fast.escapes) writer.text(buf, start, end);
-          else writer.raw(buf, start, end);
+          writer.cell(c, buf, start, end, fast.escapes);
           continue;
         }
         if (outcome === NULL) {
-          writer.nullValue();
+          writer.cellNull(c);
           continue;
         }
         if (outcome === OUT) {
-          writer.raw(fast.out, 0, fast.outLength);
+          writer.cell(c, fast.out, 0, fast.outLength, false);
           continue;
         }
       }
@@ -198,8 +228,8 @@ export class CopyTextEncoder extends Transform {
         const column = this.columns[c] as string;
         return { code: value.code, message: `${column}: ${value.message}`, column };
       }
-      if (value === null) writer.nullValue();
-      else writer.string(value);
+      if (value === null) writer.cellNull(c);
+      else writer.cellString(c, value);
     }
     return null;
   }
@@ -235,12 +265,17 @@ export class CopyTextEncoder extends Transform {
 }
 
 /** Builds the COPY payload for one chunk task from its byte range's stream. */
-export function createCopyPayload(task: ChunkTask, source: Readable): ChunkPayload {
-  const encoder = new CopyTextEncoder(task);
+export function createCopyPayload(
+  task: ChunkTask,
+  source: Readable,
+  preferred: CopyFormat = 'binary',
+): ChunkPayload {
+  const encoder = new CopyEncoder(task, copyFormatFor(task, preferred));
   source.on('error', (e) => encoder.destroy(e));
   source.pipe(encoder);
   return {
     copy: encoder,
+    format: encoder.format,
     summary: () => ({ loaded: encoder.loaded, rejected: encoder.rejected }),
   };
 }

@@ -5,10 +5,11 @@ import type { ChunkWriter, FailureRepository } from '@ingest/postgres';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { Logger } from '@ingest/config';
 import { Transform, type TransformCallback } from 'node:stream';
-import { createCopyPayload } from './copy-payload';
+import { createCopyPayload, type CopyFormat } from './copy-payload';
 import type { Failpoints } from './failpoints';
 
 export interface LoadChunkDeps {
+  copyFormat: CopyFormat;
   lifecycle: JobLifecycle;
   writer: ChunkWriter;
   failures: FailureRepository;
@@ -72,7 +73,8 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
     },
     async () => {
       await failpoints.hit('before-copy', task.chunkIndex);
-      const payload = createCopyPayload(task, await deps.store.read(task.objectKey, task.range));
+      const source = await deps.store.read(task.objectKey, task.range);
+      const payload = createCopyPayload(task, source, deps.copyFormat);
       if (!failpoints.has('mid-copy', task.chunkIndex)) return payload;
       return { ...payload, copy: payload.copy.pipe(new FailMidCopy(failpoints, task.chunkIndex)) };
     },

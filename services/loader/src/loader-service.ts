@@ -22,6 +22,7 @@ export function buildLoader(
     failures: new FailureRepository(adapters.pool),
     logger,
     failpoints: Failpoints.parse(env.LOADER_FAILPOINTS),
+    copyFormat: env.LOADER_COPY_FORMAT,
   };
   if (deps.failpoints.armed) logger.warn({ failpoints: env.LOADER_FAILPOINTS }, 'failpoints armed');
   const consumer = new QueueConsumer(adapters.amqp, {

@@ -100,7 +100,14 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     header: dialect.header,
   });
   let layout:
-    { columns: string[]; header: string[]; schema: TableSchema; load: LoadPlan } | undefined;
+    | {
+        columns: string[];
+        columnTypes: string[];
+        header: string[];
+        schema: TableSchema;
+        load: LoadPlan;
+      }
+    | undefined;
   let published = 0;
   let checkedAt = Date.now();
 
@@ -130,7 +137,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     const schema = withLoadKey(resolved.schema, job.load_key);
     compileColumns(schema, header); // SCHEMA_COLUMN_MISSING (422) fails the job now
     const columns = schema.columns.map((c) => c.name);
-    await ensureTargetTable(
+    const columnTypes = await ensureTargetTable(
       deps.pool,
       job.table_name,
       schema.columns.map((c) => ({ name: c.name, type: sqlType(c) })),
@@ -152,14 +159,14 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
       schemaSource,
       dialect.header ? (planner.headerBytes ?? null) : null,
     );
-    layout = { columns, header, schema, load };
+    layout = { columns, columnTypes, header, schema, load };
     return layout;
   };
 
   const publish = async (chunks: PlannedChunk[]) => {
     if (chunks.length === 0) return;
     await stopIfEnded();
-    const { columns, header, schema, load } = await prepareTarget();
+    const { columns, columnTypes, header, schema, load } = await prepareTarget();
     for (const chunk of chunks) {
       const task: ChunkTask = {
         type: 'chunk.load',
@@ -174,6 +181,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
         dialect,
         table: job.table_name,
         columns,
+        columnTypes,
         schemaVersion: 2,
         schema,
         header,
