@@ -2,28 +2,41 @@
  * Memory/throughput benchmark of the whole pipeline against `psql \copy`.
  *
  *   npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
- *                    [--s3 own|shared] [--keep] [--regen] [--timeout 3600]
+ *                    [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
+ *                    [--pgloader] [--reference 1GiB|none]
  *
- * 1. Generates (once; reused from bench-data/) a CSV of --size with 12 mixed columns.
+ * 1. Generates (once; reused from bench-data/) a CSV of --size with 12 mixed columns,
+ *    and <name>.clean.csv: the same rows with ISO dates and true/false booleans.
  * 2. Creates a fresh database bench_<timestamp>, a unique QUEUE_PREFIX and S3 bucket.
  *    Storage is a private s3rver started for the run (--s3 own, the default: the
  *    shared one on S3_ENDPOINT is started and stopped by concurrent test runs)
  *    or the shared one (--s3 shared).
- * 3. Baseline: `psql \copy` of the file into an identical all-text table, timed.
+ * 3. Baseline: `psql \copy` of the clean file into a table with the pipeline's
+ *    column types (DDL from BENCH_SCHEMA via sqlType, as the splitter creates
+ *    targets), timed. So the baseline does no conversion the pipeline has to do.
+ *    With --pgloader (when installed): pgloader loads the raw file, converting
+ *    the date and yes/no, into a third table of the same DDL, timed.
  * 4. Spawns 1 gateway, 1 splitter and --loaders loaders as separate processes
  *    (`node --import tsx`, so each PID is the service's own), LOG_LEVEL=warn,
  *    and waits for /readyz and for every consumer to be attached.
- * 5. Streams the file with PUT /v1/jobs/raw (time to the 202), polls the job to
- *    its end, recording when it was first seen loading / planned.
+ * 5. Streams the raw file with PUT /v1/jobs/raw, no declared schema (the
+ *    splitter infers the types), time to the 202; polls the job to its end,
+ *    recording when it was first seen loading / planned.
  * 6. Samples VmRSS and CPU (utime+stime) of every service every 200 ms, plus
  *    s3rver, psql and the database's backends; VmHWM is read before stopping.
- * 7. Verifies the target table holds exactly the records psql loaded (count,
- *    sum of ids, non-null count of the nullable column); fails loudly if not.
+ * 7. Verifies the target table against psql's: identical column names and
+ *    types, count, sum of ids, non-null count of the nullable column, and a
+ *    fingerprint of every row (sum of hashtext(row::text)); pgloader's table by
+ *    count and fingerprint. Fails loudly on any difference.
  * 8. Prints the report (also written to bench-data/logs/<run>/report.txt, with
- *    result.json, timeline.csv and every service's log).
+ *    result.json, timeline.csv and every service's log): wall s, MB/s, rows/s
+ *    and time ÷ psql per stage, and the headline end to end ÷ psql \copy.
  * 9. Stops the services with SIGTERM (they drain), drops the database, deletes
  *    the run's queues, Redis keys and bucket (database and bucket stay with
- *    --keep). The generated CSV is kept.
+ *    --keep). The generated CSVs are kept.
+ * 10. Scaling: from --size 4GiB on (or with --reference <size>) steps 1-9 run
+ *    first at 1 GiB (or <size>), then at --size; the big run's report ends with
+ *    end-to-end time against linear scaling and each service's peak RSS at both.
  *
  * MB = 10^6 bytes; MiB = 2^20 bytes. Exit code 1 when anything went wrong.
  */
@@ -42,10 +55,11 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { toColumnNames } from '@ingest/domain';
+import { sqlType } from '@ingest/normalize';
 import { ApiKeyRepository, createPool } from '@ingest/postgres';
 import { parseArgs, sizeLabel, MIB, type BenchArgs } from './bench-support/args';
 import { deleteBucket, deleteQueues, deleteRedisKeys } from './bench-support/cleanup';
-import { ensureCsv, type CsvFile } from './bench-support/csv-generator';
+import { BENCH_SCHEMA, ensureCsv, type CsvFile } from './bench-support/csv-generator';
 import { scanLog } from './bench-support/logs';
 import { childPids, commandLine, findProcesses } from './bench-support/proc';
 import { cpuBetween, machineBusySeconds, Sampler, type Snapshot } from './bench-support/sampler';
@@ -67,6 +81,7 @@ const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5
 const S3_ENDPOINT = process.env.S3_ENDPOINT ?? 'http://127.0.0.1:4569';
 const PIPELINE_TABLE = 'bench_pipeline';
 const PSQL_TABLE = 'bench_psql';
+const PGLOADER_TABLE = 'bench_pgloader';
 const POLL_MS = 200;
 
 // ------------------------------------------------------------------ small helpers
@@ -78,6 +93,12 @@ const int = (n: number) => n.toLocaleString('en-US');
 const sec = (s: number | undefined) => (s === undefined ? '–' : s.toFixed(1));
 const rate = (bytes: number, s: number | undefined) =>
   s === undefined || s <= 0 ? '–' : (mb(bytes) / s).toFixed(1);
+const perSecond = (n: number, s: number | undefined) =>
+  s === undefined || s <= 0 ? undefined : n / s;
+const rowRate = (rows: number, s: number | undefined) => {
+  const r = perSecond(rows, s);
+  return r === undefined ? '–' : int(Math.round(r));
+};
 const mib = (kib: number) => (kib / 1024).toFixed(0);
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -133,8 +154,22 @@ interface PsqlResult {
   pid: number;
 }
 
+/**
+ * The typed table the pipeline ends up with for this file: BENCH_SCHEMA's
+ * columns through sqlType, the function the splitter creates targets with.
+ */
+function typedTableDdl(tableName: string): string {
+  const columns = BENCH_SCHEMA.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c)}`);
+  return `CREATE TABLE public.${quoteIdent(tableName)} (${columns.join(', ')})`;
+}
+
 /** `psql -c "\copy <table> FROM '<file>' WITH (FORMAT csv, HEADER true)"`, timed end to end. */
-async function psqlCopy(databaseUrl: string, file: string, sampler: Sampler): Promise<PsqlResult> {
+async function psqlCopy(
+  databaseUrl: string,
+  file: string,
+  tableName: string,
+  sampler: Sampler,
+): Promise<PsqlResult> {
   const url = new URL(databaseUrl);
   const args = [
     '-X',
@@ -149,7 +184,7 @@ async function psqlCopy(databaseUrl: string, file: string, sampler: Sampler): Pr
     '-d',
     url.pathname.slice(1),
     '-c',
-    `\\copy ${PSQL_TABLE} FROM '${file.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
+    `\\copy ${tableName} FROM '${file.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
   ];
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) || undefined };
   const t0 = now();
@@ -166,6 +201,87 @@ async function psqlCopy(databaseUrl: string, file: string, sampler: Sampler): Pr
   const m = /COPY (\d+)/.exec(out);
   if (code !== 0 || !m) throw new Error(`psql \\copy failed (exit ${code}): ${out.trim()}`);
   return { seconds, rows: Number(m[1]), pid: child.pid ?? 0 };
+}
+
+function onPath(command: string): boolean {
+  return (
+    spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command], { stdio: 'ignore' }).status === 0
+  );
+}
+
+interface PgloaderResult {
+  seconds: number;
+  code: number | null;
+  /** The end of its output (all of it is in pgloader.log). */
+  tail: string;
+}
+
+/**
+ * pgloader's load command for the raw file: the MM/DD/YYYY date is converted
+ * by pgloader; yes/no go through as text, which PostgreSQL's boolean accepts.
+ */
+function pgloaderCommand(file: string, databaseUrl: string, tableName: string): string {
+  // The password, if any, goes in PGPASSWORD (a URL's escaping is not pgloader's).
+  const url = new URL(databaseUrl);
+  const target = `postgresql://${url.username || 'postgres'}@${url.host}${url.pathname}`;
+  const options: Record<string, string> = {
+    birth_date: "[date format 'MM/DD/YYYY']",
+    nullable: '[null if blanks]',
+  };
+  const names = BENCH_SCHEMA.columns.map((c) => `"${c.name}"`);
+  const fields = BENCH_SCHEMA.columns.map((c) =>
+    options[c.name] ? `"${c.name}" ${options[c.name]}` : `"${c.name}"`,
+  );
+  return [
+    'LOAD CSV',
+    `     FROM '${file}' WITH ENCODING utf-8`,
+    `          HAVING FIELDS (${fields.join(', ')})`,
+    `     INTO ${target}`,
+    `          TARGET TABLE public.${tableName}`,
+    `          TARGET COLUMNS (${names.join(', ')})`,
+    '     WITH skip header = 1,',
+    `          fields optionally enclosed by '"',`,
+    '          fields escaped by double-quote,',
+    "          fields terminated by ','",
+    ';',
+    '',
+  ].join('\n');
+}
+
+/** Runs pgloader on `<logDir>/pgloader.load`, timed end to end; output to pgloader.log. */
+async function runPgloader(
+  databaseUrl: string,
+  file: string,
+  logDir: string,
+  sampler: Sampler,
+): Promise<PgloaderResult> {
+  const loadFile = join(logDir, 'pgloader.load');
+  writeFileSync(loadFile, pgloaderCommand(file, databaseUrl, PGLOADER_TABLE));
+  const out = createWriteStream(join(logDir, 'pgloader.log'));
+  const password = decodeURIComponent(new URL(databaseUrl).password);
+  const env = { ...process.env, PGPASSWORD: password || undefined };
+  const t0 = now();
+  const rootDir = join(logDir, 'pgloader'); // its own logs and reject files
+  mkdirSync(rootDir, { recursive: true });
+  const child = spawn('pgloader', ['--root-dir', rootDir, loadFile], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid !== undefined) sampler.track(child.pid, 'pgloader', 'helper');
+  let tail = '';
+  const keep = (d: Buffer) => {
+    out.write(d);
+    tail = (tail + d.toString()).slice(-2000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const code = await new Promise<number | null>((res, rej) => {
+    child.once('error', rej);
+    child.once('close', (c) => res(c));
+  });
+  const seconds = (now() - t0) / 1000;
+  await new Promise<void>((res) => out.end(res));
+  return { seconds, code, tail: tail.trim() };
 }
 
 interface UploadResult {
@@ -331,6 +447,9 @@ async function dumpJob(db: pg.Client, jobId: string, queuePrefix: string, logDir
 
 interface Figures {
   psql?: PsqlResult;
+  pgloader?: PgloaderResult;
+  /** Why pgloader did not run although --pgloader was given. */
+  pgloaderSkipped?: string;
   uploadSeconds?: number;
   loadSeconds?: number;
   e2eSeconds?: number;
@@ -344,8 +463,25 @@ interface Figures {
   machinePsql?: number;
   machineUpload?: number;
   machineLoad?: number;
-  counts?: { pipeline: Counts; psql: Counts };
+  counts?: { pipeline: Counts; psql: Counts; pgloader?: Counts };
+  /** `name type` per column, in attnum order. */
+  columnTypes?: { pipeline: string[]; psql: string[] };
+  fingerprints?: { pipeline: string; psql: string; pgloader?: string };
   readySeconds?: number;
+}
+
+type Peak = { name: string; hwmKiB: number; sampledKiB: number };
+
+/** What a run hands to the next one (the scaling summary) and to the exit code. */
+interface RunSummary {
+  code: number;
+  runId: string;
+  size: number;
+  bytes: number;
+  records: number;
+  psqlSeconds: number | undefined;
+  e2eSeconds: number | undefined;
+  peaks: Peak[];
 }
 
 interface Counts {
@@ -366,7 +502,119 @@ async function tableCounts(db: pg.Client, tableName: string, columns: string[]):
   return { rows: Number(r?.rows), nonNull: Number(r?.non_null), idSum: r?.id_sum ?? '' };
 }
 
-async function main(args: BenchArgs): Promise<number> {
+/** Column names and types as PostgreSQL shows them, in column order. */
+async function columnTypes(db: pg.Client, tableName: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string; type: string }>(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type
+     FROM pg_attribute
+     WHERE attrelid = format('public.%I', $1::text)::regclass AND attnum > 0 AND NOT attisdropped
+     ORDER BY attnum`,
+    [tableName],
+  );
+  return rows.map((r) => `${r.name} ${r.type}`);
+}
+
+/**
+ * A fingerprint of every value: the sum of each row's hash as text. Tables of
+ * identical types render equal values as equal text, so equal sums mean equal rows
+ * (in any order).
+ */
+async function fingerprint(db: pg.Client, tableName: string): Promise<string> {
+  const { rows } = await db.query<{ f: string | null }>(
+    `SELECT sum(hashtext(t::text)::bigint)::text AS f FROM public.${quoteIdent(tableName)} t`,
+  );
+  return rows[0]?.f ?? 'null';
+}
+
+/** Scaling of a run against its reference: report lines and the figures for result.json. */
+function scalingSection(
+  ref: RunSummary,
+  big: Omit<RunSummary, 'code'>,
+): { lines: string[]; json: Record<string, unknown> } {
+  const factor = big.bytes / ref.bytes;
+  const linear = (b: number | undefined, r: number | undefined) =>
+    b === undefined || r === undefined ? undefined : b / (r * factor);
+  const e2e = linear(big.e2eSeconds, ref.e2eSeconds);
+  const psql = linear(big.psqlSeconds, ref.psqlSeconds);
+  const refLabel = sizeLabel(ref.size);
+  const bigLabel = sizeLabel(big.size);
+  const rss = big.peaks.map((p) => {
+    const r = ref.peaks.find((q) => q.name === p.name);
+    const refMiB = r === undefined ? undefined : r.hwmKiB / 1024;
+    const bigMiB = p.hwmKiB / 1024;
+    return {
+      name: p.name,
+      referenceMiB: refMiB,
+      thisRunMiB: bigMiB,
+      differenceMiB: refMiB === undefined ? undefined : bigMiB - refMiB,
+    };
+  });
+  // RSS moves by tens of MiB with GC timing: only growth past 32 MiB and 20 % counts.
+  const grown = rss.filter(
+    (x) =>
+      x.referenceMiB !== undefined &&
+      x.thisRunMiB - x.referenceMiB > Math.max(32, 0.2 * x.referenceMiB),
+  );
+  const signed = (n: number | undefined) =>
+    n === undefined ? '–' : `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(0)}`;
+  const ratio = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(2));
+  const overPsql = (r: Omit<RunSummary, 'code'>) =>
+    r.e2eSeconds === undefined || r.psqlSeconds === undefined
+      ? '–'
+      : `${(r.e2eSeconds / r.psqlSeconds).toFixed(2)}×`;
+  const lines = [
+    '',
+    `scaling: this run (${bigLabel}, ${int(big.bytes)} bytes) against the reference run ` +
+      `${ref.runId} (${refLabel}, ${int(ref.bytes)} bytes); size factor ${factor.toFixed(2)}`,
+    ...table(
+      ['seconds', refLabel, bigLabel, `${bigLabel} ÷ (${refLabel} × ${factor.toFixed(2)})`],
+      [
+        [
+          '(b) end to end',
+          sec(ref.e2eSeconds),
+          sec(big.e2eSeconds),
+          e2e === undefined
+            ? '–'
+            : `${ratio(e2e)} (target ≤ 1.10: ${e2e <= 1.1 ? 'met' : 'MISSED'})`,
+        ],
+        ['(a) psql \\copy', sec(ref.psqlSeconds), sec(big.psqlSeconds), ratio(psql)],
+      ],
+    ),
+    "(1.00 = perfectly linear; psql's own ratio shows how far the machine itself was from it)",
+    `(b)/(a) end to end ÷ psql \\copy: ${overPsql(ref)} at ${refLabel}, ${overPsql(big)} at ${bigLabel}`,
+    ...table(
+      ['peak RSS (VmHWM), MiB', refLabel, bigLabel, 'difference'],
+      rss.map((x) => [
+        x.name,
+        x.referenceMiB === undefined ? '–' : x.referenceMiB.toFixed(0),
+        x.thisRunMiB.toFixed(0),
+        signed(x.differenceMiB),
+      ]),
+    ),
+    grown.length === 0
+      ? 'memory: flat (no service grew by more than 32 MiB and 20 %)'
+      : `memory NOT flat: ${grown.map((x) => `${x.name} ${signed(x.differenceMiB)} MiB`).join(', ')}`,
+  ];
+  const json = {
+    reference: {
+      runId: ref.runId,
+      size: refLabel,
+      bytes: ref.bytes,
+      records: ref.records,
+      endToEndSeconds: ref.e2eSeconds,
+      psqlSeconds: ref.psqlSeconds,
+    },
+    sizeFactor: factor,
+    endToEndLinearity: e2e,
+    psqlLinearity: psql,
+    target: 1.1,
+    peakRssMiB: rss,
+    memoryFlat: grown.length === 0,
+  };
+  return { lines, json };
+}
+
+async function runOnce(args: BenchArgs, reference: RunSummary | null): Promise<RunSummary> {
   const runId = `bench_${stamp()}`;
   const logDir = join(ROOT, 'bench-data', 'logs', runId);
   mkdirSync(logDir, { recursive: true });
@@ -378,8 +626,8 @@ async function main(args: BenchArgs): Promise<number> {
   const csv: CsvFile = ensureCsv(csvPath, args.size, args.regen);
   log(
     csv.generated
-      ? `generated ${int(csv.bytes)} bytes, ${int(csv.records ?? 0)} records in ${sec(csv.generateSeconds ?? 0)} s`
-      : `reusing ${int(csv.bytes)} bytes${csv.records === null ? '' : `, ${int(csv.records)} records`}`,
+      ? `generated ${int(csv.bytes)} bytes (clean copy ${int(csv.cleanBytes)}), ${int(csv.records)} records in ${sec(csv.generateSeconds ?? 0)} s`
+      : `reusing ${int(csv.bytes)} bytes (clean copy ${int(csv.cleanBytes)}), ${int(csv.records)} records`,
   );
   const columns = toColumnNames(firstLine(csv.path).split(','));
 
@@ -421,7 +669,7 @@ async function main(args: BenchArgs): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let exits: Awaited<ReturnType<typeof stopServices>> | undefined;
-  let peaks: { name: string; hwmKiB: number; sampledKiB: number }[] = [];
+  let peaks: Peak[] = [];
   const helpers: string[] = [];
   let snapshots: Snapshot[] = [];
   let s3Endpoint = S3_ENDPOINT;
@@ -455,19 +703,39 @@ async function main(args: BenchArgs): Promise<number> {
       }
     }
 
-    // 3. Baseline: psql \copy into an identical all-text table.
-    const columnList = columns.map((c) => `${quoteIdent(c)} text`).join(', ');
-    await db.query(`CREATE TABLE public.${quoteIdent(PSQL_TABLE)} (${columnList})`);
-    spawnSync('sh', ['-c', 'cat "$1" > /dev/null', 'sh', csv.path]); // page cache warm for both
+    // 3. Baseline: psql \copy of the clean file into the pipeline's typed table.
+    await db.query(typedTableDdl(PSQL_TABLE));
+    // Page cache warm for every reader of either file.
+    spawnSync('sh', ['-c', 'cat "$1" "$2" > /dev/null', 'sh', csv.path, csv.cleanPath]);
     await admin.query('CHECKPOINT');
-    log('baseline: psql \\copy ...');
+    log('baseline: psql \\copy of the clean file ...');
     const p0 = await sampler.mark();
-    figures.psql = await psqlCopy(databaseUrl, csv.path, sampler);
+    figures.psql = await psqlCopy(databaseUrl, csv.cleanPath, PSQL_TABLE, sampler);
     const p1 = await sampler.mark();
     figures.cpuPsql = cpuBetween(p0, p1);
     figures.machinePsql = machineBusySeconds(p0, p1);
     log(`baseline: ${int(figures.psql.rows)} rows in ${sec(figures.psql.seconds)} s`);
     await admin.query('CHECKPOINT');
+
+    // Optional comparison: pgloader on the raw file, before the services exist.
+    if (args.pgloader) {
+      if (!onPath('pgloader')) {
+        figures.pgloaderSkipped = 'pgloader not installed: apt-get install pgloader';
+        log(`${figures.pgloaderSkipped}; skipping the pgloader comparison`);
+      } else {
+        await db.query(typedTableDdl(PGLOADER_TABLE));
+        log('pgloader on the raw file ...');
+        figures.pgloader = await runPgloader(databaseUrl, csv.path, logDir, sampler);
+        log(`pgloader: exit ${figures.pgloader.code} after ${sec(figures.pgloader.seconds)} s`);
+        if (figures.pgloader.code !== 0) {
+          problems.push(
+            `pgloader exited with code ${figures.pgloader.code} (log: ${relative(ROOT, join(logDir, 'pgloader.log'))}): ` +
+              figures.pgloader.tail.replace(/\s*\n\s*/g, ' | ').slice(-1000),
+          );
+        }
+        await admin.query('CHECKPOINT');
+      }
+    }
 
     // 4. The services, each its own process.
     const port = await freePort();
@@ -621,7 +889,7 @@ async function main(args: BenchArgs): Promise<number> {
       return { name: s.name, hwmKiB: t?.hwmKiB ?? 0, sampledKiB: t?.sampledPeakKiB ?? 0 };
     });
 
-    // The database's view of the job: ledger timestamps are transaction starts (now()).
+    // The database's view of the job: committed_at is clock_timestamp() just before COMMIT.
     const ledger = await db.query<{ n: number; first: Date | null; last: Date | null }>(
       `SELECT count(*)::int AS n, min(committed_at) AS first, max(committed_at) AS last
        FROM ingest.chunk_ledger WHERE job_id = $1`,
@@ -630,8 +898,8 @@ async function main(args: BenchArgs): Promise<number> {
     const l = ledger.rows[0];
     const epochRel = (d: Date | null | undefined) =>
       d ? (d.getTime() - epochU0) / 1000 : undefined;
-    figures.timeline['first chunk transaction began (ledger)'] = epochRel(l?.first);
-    figures.timeline['last chunk transaction began (ledger)'] = epochRel(l?.last);
+    figures.timeline['first chunk committed (ledger)'] = epochRel(l?.first);
+    figures.timeline['last chunk committed (ledger)'] = epochRel(l?.last);
 
     if (poll.view.status !== 'completed') {
       const job = await db.query<Record<string, unknown>>(
@@ -663,8 +931,32 @@ async function main(args: BenchArgs): Promise<number> {
     expect('pipeline table sum(id)', pipelineCounts.idSum, psqlCounts.idSum);
     expect('pipeline table count(nullable)', pipelineCounts.nonNull, psqlCounts.nonNull);
     expect('psql \\copy rows', figures.psql.rows, psqlCounts.rows);
-    if (csv.records !== null)
-      expect('psql rows vs generated records', psqlCounts.rows, csv.records);
+    expect('psql rows vs generated records', psqlCounts.rows, csv.records);
+    // Same names and types, then every value: the inferred schema must be BENCH_SCHEMA's.
+    const types = {
+      pipeline: await columnTypes(db, PIPELINE_TABLE),
+      psql: await columnTypes(db, PSQL_TABLE),
+    };
+    figures.columnTypes = types;
+    if (types.pipeline.join(', ') !== types.psql.join(', ')) {
+      problems.push(
+        `pipeline table columns (${types.pipeline.join(', ')}) differ from psql's (${types.psql.join(', ')})`,
+      );
+    }
+    log('fingerprinting every row of both tables ...');
+    const prints: NonNullable<Figures['fingerprints']> = {
+      pipeline: await fingerprint(db, PIPELINE_TABLE),
+      psql: await fingerprint(db, PSQL_TABLE),
+    };
+    figures.fingerprints = prints;
+    expect('pipeline table fingerprint (sum of hashtext(row::text))', prints.pipeline, prints.psql);
+    if (figures.pgloader?.code === 0) {
+      const pgloaderCounts = await tableCounts(db, PGLOADER_TABLE, columns);
+      figures.counts.pgloader = pgloaderCounts;
+      expect('pgloader table count(*)', pgloaderCounts.rows, psqlCounts.rows);
+      prints.pgloader = await fingerprint(db, PGLOADER_TABLE);
+      expect('pgloader table fingerprint', prints.pgloader, prints.psql);
+    }
     expect('job.records (splitter)', poll.view.records, psqlCounts.rows);
     expect('job.rows.loaded', poll.view.rows.loaded, psqlCounts.rows);
     expect('job.rows.rejected', poll.view.rows.rejected, 0);
@@ -729,15 +1021,31 @@ async function main(args: BenchArgs): Promise<number> {
   const report = new Report();
   const loadEnd = loadavg();
   const bytes = csv.bytes;
+  const records = csv.records;
   const psqlS = figures.psql?.seconds;
-  const times = (s: number | undefined) =>
-    s === undefined || psqlS === undefined ? '–' : `${(s / psqlS).toFixed(2)}×`;
+  const ratio = (s: number | undefined) =>
+    s === undefined || psqlS === undefined || psqlS <= 0 ? undefined : s / psqlS;
+  const times = (s: number | undefined) => {
+    const r = ratio(s);
+    return r === undefined ? '–' : `${r.toFixed(2)}×`;
+  };
+  // Every stage loads the same rows; MB/s is of the raw file for all of them.
+  const stage = (label: string, s: number | undefined, vs: string = times(s)) => [
+    label,
+    sec(s),
+    rate(bytes, s),
+    rowRate(records, s),
+    vs,
+  ];
+  const pgl = figures.pgloader;
+  const headline = times(figures.e2eSeconds);
   report.add(
     '',
     `## bench-pipeline ${runId}`,
     '',
     `file: ${relative(ROOT, csv.path)}: ${int(bytes)} bytes (${mb(bytes).toFixed(1)} MB), ` +
-      `${csv.records === null ? 'records unknown' : `${int(csv.records)} records`}, 12 columns`,
+      `${int(records)} records, 12 columns; clean copy for psql: ${relative(ROOT, csv.cleanPath)}, ` +
+      `${int(csv.cleanBytes)} bytes (ISO dates, true/false)`,
     `settings: --chunk ${sizeLabel(args.chunk)}, --loaders ${args.loaders} (LOADER_PREFETCH ${args.prefetch}), ` +
       `LOG_LEVEL=warn, storage: ${args.s3 === 'own' ? 'private s3rver' : `shared s3rver ${S3_ENDPOINT}`}, ` +
       `services ready ${sec(figures.readySeconds)} s after spawn`,
@@ -746,34 +1054,26 @@ async function main(args: BenchArgs): Promise<number> {
       `${loadEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
     '',
     ...table(
-      ['stage', 'wall s', 'MB/s', 'time ÷ psql'],
+      ['stage', 'wall s', 'MB/s', 'rows/s', 'time ÷ psql'],
       [
-        [
-          'psql \\copy (baseline, same file, all-text table)',
-          sec(psqlS),
-          rate(bytes, psqlS),
-          '1.00×',
-        ],
-        [
-          'upload → stored (PUT to 202; storage is s3rver)',
-          sec(figures.uploadSeconds),
-          rate(bytes, figures.uploadSeconds),
-          times(figures.uploadSeconds),
-        ],
-        [
-          'plan + load (202 → completed)',
-          sec(figures.loadSeconds),
-          rate(bytes, figures.loadSeconds),
-          times(figures.loadSeconds),
-        ],
-        [
-          'end to end (upload start → completed)',
-          sec(figures.e2eSeconds),
-          rate(bytes, figures.e2eSeconds),
-          times(figures.e2eSeconds),
-        ],
+        stage('(a) psql \\copy (baseline: pre-cleaned file, typed table)', psqlS, '1.00×'),
+        ...(pgl
+          ? [
+              stage(
+                `pgloader (raw file, typed table${pgl.code === 0 ? '' : `; FAILED, exit ${pgl.code}`})`,
+                pgl.seconds,
+              ),
+            ]
+          : []),
+        stage('upload → stored (PUT to 202; storage is s3rver)', figures.uploadSeconds),
+        stage('plan + load (202 → completed)', figures.loadSeconds),
+        stage('(b) end to end (upload start → completed)', figures.e2eSeconds),
       ],
     ),
+    `(b)/(a) end to end ÷ psql \\copy = ${headline}`,
+    `(MB/s counts the raw file's ${int(bytes)} bytes in every stage; the pipeline infers its ` +
+      `schema, psql${pgl ? ' and pgloader' : ''} load into BENCH_SCHEMA's DDL, checked identical below)`,
+    ...(figures.pgloaderSkipped ? [`pgloader: skipped (${figures.pgloaderSkipped})`] : []),
     '',
     `timeline (s after the upload started; job ${figures.jobId ?? '–'}, ${figures.chunksTotal ?? '?'} chunks):`,
     ...Object.entries(figures.timeline)
@@ -865,6 +1165,21 @@ async function main(args: BenchArgs): Promise<number> {
         `loaded ${figures.job?.rows.loaded ?? '–'}, rejected ${figures.job?.rows.rejected ?? '–'}`,
     );
   }
+  if (figures.columnTypes) {
+    const t = figures.columnTypes;
+    report.add(
+      t.pipeline.join(', ') === t.psql.join(', ')
+        ? `column types: identical (${t.psql.join(', ')})`
+        : `column types DIFFER: pipeline (${t.pipeline.join(', ')}), psql (${t.psql.join(', ')})`,
+    );
+  }
+  if (figures.fingerprints) {
+    const f = figures.fingerprints;
+    report.add(
+      `row fingerprints (sum of hashtext(row::text)): pipeline ${f.pipeline}, psql ${f.psql}` +
+        (f.pgloader === undefined ? '' : `, pgloader ${f.pgloader}`),
+    );
+  }
   if (exits) {
     report.add(
       `shutdown (SIGTERM): ${[...exits]
@@ -891,6 +1206,18 @@ async function main(args: BenchArgs): Promise<number> {
       problems.push(`${x.name} logged ${x.errors} error line(s); see ${relative(ROOT, x.logPath)}`);
   }
   report.add(`logs: ${relative(ROOT, logDir)}/`);
+  const summary: RunSummary = {
+    code: problems.length > 0 ? 1 : 0,
+    runId,
+    size: args.size,
+    bytes,
+    records,
+    psqlSeconds: psqlS,
+    e2eSeconds: figures.e2eSeconds,
+    peaks,
+  };
+  const scaling = reference ? scalingSection(reference, summary) : undefined;
+  if (scaling) report.add(...scaling.lines);
   if (problems.length > 0) {
     report.add(
       '',
@@ -909,7 +1236,13 @@ async function main(args: BenchArgs): Promise<number> {
       {
         runId,
         args,
-        file: { path: relative(ROOT, csv.path), bytes, records: csv.records },
+        file: {
+          path: relative(ROOT, csv.path),
+          bytes,
+          records,
+          cleanPath: relative(ROOT, csv.cleanPath),
+          cleanBytes: csv.cleanBytes,
+        },
         machine: {
           cores: cpus().length,
           memBytes: totalmem(),
@@ -919,17 +1252,35 @@ async function main(args: BenchArgs): Promise<number> {
         loadavg: { start: loadStart, end: loadEnd },
         seconds: {
           psql: psqlS,
+          pgloader: pgl?.seconds,
           upload: figures.uploadSeconds,
           planLoad: figures.loadSeconds,
           endToEnd: figures.e2eSeconds,
           ready: figures.readySeconds,
         },
         mbPerSecond: {
-          psql: psqlS && mb(bytes) / psqlS,
-          upload: figures.uploadSeconds && mb(bytes) / figures.uploadSeconds,
-          planLoad: figures.loadSeconds && mb(bytes) / figures.loadSeconds,
-          endToEnd: figures.e2eSeconds && mb(bytes) / figures.e2eSeconds,
+          psql: perSecond(mb(bytes), psqlS),
+          pgloader: perSecond(mb(bytes), pgl?.seconds),
+          upload: perSecond(mb(bytes), figures.uploadSeconds),
+          planLoad: perSecond(mb(bytes), figures.loadSeconds),
+          endToEnd: perSecond(mb(bytes), figures.e2eSeconds),
         },
+        rowsPerSecond: {
+          psql: perSecond(records, psqlS),
+          pgloader: perSecond(records, pgl?.seconds),
+          upload: perSecond(records, figures.uploadSeconds),
+          planLoad: perSecond(records, figures.loadSeconds),
+          endToEnd: perSecond(records, figures.e2eSeconds),
+        },
+        timeOverPsql: {
+          pgloader: ratio(pgl?.seconds),
+          upload: ratio(figures.uploadSeconds),
+          planLoad: ratio(figures.loadSeconds),
+          endToEnd: ratio(figures.e2eSeconds),
+        },
+        // The headline: (b) end to end ÷ (a) psql \copy.
+        endToEndOverPsql: ratio(figures.e2eSeconds),
+        pgloader: args.pgloader ? (pgl ?? { skipped: figures.pgloaderSkipped }) : undefined,
         timeline: figures.timeline,
         job: figures.job,
         peaksMiB: peaks.map((p) => ({
@@ -952,6 +1303,9 @@ async function main(args: BenchArgs): Promise<number> {
           },
         },
         counts: figures.counts,
+        columnTypes: figures.columnTypes,
+        fingerprints: figures.fingerprints,
+        scaling: scaling?.json,
         exits: exits ? Object.fromEntries(exits) : undefined,
         problems,
         snapshotsTaken: snapshots.length,
@@ -960,7 +1314,27 @@ async function main(args: BenchArgs): Promise<number> {
       2,
     ),
   );
-  return problems.length > 0 ? 1 : 0;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return summary;
+}
+
+/**
+ * One run, or (with a reference size) a reference run first and then the
+ * requested one, whose report carries the scaling summary.
+ */
+async function main(args: BenchArgs): Promise<number> {
+  if (args.reference === null) return (await runOnce(args, null)).code;
+  log(
+    `reference run at ${sizeLabel(args.reference)} first, then ${sizeLabel(args.size)} ` +
+      '(--reference none skips it)',
+  );
+  const reference = await runOnce({ ...args, size: args.reference, reference: null }, null);
+  if (reference.code !== 0) {
+    log(`the reference run failed; not starting the ${sizeLabel(args.size)} run`);
+    return reference.code;
+  }
+  return (await runOnce(args, reference)).code;
 }
 
 let cliArgs: BenchArgs;

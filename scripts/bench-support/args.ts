@@ -28,6 +28,13 @@ export interface BenchArgs {
    * stop the shared one). 'shared': the one at S3_ENDPOINT (infra/local/up.sh).
    */
   s3: 'own' | 'shared';
+  /** Also load the raw file with pgloader (when installed) for comparison. */
+  pgloader: boolean;
+  /**
+   * Size of the reference run made first, for the scaling summary; null for none.
+   * Defaults to 1 GiB when --size is at least 4 GiB.
+   */
+  reference: number | null;
 }
 
 const UNITS: Record<string, number> = {
@@ -56,7 +63,14 @@ const positiveInt = (flag: string, text: string): number => {
 };
 
 export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
-                         [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]`;
+                         [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
+                         [--pgloader] [--reference 1GiB|none]
+  --pgloader          also load the raw file with pgloader (skipped when it is not installed)
+  --reference <size>  first run the same benchmark at <size> and report how the run scales;
+                      default 1GiB when --size is at least 4GiB, else none ("none" skips it)`;
+
+/** From this --size on, a reference run is made by default. */
+export const REFERENCE_FROM = 4 * GIB;
 
 export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = {
@@ -69,7 +83,10 @@ export function parseArgs(argv: string[]): BenchArgs {
     timeoutSeconds: 3600,
     stallSeconds: 180,
     s3: 'own',
+    pgloader: false,
+    reference: null,
   };
+  let reference: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') continue;
@@ -85,6 +102,10 @@ export function parseArgs(argv: string[]): BenchArgs {
       args.regen = true;
       continue;
     }
+    if (arg === '--pgloader') {
+      args.pgloader = true;
+      continue;
+    }
     // Both "--flag value" and "--flag=value".
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
@@ -96,11 +117,20 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--prefetch') args.prefetch = positiveInt(flag, value);
     else if (flag === '--timeout') args.timeoutSeconds = positiveInt(flag, value);
     else if (flag === '--stall') args.stallSeconds = positiveInt(flag, value);
+    else if (flag === '--reference') reference = value;
     else if (flag === '--s3') {
       if (value !== 'own' && value !== 'shared')
         throw new Error(`--s3 wants own or shared\n${USAGE}`);
       args.s3 = value;
     } else throw new Error(`unknown argument ${flag}\n${USAGE}`);
+  }
+  // Resolved after the loop: the default depends on --size, wherever it stands.
+  if (reference === undefined) args.reference = args.size >= REFERENCE_FROM ? GIB : null;
+  else if (reference.toLowerCase() === 'none') args.reference = null;
+  else {
+    args.reference = parseSize(reference);
+    if (args.reference >= args.size)
+      throw new Error(`--reference must be smaller than --size\n${USAGE}`);
   }
   return args;
 }

@@ -3,8 +3,12 @@
  * commas and ~1 % embedded newlines, email, decimal, ISO timestamp,
  * MM/DD/YYYY date, yes/no boolean, country, int, free text with doubled
  * quotes, a nullable column empty ~30 % of the time). Deterministic (seeded
- * PRNG), written in multi-MiB Buffers, then renamed into place, with a sidecar
+ * PRNG), written in small batches, then renamed into place, with a sidecar
  * JSON holding the record count so a reused file is still verified.
+ *
+ * Next to it, from the same draws, `<name>.clean.csv`: the same rows with
+ * birth_date as ISO YYYY-MM-DD and active as true/false, i.e. what psql's
+ * COPY accepts into the typed table without any conversion (the baseline).
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { writeFileSync, writeSync } from 'node:fs';
@@ -32,7 +36,8 @@ export const BENCH_SCHEMA: TableSchema = {
   ],
 };
 
-const GENERATOR_VERSION = 1;
+/** 2: the clean companion file; the raw file's bytes are unchanged from 1. */
+const GENERATOR_VERSION = 2;
 const SEED = 42;
 /** Rows are joined and written once this many characters have accumulated (small enough that
  * the row strings die young: 8 MiB batches spent half the time in the garbage collector). */
@@ -46,8 +51,11 @@ const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'note', '"quoted"', 'lorem', '
 export interface CsvFile {
   path: string;
   bytes: number;
-  /** Data records (header excluded); null for a reused file without its sidecar. */
-  records: number | null;
+  /** Data records (header excluded), in both files. */
+  records: number;
+  /** The same rows with ISO dates and true/false booleans. */
+  cleanPath: string;
+  cleanBytes: number;
   generated: boolean;
   generateSeconds: number | null;
 }
@@ -56,11 +64,47 @@ interface Sidecar {
   version: number;
   seed: number;
   bytes: number;
+  cleanBytes: number;
   records: number;
 }
 
-/** Writes `path` (≥ `size` bytes, ending on a record boundary); returns the record count. */
-export function generateCsv(path: string, size: number): { bytes: number; records: number } {
+/** `bench-data/pipeline-1GiB.csv` → `bench-data/pipeline-1GiB.clean.csv`. */
+export function cleanPathFor(path: string): string {
+  return `${path.replace(/\.csv$/i, '')}.clean.csv`;
+}
+
+/** `<path>.partial`, written by `write`; `commit` (after `close`) renames it into place. */
+function partialFile(path: string) {
+  const tmp = `${path}.partial`;
+  const fd = openSync(tmp, 'w');
+  let bytes = 0;
+  return {
+    get bytes() {
+      return bytes;
+    },
+    write(text: string): void {
+      const buf = Buffer.from(text, 'utf8');
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off);
+      bytes += buf.length;
+    },
+    close(): void {
+      closeSync(fd);
+    },
+    commit(): void {
+      renameSync(tmp, path);
+    },
+  };
+}
+
+/**
+ * Writes `path` (≥ `size` bytes, ending on a record boundary) and its clean
+ * companion (same rows); returns both sizes and the record count.
+ */
+export function generateCsv(
+  path: string,
+  size: number,
+): { bytes: number; records: number; cleanPath: string; cleanBytes: number } {
   const rnd = seededRandom(SEED);
   const int = (n: number): number => Math.floor(rnd() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
@@ -86,61 +130,90 @@ export function generateCsv(path: string, size: number): { bytes: number; record
     return rnd() < 0.5 ? `"${text.replaceAll('"', '""')}, ok"` : text.replaceAll('"', '');
   });
 
-  const tmp = `${path}.partial`;
-  const fd = openSync(tmp, 'w');
-  let written = 0;
+  // The two files differ only in birth_date and active; everything else is shared text.
+  const isoMonthDay = MONTH_DAY.map(([m, d]) => `-${two(m as number)}-${two(d as number)}`);
+
+  const cleanPath = cleanPathFor(path);
+  const raw = partialFile(path);
+  const clean = partialFile(cleanPath);
   let id = 0;
   try {
-    const rows: string[] = [`${HEADER}\n`];
-    let chars = rows[0]?.length ?? 0;
+    const rawRows: string[] = [`${HEADER}\n`];
+    const cleanRows: string[] = [`${HEADER}\n`];
+    let chars = HEADER.length + 1;
     const flush = () => {
-      const buf = Buffer.from(rows.join(''), 'utf8');
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off);
-      written += buf.length;
-      rows.length = 0;
+      raw.write(rawRows.join(''));
+      clean.write(cleanRows.join(''));
+      rawRows.length = 0;
+      cleanRows.length = 0;
       chars = 0;
     };
     // `chars` undercounts multi-byte UTF-8, so the exact check happens on the written bytes.
-    while (written + chars < size) {
+    while (raw.bytes + chars < size) {
       id++;
       const fi = int(FIRST.length);
       const cents = int(1_000_000);
       const nullable = rnd() < 0.3 ? '' : String(int(100));
-      const row =
+      // Draws in the order of generator version 1, so the raw file stays byte-identical.
+      const head =
         `${id},${hex32()}-${hex32().slice(4)}-4${hex32().slice(5)}-a${hex32().slice(5)}-${hex32()}${hex32().slice(4)},` +
         `"${pick(LAST)},${rnd() < 0.01 ? '\n' : ' '}${FIRST[fi]}",${firstLower[fi]}.${id}@example.com,` +
-        `${Math.floor(cents / 100)}.${two(cents % 100)},${isoDay[int(isoDay.length)]}${hours[int(24)]},` +
-        `${usDay[int(usDay.length)]}${1940 + int(70)},${rnd() < 0.5 ? 'yes' : 'no'},${pick(COUNTRIES)},` +
-        `${int(1000)},${comments[int(comments.length)]},${nullable}\n`;
-      rows.push(row);
+        `${Math.floor(cents / 100)}.${two(cents % 100)},${isoDay[int(isoDay.length)]}${hours[int(24)]},`;
+      const md = int(MONTH_DAY.length);
+      const year = 1940 + int(70);
+      const yes = rnd() < 0.5;
+      const tail = `,${pick(COUNTRIES)},${int(1000)},${comments[int(comments.length)]},${nullable}\n`;
+      const row = `${head}${usDay[md]}${year},${yes ? 'yes' : 'no'}${tail}`;
+      rawRows.push(row);
+      cleanRows.push(`${head}${year}${isoMonthDay[md]},${yes ? 'true' : 'false'}${tail}`);
       chars += row.length;
       if (chars >= WRITE_CHARS) flush();
     }
     flush();
   } finally {
-    closeSync(fd);
+    raw.close();
+    clean.close();
   }
-  renameSync(tmp, path);
-  return { bytes: written, records: id };
+  // The clean file first: a raw file in place never lacks its companion.
+  clean.commit();
+  raw.commit();
+  return { bytes: raw.bytes, records: id, cleanPath, cleanBytes: clean.bytes };
 }
 
-/** Reuses `path` when it and its sidecar match this generator; otherwise generates it. */
+/**
+ * Reuses `path` and its clean companion when the sidecar says this generator
+ * wrote both (version and both sizes match); otherwise generates them.
+ */
 export function ensureCsv(path: string, size: number, regen: boolean): CsvFile {
   const sidecarPath = `${path}.json`;
-  if (!regen && existsSync(path)) {
+  const cleanPath = cleanPathFor(path);
+  if (!regen && existsSync(path) && existsSync(cleanPath) && existsSync(sidecarPath)) {
     const bytes = statSync(path).size;
-    let records: number | null = null;
-    if (existsSync(sidecarPath)) {
-      const meta = JSON.parse(readFileSync(sidecarPath, 'utf8')) as Sidecar;
-      if (meta.version === GENERATOR_VERSION && meta.bytes === bytes) records = meta.records;
+    const cleanBytes = statSync(cleanPath).size;
+    const meta = JSON.parse(readFileSync(sidecarPath, 'utf8')) as Partial<Sidecar>;
+    if (
+      meta.version === GENERATOR_VERSION &&
+      meta.bytes === bytes &&
+      meta.cleanBytes === cleanBytes &&
+      typeof meta.records === 'number'
+    ) {
+      const records = meta.records;
+      return {
+        path,
+        bytes,
+        records,
+        cleanPath,
+        cleanBytes,
+        generated: false,
+        generateSeconds: null,
+      };
     }
-    return { path, bytes, records, generated: false, generateSeconds: null };
   }
   const t0 = performance.now();
-  const { bytes, records } = generateCsv(path, size);
+  const generated = generateCsv(path, size);
   const generateSeconds = (performance.now() - t0) / 1000;
-  const meta: Sidecar = { version: GENERATOR_VERSION, seed: SEED, bytes, records };
+  const { bytes, records, cleanBytes } = generated;
+  const meta: Sidecar = { version: GENERATOR_VERSION, seed: SEED, bytes, cleanBytes, records };
   writeFileSync(sidecarPath, `${JSON.stringify(meta, null, 2)}\n`);
-  return { path, bytes, records, generated: true, generateSeconds };
+  return { path, bytes, records, cleanPath, cleanBytes, generated: true, generateSeconds };
 }
