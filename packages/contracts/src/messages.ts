@@ -57,6 +57,8 @@ export const chunkTaskSchema = z.object({
   jobId: z.string().uuid(),
   chunkIndex: z.number().int().nonnegative(),
   objectKey: z.string().min(1),
+  /** Set when the object is stored as segments `<objectKey>/<n>` of this many bytes. */
+  segmentBytes: z.number().int().positive().optional(),
   /** Half-open byte range [start, end) of the stored object; starts and ends on record boundaries. */
   range: byteRangeSchema,
   /** Physical (1-based) line number of the first byte of the range, for reject reports. */

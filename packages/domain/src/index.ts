@@ -10,4 +10,5 @@ export * from './dialect-sniffer';
 export * from './encoding';
 export * from './normalize-row';
 export * from './ports';
+export * from './stored-file';
 export * from './estimate-completion';

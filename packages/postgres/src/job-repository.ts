@@ -17,6 +17,8 @@ export interface JobRecord {
   table_name: string;
   file_name: string | null;
   object_key: string;
+  /** The upload is stored as segments `<object_key>/<n>` of this size (null: one object). */
+  segment_bytes: number | null;
   bytes: number;
   sha256: string | null;
   chunk_bytes: number | null;
@@ -59,6 +61,7 @@ export interface NewJob {
   table: string;
   fileName: string | null;
   objectKey: string;
+  segmentBytes?: number | null;
   bytes: number;
   sha256: string;
   chunkBytes: number | null;
@@ -204,9 +207,10 @@ export class JobRepository {
     const inserted = await db.query<JobRecord>(
       `INSERT INTO ingest.jobs (id, tenant, idempotency_key, status, table_name, file_name,
          object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides,
-         schema, schema_source, max_rejects_count, max_rejects_ratio, load_mode, load_key, atomic)
+         schema, schema_source, max_rejects_count, max_rejects_ratio, load_mode, load_key, atomic,
+         segment_bytes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-               $17, $18, $19)
+               $17, $18, $19, $20)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [
@@ -229,6 +233,7 @@ export class JobRepository {
         job.load?.mode ?? 'append',
         job.load?.key ?? null,
         job.load?.atomic ?? false,
+        job.segmentBytes ?? null,
       ],
     );
     const row = inserted.rows[0];

@@ -192,6 +192,9 @@ CREATE SCHEMA IF NOT EXISTS ingest_work;
 
 -- dedupe=content: the tenant's earlier job for the same bytes into the same table
 CREATE INDEX IF NOT EXISTS jobs_content_idx ON ingest.jobs (tenant, sha256, table_name);
+
+-- an upload of declared length is stored as segment objects <object_key>/<n> of this size
+ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS segment_bytes bigint;
 `;
 
 const LOCK_KEY = 724_311_905;

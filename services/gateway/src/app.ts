@@ -33,6 +33,7 @@ export interface AppDeps {
   pace: MinimumPace;
   logger: Logger;
   minChunkBytes: number;
+  segmentBytes: number;
   webhookAllow: readonly Cidr[];
   webhookEndpoints: WebhookEndpointRepository;
   webhookDeliveries: WebhookDeliveryRepository;

@@ -55,6 +55,7 @@ export function buildGateway(
     },
     logger,
     minChunkBytes: env.GATEWAY_MIN_CHUNK_BYTES,
+    segmentBytes: env.GATEWAY_SEGMENT_BYTES,
     webhookAllow: parseCidrs(env.WEBHOOK_ALLOWED_CIDRS),
     webhookEndpoints: new WebhookEndpointRepository(
       pool,

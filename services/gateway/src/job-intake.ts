@@ -22,7 +22,7 @@ import {
 import type { TableSchema } from '@ingest/normalize';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
-import type { StoredUpload } from './upload/metered-upload';
+import { removeUpload, type StoredUpload } from './upload/metered-upload';
 
 export interface JobOptions {
   tenant: string;
@@ -86,11 +86,11 @@ export class JobIntake {
 
   async accept(upload: StoredUpload, options: JobOptions): Promise<IntakeResult> {
     if (upload.bytes === 0) {
-      await this.store.remove(upload.objectKey);
+      await removeUpload(this.store, upload);
       throw errors.emptyFile();
     }
     if (options.declaredSha256 !== null && options.declaredSha256 !== upload.sha256) {
-      await this.store.remove(upload.objectKey);
+      await removeUpload(this.store, upload);
       throw errors.digestMismatch(options.declaredSha256, upload.sha256);
     }
     const id = randomUUID();
@@ -102,6 +102,7 @@ export class JobIntake {
       table: options.table,
       fileName: options.fileName,
       objectKey: upload.objectKey,
+      segmentBytes: upload.segmentBytes,
       bytes: upload.bytes,
       sha256: upload.sha256,
       chunkBytes: options.chunkBytes,
@@ -121,12 +122,12 @@ export class JobIntake {
       // The upload may have taken hours: ride out a database failover (~30 s) before giving up.
       created = await retryWhileRetryable(insert, { budgetMs: 30_000 });
     } catch (e) {
-      await this.store.remove(upload.objectKey).catch(() => undefined);
+      await removeUpload(this.store, upload).catch(() => undefined);
       throw errors.databaseUnavailable(e);
     }
     if (!created.created) {
       // An earlier job with the same key (or content) wins: keep it, drop our copy.
-      await this.store.remove(upload.objectKey).catch(() => undefined);
+      await removeUpload(this.store, upload).catch(() => undefined);
       const job = await this.view(created.job.id, options.tenant);
       return { job, created: false, deduplicated: created.sameContent };
     }
@@ -135,7 +136,7 @@ export class JobIntake {
       await this.publisher.publish(QUEUES.jobs, message, { messageId: `${id}:stored` });
     } catch (e) {
       await this.jobs.delete(id).catch(() => undefined);
-      await this.store.remove(upload.objectKey).catch(() => undefined);
+      await removeUpload(this.store, upload).catch(() => undefined);
       throw e;
     }
     const view = toJobView(created.job, { chunksDone: 0, rowsLoaded: 0, rowsRejected: 0 });

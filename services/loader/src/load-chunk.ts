@@ -1,5 +1,5 @@
 import type { ChunkTask } from '@ingest/contracts';
-import type { JobStateStore, ObjectStore } from '@ingest/domain';
+import { readStoredFile, type JobStateStore, type ObjectStore } from '@ingest/domain';
 import type { JobLifecycle } from '@ingest/job-lifecycle';
 import type { ChunkWriter, FailureRepository } from '@ingest/postgres';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
@@ -73,7 +73,8 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
     },
     async () => {
       await failpoints.hit('before-copy', task.chunkIndex);
-      const source = await deps.store.read(task.objectKey, task.range);
+      const file = { key: task.objectKey, segmentBytes: task.segmentBytes ?? null };
+      const source = await readStoredFile(deps.store, file, task.range);
       const payload = createCopyPayload(task, source, deps.copyFormat);
       if (!failpoints.has('mid-copy', task.chunkIndex)) return payload;
       return { ...payload, copy: payload.copy.pipe(new FailMidCopy(failpoints, task.chunkIndex)) };

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '@ingest/domain';
+import { readStoredFile, type ObjectStore, type StoredFile } from '@ingest/domain';
 import { errors } from '@ingest/errors';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,18 +17,18 @@ class OutputLimit extends Transform {
 }
 
 /**
- * Streams `sourceKey` through `transforms` into a new object `targetKey`
+ * Streams a stored file through `transforms` into a new object `targetKey`
  * (decompressed or transcoded), with bounded memory and a limit on its size.
  * Returns the new object's size. A failure removes the partial object.
  */
 export async function deriveObject(
   store: ObjectStore,
-  sourceKey: string,
+  from: { file: StoredFile; bytes: number },
   targetKey: string,
   transforms: Transform[],
   limitBytes: number,
 ): Promise<number> {
-  const source = await store.read(sourceKey);
+  const source = await readStoredFile(store, from.file, { start: 0, end: from.bytes });
   const limit = new OutputLimit(limitBytes);
   const upload = store.startUpload(targetKey, limit);
   try {

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '@ingest/domain';
+import { readStoredFile, type ObjectStore, type StoredFile } from '@ingest/domain';
 import { buffer } from 'node:stream/consumers';
 
 /** Bytes read from the head, and from a few places further in, for sniffing. */
@@ -14,14 +14,13 @@ export interface ObjectSamples {
  */
 export async function readSamples(
   store: ObjectStore,
-  key: string,
+  file: StoredFile,
   size: number,
   sampleBytes = 64 * 1024,
 ): Promise<ObjectSamples> {
-  const read = async (start: number, end: number) => buffer(await store.read(key, { start, end }));
-  // Ranges of one byte are avoided: some S3 servers answer `bytes=0-0` with the whole object.
-  const head =
-    size <= 1 ? await buffer(await store.read(key)) : await read(0, Math.min(size, sampleBytes));
+  const read = async (start: number, end: number) =>
+    buffer(await readStoredFile(store, file, { start, end }));
+  const head = await read(0, Math.min(size, sampleBytes));
   const all = [head];
   if (size > 3 * sampleBytes) {
     const middle = Math.floor(size / 2);

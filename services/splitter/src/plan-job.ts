@@ -7,6 +7,7 @@ import {
 } from '@ingest/contracts';
 import {
   ChunkPlanner,
+  readStoredFile,
   sniffDialect,
   type MessagePublisher,
   type ObjectStore,
@@ -63,7 +64,9 @@ export async function planJob(
   }
   try {
     const source = await prepareSource(deps, job);
-    if (source.key !== job.object_key) await lifecycle.jobs.recordSource(job.id, source.key);
+    if (source.file.key !== job.object_key) {
+      await lifecycle.jobs.recordSource(job.id, source.file.key);
+    }
     await planChunks(deps, job, source);
   } catch (e) {
     if (e instanceof PlanningStopped) {
@@ -173,7 +176,8 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
         version: 1,
         jobId: job.id,
         chunkIndex: chunk.index,
-        objectKey: source.key,
+        objectKey: source.file.key,
+        ...(source.file.segmentBytes === null ? {} : { segmentBytes: source.file.segmentBytes }),
         range: { start: chunk.start, end: chunk.end },
         firstLine: chunk.firstLine,
         records: chunk.records,
@@ -192,7 +196,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     }
   };
 
-  const body = await deps.store.read(source.key);
+  const body = await readStoredFile(deps.store, source.file, { start: 0, end: source.bytes });
   try {
     for await (const piece of body) await publish(planner.push(piece as Buffer));
     await publish(planner.finish());
@@ -204,7 +208,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
   if (planner.bytesScanned !== source.bytes) {
     // A short read must never pass as a complete plan.
     throw errors.storageUnavailable(
-      new Error(`read ${planner.bytesScanned} of ${source.bytes} bytes of ${source.key}`),
+      new Error(`read ${planner.bytesScanned} of ${source.bytes} bytes of ${source.file.key}`),
     );
   }
   await deps.lifecycle.jobs.finishPlanning(

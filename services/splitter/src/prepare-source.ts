@@ -1,5 +1,5 @@
 import type { DialectOverrides, Encoding } from '@ingest/contracts';
-import { detectEncoding, isGzip, type ObjectStore } from '@ingest/domain';
+import { detectEncoding, isGzip, type ObjectStore, type StoredFile } from '@ingest/domain';
 import type { JobRecord } from '@ingest/postgres';
 import { createGunzip } from 'node:zlib';
 import { deriveObject } from './derived-object';
@@ -8,7 +8,8 @@ import { createTranscodeStream } from './transcode-stream';
 
 /** The plain UTF-8 CSV object chunks are cut from, and how it was obtained. */
 export interface PreparedSource {
-  key: string;
+  /** The upload itself (maybe segmented), or a plain object derived from it. */
+  file: StoredFile;
   bytes: number;
   encoding: Encoding;
   compression: 'none' | 'gzip';
@@ -32,17 +33,23 @@ export async function prepareSource(
 ): Promise<PreparedSource> {
   const { store } = deps;
   const overrides: DialectOverrides = job.dialect_overrides ?? {};
-  let key = job.object_key;
+  let file: StoredFile = { key: job.object_key, segmentBytes: job.segment_bytes };
   let bytes = job.bytes;
-  let samples = await readSamples(store, key, bytes);
+  let samples = await readSamples(store, file, bytes);
   let compression: PreparedSource['compression'] = 'none';
 
   if (isGzip(samples.head)) {
     compression = 'gzip';
     const target = `${job.object_key}.csv`;
-    bytes = await deriveObject(store, key, target, [createGunzip()], deps.maxDecompressedBytes);
-    key = target;
-    samples = await readSamples(store, key, bytes);
+    bytes = await deriveObject(
+      store,
+      { file, bytes },
+      target,
+      [createGunzip()],
+      deps.maxDecompressedBytes,
+    );
+    file = { key: target, segmentBytes: null };
+    samples = await readSamples(store, file, bytes);
   }
 
   const encoding =
@@ -51,16 +58,16 @@ export async function prepareSource(
     const target = `${job.object_key}.utf8.csv`;
     const transcoded = await deriveObject(
       store,
-      key,
+      { file, bytes },
       target,
       [createTranscodeStream(encoding)],
       // UTF-16 → UTF-8 grows at most 1.5×, a single-byte charset at most 3×.
       Math.max(deps.maxDecompressedBytes, bytes * 3),
     );
-    if (key !== job.object_key) await store.remove(key);
-    key = target;
+    if (file.key !== job.object_key) await store.remove(file.key);
+    file = { key: target, segmentBytes: null };
     bytes = transcoded;
-    samples = await readSamples(store, key, bytes);
+    samples = await readSamples(store, file, bytes);
   }
-  return { key, bytes, encoding, compression, samples };
+  return { file, bytes, encoding, compression, samples };
 }

@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { callerOf } from '../http/authenticate';
 import { uploadSlot } from '../http/upload-slot';
 import type { IntakeResult, JobIntake } from '../job-intake';
-import { storeMeteredUpload, type MinimumPace } from '../upload/metered-upload';
+import { removeUpload, storeMeteredUpload, type MinimumPace } from '../upload/metered-upload';
 import {
   ObjectStoreStorageEngine,
+  declaredLength,
   type StoredFileInfo,
 } from '../upload/object-store-storage-engine';
 import { parseTableSchema } from '@ingest/normalize';
@@ -27,6 +28,8 @@ export interface JobsRoutesDeps {
   /** Slowest acceptable upload body. */
   pace: MinimumPace;
   datasets: DatasetRepository;
+  /** Raw uploads of declared length are stored as segments of this size (0: one object). */
+  segmentBytes: number;
 }
 
 /** The schema found so far for this request: a dataset (preflight) or the `schema` field. */
@@ -150,7 +153,7 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
           schemaOf(res),
         );
       } catch (e) {
-        await deps.store.remove(file.objectKey).catch(() => undefined);
+        await removeUpload(deps.store, file).catch(() => undefined);
         throw e;
       }
       sendAccepted(res, await deps.intake.accept(file, options));
@@ -166,15 +169,19 @@ export function jobsRoutes(deps: JobsRoutesDeps): Router {
       const caller = callerOf(res);
       const options = parseJobOptions(req, null, caller.tenant, limits, schemaOf(res));
       const maxBytes = caller.limits.maxUploadBytes;
-      const declared = Number(req.get('Content-Length') ?? NaN);
-      if (declared > maxBytes) throw errors.uploadTooLarge(maxBytes);
+      const declared = declaredLength(req);
+      if (declared !== undefined && declared > maxBytes) throw errors.uploadTooLarge(maxBytes);
       const stored = await storeMeteredUpload(
         deps.store,
         `uploads/${randomUUID()}`,
         req,
         maxBytes,
-        {},
-        deps.pace,
+        {
+          expectedBytes: declared,
+          exactBytes: declared,
+          segmentBytes: deps.segmentBytes,
+          pace: deps.pace,
+        },
       );
       sendAccepted(res, await deps.intake.accept(stored, options));
     },

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '@ingest/domain';
+import { removeStoredFile, startSegmentedUpload, type ObjectStore } from '@ingest/domain';
 import { errors } from '@ingest/errors';
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -67,8 +67,31 @@ class ByteMeter extends Transform {
 
 export interface StoredUpload {
   objectKey: string;
+  /** Set when the upload was stored as segments `<objectKey>/<n>` of this size. */
+  segmentBytes: number | null;
   bytes: number;
   sha256: string;
+}
+
+/** Removes a stored upload's object or segments (after a failure, or when a job took its place). */
+export const removeUpload = (store: ObjectStore, upload: StoredUpload): Promise<void> =>
+  removeStoredFile(
+    store,
+    { key: upload.objectKey, segmentBytes: upload.segmentBytes },
+    upload.bytes,
+  );
+
+export interface UploadOptions {
+  metadata?: Record<string, string>;
+  /** An upper bound of the body's size (Content-Length), for smaller multipart parts. */
+  expectedBytes?: number;
+  /**
+   * The body's exact size, when the request declares it: the upload is then stored as
+   * segments of `segmentBytes`, each one plain PUT (no multipart upload to put together).
+   */
+  exactBytes?: number;
+  segmentBytes?: number;
+  pace?: MinimumPace;
 }
 
 /**
@@ -81,11 +104,18 @@ export async function storeMeteredUpload(
   objectKey: string,
   source: Readable,
   limitBytes: number,
-  metadata: Record<string, string>,
-  pace?: MinimumPace,
+  options: UploadOptions,
 ): Promise<StoredUpload> {
-  const meter = new ByteMeter(limitBytes, pace);
-  const upload = store.startUpload(objectKey, meter, metadata);
+  const meter = new ByteMeter(limitBytes, options.pace);
+  const { exactBytes, segmentBytes } = options;
+  const segmented =
+    exactBytes !== undefined && exactBytes > 0 && segmentBytes !== undefined && segmentBytes > 0;
+  const upload = segmented
+    ? startSegmentedUpload(store, objectKey, meter, exactBytes, segmentBytes)
+    : store.startUpload(objectKey, meter, {
+        metadata: options.metadata,
+        expectedBytes: options.expectedBytes,
+      });
   let sourceError: Error | undefined;
   const fail = (e: Error) => {
     sourceError ??= e;
@@ -112,5 +142,10 @@ export async function storeMeteredUpload(
     await upload.abort();
     throw sourceError;
   }
-  return { objectKey, bytes: meter.bytes, sha256: meter.digest() };
+  return {
+    objectKey,
+    segmentBytes: segmented ? segmentBytes : null,
+    bytes: meter.bytes,
+    sha256: meter.digest(),
+  };
 }

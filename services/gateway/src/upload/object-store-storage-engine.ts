@@ -38,16 +38,12 @@ export class ObjectStoreStorageEngine implements StorageEngine {
       return;
     }
     const objectKey = `uploads/${randomUUID()}`;
-    storeMeteredUpload(
-      this.store,
-      objectKey,
-      file.stream,
-      this.limitBytes,
-      {
-        'original-name': encodeURIComponent(file.originalname),
-      },
-      this.pace,
-    ).then(
+    storeMeteredUpload(this.store, objectKey, file.stream, this.limitBytes, {
+      metadata: { 'original-name': encodeURIComponent(file.originalname) },
+      // The whole request's length bounds the file part's.
+      expectedBytes: declaredLength(req),
+      pace: this.pace,
+    }).then(
       (stored) => callback(null, { ...stored, path: objectKey }),
       (e: unknown) => callback(e),
     );
@@ -59,4 +55,10 @@ export class ObjectStoreStorageEngine implements StorageEngine {
       (e: unknown) => callback(e as Error),
     );
   }
+}
+
+/** The request's Content-Length, when it sent a valid one. */
+export function declaredLength(req: Request): number | undefined {
+  const n = Number(req.get('Content-Length'));
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

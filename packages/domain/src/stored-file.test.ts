@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import type { ObjectStore, ObjectUpload } from './ports/object-store';
+import { readStoredFile, removeStoredFile, segmentKey, startSegmentedUpload } from './stored-file';
+
+/** Objects in memory: enough to test how ranges map onto segments (the S3 adapter has its own tests). */
+class MemoryStore implements ObjectStore {
+  readonly objects = new Map<string, Buffer>();
+  readonly reads: string[] = [];
+  async put(key: string, body: Readable, length: number): Promise<void> {
+    const bytes = await buffer(body);
+    if (bytes.length !== length) throw new Error(`put ${key}: ${bytes.length} of ${length} bytes`);
+    this.objects.set(key, bytes);
+  }
+  async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const bytes = this.objects.get(key);
+    if (!bytes) throw new Error(`no object ${key}`);
+    this.reads.push(key);
+    return Readable.from([range ? bytes.subarray(range.start, range.end) : bytes]);
+  }
+  async size(key: string) {
+    return this.objects.get(key)?.length ?? null;
+  }
+  async remove(key: string) {
+    this.objects.delete(key);
+  }
+  async ping() {}
+  startUpload(): ObjectUpload {
+    throw new Error('not used');
+  }
+}
+
+const pieces = (bytes: Buffer, sizes: number[]): Buffer[] => {
+  const out: Buffer[] = [];
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const n = Math.max(1, sizes[k % sizes.length] ?? 1);
+    out.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+};
+
+describe('segmented stored files', () => {
+  it('store any body as segments and read back any range of it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 600 }),
+        fc.integer({ min: 1, max: 97 }),
+        fc.array(fc.integer({ min: 1, max: 130 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: 8 }),
+        async (data, segmentBytes, layout, ranges) => {
+          const bytes = Buffer.from(data);
+          const store = new MemoryStore();
+          const upload = startSegmentedUpload(
+            store,
+            'f',
+            Readable.from(pieces(bytes, layout)),
+            bytes.length,
+            segmentBytes,
+          );
+          await upload.done();
+          expect(store.objects.size).toBe(Math.ceil(bytes.length / segmentBytes));
+          expect(store.objects.get(segmentKey('f', 0))?.length).toBe(
+            Math.min(segmentBytes, bytes.length),
+          );
+          const file = { key: 'f', segmentBytes };
+          for (const [a, b] of ranges) {
+            const start = a % bytes.length;
+            const end = start + 1 + (b % (bytes.length - start));
+            const got = await buffer(await readStoredFile(store, file, { start, end }));
+            expect(got.equals(bytes.subarray(start, end))).toBe(true);
+          }
+          await removeStoredFile(store, file, bytes.length);
+          expect(store.objects.size).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads a range inside one segment with one GET', async () => {
+    const store = new MemoryStore();
+    await startSegmentedUpload(store, 'f', Readable.from([Buffer.alloc(100, 7)]), 100, 40).done();
+    await buffer(
+      await readStoredFile(store, { key: 'f', segmentBytes: 40 }, { start: 41, end: 79 }),
+    );
+    expect(store.reads).toEqual([segmentKey('f', 1)]);
+  });
+
+  it('fails when the body is shorter or longer than announced, and abort removes what was written', async () => {
+    const short = new MemoryStore();
+    const upload = startSegmentedUpload(short, 'f', Readable.from([Buffer.alloc(50)]), 60, 20);
+    await expect(upload.done()).rejects.toThrow(/fewer arrived/);
+    await upload.abort();
+    expect(short.objects.size).toBe(0);
+    const long = new MemoryStore();
+    const over = startSegmentedUpload(long, 'f', Readable.from([Buffer.alloc(70)]), 60, 20);
+    await expect(over.done()).rejects.toThrow(/more than the 60 bytes/);
+  });
+});

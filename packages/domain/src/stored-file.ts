@@ -1,0 +1,141 @@
+import { PassThrough, Readable } from 'node:stream';
+import type { ObjectStore, ObjectUpload } from './ports/object-store';
+
+/**
+ * Where a file's bytes are stored: one object at `key`, or — when
+ * `segmentBytes` is set — consecutive objects `<key>/<n>` of `segmentBytes`
+ * each (the last one shorter), so an upload of known length is written as
+ * plain single-request objects instead of a multipart upload that has to be
+ * put together again afterwards.
+ */
+export interface StoredFile {
+  key: string;
+  segmentBytes: number | null;
+}
+
+/** The object holding segment `n` of a segmented file. */
+export const segmentKey = (key: string, n: number): string =>
+  `${key}/${String(n).padStart(6, '0')}`;
+
+/** Segments a file of `bytes` bytes has. */
+export const segmentCount = (bytes: number, segmentBytes: number): number =>
+  Math.max(1, Math.ceil(bytes / segmentBytes));
+
+/**
+ * Streams `[start, end)` of a stored file. A range over several segments
+ * reads them one after another, so only one GET is open at a time.
+ */
+export async function readStoredFile(
+  store: ObjectStore,
+  file: StoredFile,
+  range: { start: number; end: number },
+): Promise<Readable> {
+  const size = file.segmentBytes;
+  if (size === null) return store.read(file.key, range);
+  if (range.end <= range.start) return Readable.from([]);
+  const first = Math.floor(range.start / size);
+  const last = Math.floor((range.end - 1) / size);
+  const part = (n: number) => ({
+    start: Math.max(range.start, n * size) - n * size,
+    end: Math.min(range.end, (n + 1) * size) - n * size,
+  });
+  if (first === last) return store.read(segmentKey(file.key, first), part(first));
+  const out = new PassThrough();
+  (async () => {
+    for (let n = first; n <= last; n++) {
+      const body = await store.read(segmentKey(file.key, n), part(n));
+      for await (const piece of body) {
+        if (!out.write(piece)) await new Promise((resolve) => out.once('drain', resolve));
+        if (out.destroyed) {
+          body.destroy();
+          return;
+        }
+      }
+    }
+    out.end();
+  })().catch((e: unknown) => out.destroy(e as Error));
+  return out;
+}
+
+/** Removes every object of a stored file (a missing one is no error). */
+export async function removeStoredFile(
+  store: ObjectStore,
+  file: StoredFile,
+  bytes: number,
+): Promise<void> {
+  if (file.segmentBytes === null) return store.remove(file.key);
+  const n = segmentCount(bytes, file.segmentBytes);
+  for (let i = 0; i < n; i++) await store.remove(segmentKey(file.key, i));
+}
+
+/**
+ * Streams `body`, which must be exactly `length` bytes, into a segmented file
+ * at `key`: one single-request PUT per segment, the next one starting while the
+ * previous one's answer is on its way. abort() stops it and removes what was written.
+ */
+export function startSegmentedUpload(
+  store: ObjectStore,
+  key: string,
+  body: Readable,
+  length: number,
+  segmentBytes: number,
+): ObjectUpload {
+  const count = segmentCount(length, segmentBytes);
+  let current: PassThrough | undefined;
+  let aborted = false;
+  const run = async () => {
+    let previous: Promise<void> = Promise.resolve();
+    let index = 0;
+    let left = Math.min(segmentBytes, length);
+    const open = () => {
+      const segment = new PassThrough({ highWaterMark: 1024 * 1024 });
+      const put = store.put(segmentKey(key, index), segment, left);
+      // Rejections are awaited below; keep an early one from being unhandled meanwhile.
+      put.catch(() => undefined);
+      current = segment;
+      return put;
+    };
+    let put = open();
+    for await (const chunk of body) {
+      let piece = chunk as Buffer;
+      if (index === count && piece.length > 0) {
+        throw new Error(`more than the ${length} bytes announced`);
+      }
+      while (piece.length > 0) {
+        const take = Math.min(left, piece.length);
+        const segment = current as PassThrough;
+        if (!segment.write(piece.subarray(0, take))) {
+          await new Promise((resolve) => segment.once('drain', resolve));
+        }
+        piece = piece.subarray(take);
+        left -= take;
+        if (left === 0) {
+          segment.end();
+          await previous; // at most two PUTs in flight
+          previous = put;
+          index++;
+          if (index === count) {
+            if (piece.length > 0) throw new Error(`more than the ${length} bytes announced`);
+            break;
+          }
+          left = Math.min(segmentBytes, length - index * segmentBytes);
+          put = open();
+        }
+      }
+    }
+    if (index !== count) throw new Error(`${length} bytes announced, fewer arrived`);
+    await previous;
+  };
+  const done = run().then(() => ({ key }));
+  done.catch(() => undefined);
+  return {
+    done: () => done,
+    abort: async () => {
+      if (aborted) return;
+      aborted = true;
+      current?.destroy();
+      await done.catch(() => undefined);
+      await removeStoredFile(store, { key, segmentBytes }, length).catch(() => undefined);
+    },
+  };
+}
