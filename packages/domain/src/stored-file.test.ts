@@ -13,17 +13,18 @@ class MemoryStore implements ObjectStore {
     if (bytes.length !== length) throw new Error(`put ${key}: ${bytes.length} of ${length} bytes`);
     this.objects.set(key, bytes);
   }
-  async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
+  read(key: string, range?: { start: number; end: number }): Promise<Readable> {
     const bytes = this.objects.get(key);
-    if (!bytes) throw new Error(`no object ${key}`);
+    if (!bytes) return Promise.reject(new Error(`no object ${key}`));
     this.reads.push(key);
-    return Readable.from([range ? bytes.subarray(range.start, range.end) : bytes]);
+    return Promise.resolve(Readable.from([range ? bytes.subarray(range.start, range.end) : bytes]));
   }
-  async size(key: string) {
-    return this.objects.get(key)?.length ?? null;
+  size(key: string) {
+    return Promise.resolve(this.objects.get(key)?.length ?? null);
   }
-  async remove(key: string) {
+  remove(key: string) {
     this.objects.delete(key);
+    return Promise.resolve();
   }
   async ping() {}
   startUpload(): ObjectUpload {
