@@ -16,8 +16,9 @@
  *    targets), timed. So the baseline does no conversion the pipeline has to do.
  *    With --pgloader (when installed): pgloader loads the raw file, converting
  *    the date and yes/no, into a third table of the same DDL, timed.
- * 4. Spawns 1 gateway, 1 splitter and --loaders loaders as separate processes
- *    (`node --import tsx`, so each PID is the service's own), LOG_LEVEL=warn,
+ * 4. Spawns 1 gateway, 1 splitter and --loaders loaders as separate processes,
+ *    as production runs them: the bundles of `npm run build` (built first;
+ *    `--runtime tsx` runs the sources through tsx instead), LOG_LEVEL=warn,
  *    and waits for /readyz and for every consumer to be attached.
  * 5. Streams the raw file with PUT /v1/jobs/raw, no declared schema (the
  *    splitter infers the types), time to the 202; polls the job to its end,
@@ -754,7 +755,7 @@ async function runOnce(args: BenchArgs, reference: RunSummary | null): Promise<R
       LOADER_PREFETCH: String(args.prefetch),
     };
     const spawnOne = (role: 'gateway' | 'splitter' | 'loader', name: string) => {
-      const s = spawnService(ROOT, role, name, env, logDir);
+      const s = spawnService(ROOT, role, name, env, logDir, { bundle: args.runtime === 'bundle' });
       services.push(s);
       sampler.track(s.pid, name, 'service');
       void s.exited.then((info) => {
@@ -1324,6 +1325,14 @@ async function runOnce(args: BenchArgs, reference: RunSummary | null): Promise<R
  * requested one, whose report carries the scaling summary.
  */
 async function main(args: BenchArgs): Promise<number> {
+  if (args.runtime === 'bundle') {
+    log('building the service bundles (npm run build) ...');
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (built.status !== 0) throw new Error(`npm run build failed (exit ${built.status})`);
+  }
   if (args.reference === null) return (await runOnce(args, null)).code;
   log(
     `reference run at ${sizeLabel(args.reference)} first, then ${sizeLabel(args.size)} ` +

@@ -2,7 +2,8 @@
 # infra/local/start.sh (npm start): the whole system on this machine, without Docker.
 #
 #  1. infra/local/up.sh: Postgres, Redis, RabbitMQ, s3rver (starts only what is not running)
-#  2. the services, each `pnpm --filter @ingest/<name> start`, in the background:
+#  2. the services, built (npm run build: one bundle each) and started with
+#     `pnpm --filter @ingest/<name> start`, in the background:
 #     1 gateway, 1 splitter, START_LOADERS (2) loaders, 1 notifier; logs in .run/logs/
 #  3. waits for GET /readyz = 200 on the gateway
 #  4. a local webhook receiver (infra/local/webhook-receiver.mjs, 127.0.0.1:WEBHOOK_RECEIVER_PORT)
@@ -174,6 +175,9 @@ bash "$ROOT/infra/local/up.sh"
 if port_open "${gw_host//[\[\]]/}" "$GATEWAY_PORT"; then
   die "something already listens on $GW (another gateway?); stop it or set GATEWAY_PORT"
 fi
+log "building the services (npm run build)"
+(cd "$ROOT" && node scripts/build.mjs >"$LOG_DIR/build.log" 2>&1) ||
+  die "npm run build failed (see $LOG_DIR/build.log)"
 log "starting services (gateway on $GW)"
 if ((START_GATEWAYS == 1)); then
   start_service gateway gateway

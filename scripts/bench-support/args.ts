@@ -30,6 +30,8 @@ export interface BenchArgs {
   s3: 'own' | 'shared';
   /** Also load the raw file with pgloader (when installed) for comparison. */
   pgloader: boolean;
+  /** 'bundle': the services as production runs them (npm run build); 'tsx': their sources. */
+  runtime: 'bundle' | 'tsx';
   /**
    * Size of the reference run made first, for the scaling summary; null for none.
    * Defaults to 1 GiB when --size is at least 4 GiB.
@@ -64,10 +66,11 @@ const positiveInt = (flag: string, text: string): number => {
 
 export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
                          [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
-                         [--pgloader] [--reference 1GiB|none]
+                         [--pgloader] [--reference 1GiB|none] [--runtime bundle|tsx]
   --pgloader          also load the raw file with pgloader (skipped when it is not installed)
   --reference <size>  first run the same benchmark at <size> and report how the run scales;
-                      default 1GiB when --size is at least 4GiB, else none ("none" skips it)`;
+                      default 1GiB when --size is at least 4GiB, else none ("none" skips it)
+  --runtime <r>       bundle (default): the services as built by npm run build; tsx: their sources`;
 
 /** From this --size on, a reference run is made by default. */
 export const REFERENCE_FROM = 4 * GIB;
@@ -85,6 +88,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     s3: 'own',
     pgloader: false,
     reference: null,
+    runtime: 'bundle',
   };
   let reference: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -118,7 +122,11 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--timeout') args.timeoutSeconds = positiveInt(flag, value);
     else if (flag === '--stall') args.stallSeconds = positiveInt(flag, value);
     else if (flag === '--reference') reference = value;
-    else if (flag === '--s3') {
+    else if (flag === '--runtime') {
+      if (value !== 'bundle' && value !== 'tsx')
+        throw new Error(`--runtime wants bundle or tsx\n${USAGE}`);
+      args.runtime = value;
+    } else if (flag === '--s3') {
       if (value !== 'own' && value !== 'shared')
         throw new Error(`--s3 wants own or shared\n${USAGE}`);
       args.s3 = value;

@@ -5,7 +5,7 @@
  * a test can kill it with SIGKILL. stdout and stderr go to a log file per process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -59,16 +59,34 @@ export function spawnLogged(
   return service;
 }
 
-/** One service as its own process: `node --import tsx services/<role>/src/main.ts`. */
+/**
+ * One service as its own process: its sources through tsx
+ * (`node --import tsx services/<role>/src/main.ts`), or with `bundle` what
+ * production runs — the service's `start` script, `node [flags] dist/main.js`
+ * (npm run build), run as a direct child so its PID is the service's own.
+ */
 export function spawnService(
   root: string,
   role: Exclude<Role, 'storage'>,
   name: string,
   env: NodeJS.ProcessEnv,
   logDir: string,
+  options: { bundle?: boolean } = {},
 ): ServiceProcess {
-  const args = ['--import', 'tsx', `services/${role}/src/main.ts`];
+  const args = options.bundle
+    ? [...startFlags(root, role), `services/${role}/dist/main.js`]
+    : ['--import', 'tsx', `services/${role}/src/main.ts`];
   return spawnLogged({ name, role, command: process.execPath, args, cwd: root }, env, logDir);
+}
+
+/** The Node flags of a service's `start` script (`node <flags> dist/main.js`). */
+function startFlags(root: string, role: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'services', role, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const m = /^node (.*?)\s*dist\/main\.js$/.exec(pkg.scripts?.start ?? '');
+  if (!m) throw new Error(`services/${role}: "start" is not \`node [flags] dist/main.js\``);
+  return (m[1] ?? '').split(/\s+/).filter((f) => f !== '');
 }
 
 /** A port nobody listens on right now (bound and released at once). */

@@ -1,0 +1,27 @@
+// Bundles each service into services/<name>/dist/main.js: what production runs (Dockerfile,
+// the benchmark), instead of TypeScript compiled on the fly by tsx at every start. A bundle
+// starts faster, needs no transpiler process beside it and holds ~20 MiB less (measured).
+//
+//   node scripts/build.mjs            (npm run build)
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const services = ['gateway', 'splitter', 'loader', 'notifier'];
+
+for (const name of services) {
+  await build({
+    entryPoints: [join(root, 'services', name, 'src', 'main.ts')],
+    outfile: join(root, 'services', name, 'dist', 'main.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    // pg's optional native binding is never installed.
+    external: ['pg-native'],
+    logLevel: 'warning',
+  });
+  console.log(`built services/${name}/dist/main.js`);
+}
