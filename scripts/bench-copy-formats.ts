@@ -19,67 +19,20 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { ChunkTask } from '@ingest/contracts';
 import { CopyEncoder, type CopyFormat } from '@ingest/loader';
 import { sqlType } from '@ingest/normalize';
-import { parseSize, sizeLabel } from './bench-support/args';
-import { BENCH_SCHEMA, HEADER, ensureCsv } from './bench-support/csv-generator';
+import { sizeLabel } from './bench-support/args';
+import { BENCH_SCHEMA, ensureCsv } from './bench-support/csv-generator';
+import { headerBytes, median, parseHotPathArgs, wholeFileTask } from './bench-support/hot-path';
 import { readCpuSeconds } from './bench-support/proc';
 
 const ROOT = resolve(__dirname, '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const header = HEADER.split(',');
-const headerBytes = Buffer.byteLength(`${HEADER}\n`);
-const columnTypes = BENCH_SCHEMA.columns.map((c) => sqlType(c));
-
-interface Args {
-  size: number;
-  runs: number;
-  regen: boolean;
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { size: 256 * 1024 * 1024, runs: 3, regen: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--') continue;
-    if (flag === '--regen') {
-      args.regen = true;
-      continue;
-    }
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`missing value for ${flag}`);
-    if (flag === '--size') args.size = parseSize(value);
-    else if (flag === '--runs') args.runs = Math.max(1, Number(value) || 1);
-    else throw new Error(`unknown argument ${flag}`);
-  }
-  return args;
-}
-
-const task = (end: number): ChunkTask => ({
-  type: 'chunk.load',
-  version: 1,
-  jobId: '00000000-0000-4000-8000-000000000000',
-  chunkIndex: 0,
-  objectKey: 'bench',
-  range: { start: headerBytes, end },
-  firstLine: 2,
-  records: 0,
-  invalidUtf8: false,
-  dialect: { delimiter: ',', quote: '"', header: true },
-  table: 'bench',
-  columns: header,
-  columnTypes,
-  schemaVersion: 2,
-  schema: BENCH_SCHEMA,
-  header,
-  load: { kind: 'direct' },
-});
 
 /** Writes the loader's payload for the raw file; returns the CPU seconds it took. */
 async function encodeTo(raw: string, bytes: number, format: CopyFormat, out: string) {
   const cpu0 = process.cpuUsage();
-  const encoder = new CopyEncoder(task(bytes), format);
+  const encoder = new CopyEncoder(wholeFileTask(bytes), format);
   await pipeline(
     createReadStream(raw, { start: headerBytes, highWaterMark: 64 * 1024 }),
     encoder,
@@ -96,14 +49,8 @@ interface Payload {
   encodeCpu: number | null;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseHotPathArgs(process.argv.slice(2));
   const dir = join(ROOT, 'bench-data');
   mkdirSync(dir, { recursive: true });
   const label = sizeLabel(args.size);

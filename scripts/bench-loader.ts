@@ -23,61 +23,20 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ChunkTask } from '@ingest/contracts';
 import { CsvRecordReader, encodeCopyTextRow } from '@ingest/domain';
-import { compileColumns, sqlType } from '@ingest/normalize';
+import { compileColumns } from '@ingest/normalize';
 import { CopyEncoder } from '@ingest/loader';
-import { parseSize } from './bench-support/args';
-import { BENCH_SCHEMA, HEADER, ensureCsv } from './bench-support/csv-generator';
+import { BENCH_SCHEMA, ensureCsv } from './bench-support/csv-generator';
+import {
+  benchHeader,
+  headerBytes,
+  median,
+  parseHotPathArgs,
+  wholeFileTask,
+} from './bench-support/hot-path';
 
 const ROOT = resolve(__dirname, '..');
 const PIECE = 64 * 1024;
-
-interface Args {
-  size: number;
-  runs: number;
-  regen: boolean;
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { size: 256 * 1024 * 1024, runs: 3, regen: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--regen') {
-      args.regen = true;
-      continue;
-    }
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`missing value for ${flag}`);
-    if (flag === '--size') args.size = parseSize(value);
-    else if (flag === '--runs') args.runs = Math.max(1, Number(value) || 1);
-    else throw new Error(`unknown argument ${flag}`);
-  }
-  return args;
-}
-
-const header = HEADER.split(',');
-const headerBytes = Buffer.byteLength(`${HEADER}\n`);
-
-const task = (bytes: number): ChunkTask => ({
-  type: 'chunk.load',
-  version: 1,
-  jobId: '00000000-0000-4000-8000-000000000000',
-  chunkIndex: 0,
-  objectKey: 'bench',
-  range: { start: headerBytes, end: bytes },
-  firstLine: 2,
-  records: 0,
-  invalidUtf8: false,
-  dialect: { delimiter: ',', quote: '"', header: true },
-  table: 'bench',
-  columns: header,
-  schemaVersion: 2,
-  schema: BENCH_SCHEMA,
-  header,
-  load: { kind: 'direct' },
-  columnTypes: BENCH_SCHEMA.columns.map((c) => sqlType(c)),
-});
 
 /** Counts output bytes, so nothing is optimised away. */
 class Sink extends Writable {
@@ -116,7 +75,7 @@ const VARIANTS: Record<string, Variant> = {
     return sink.count;
   },
   'csv-parse + normalize': async (file) => {
-    const normalizer = compileColumns(BENCH_SCHEMA, header);
+    const normalizer = compileColumns(BENCH_SCHEMA, benchHeader);
     const sink = new Sink();
     let rows = 0;
     let pending: string[] = [];
@@ -153,27 +112,21 @@ const VARIANTS: Record<string, Variant> = {
     return records;
   },
   'encoder (text)': async (file, bytes) => {
-    const encoder = new CopyEncoder(task(bytes), 'text');
+    const encoder = new CopyEncoder(wholeFileTask(bytes), 'text');
     const sink = new Sink();
     await pipeline(source(file), encoder, sink);
     return encoder.loaded;
   },
   'encoder (binary)': async (file, bytes) => {
-    const encoder = new CopyEncoder(task(bytes), 'binary');
+    const encoder = new CopyEncoder(wholeFileTask(bytes), 'binary');
     const sink = new Sink();
     await pipeline(source(file), encoder, sink);
     return encoder.loaded;
   },
 };
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseHotPathArgs(process.argv.slice(2));
   const dir = join(ROOT, 'bench-data');
   mkdirSync(dir, { recursive: true });
   const label = `${Math.round(args.size / 1024 / 1024)}MiB`;

@@ -1,6 +1,6 @@
 import { useTestSystem, toCsv } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
-import { request } from 'node:http';
+import { disconnectMidUpload, keysSettledTo } from '../support/aborted-upload';
 import { listObjectKeys } from '../support/s3-objects';
 
 describe('record-aligned chunks', () => {
@@ -42,29 +42,14 @@ describe('record-aligned chunks', () => {
 
   it('leaves nothing behind when the client disconnects mid-upload', async () => {
     const before = await listObjectKeys(ctx.t.env);
-    const url = new URL(`${ctx.system.baseUrl}/v1/jobs/raw?table=aborted`);
-    await new Promise<void>((resolve) => {
-      const req = request(url, {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${ctx.system.apiKey}`,
-          'content-length': String(10 * 1024 * 1024),
-        },
-      });
-      req.on('error', () => resolve());
-      req.write('id,name\n' + '1,x\n'.repeat(200_000));
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 300);
-    });
+    await disconnectMidUpload(
+      ctx.system,
+      'aborted',
+      10 * 1024 * 1024,
+      'id,name\n' + '1,x\n'.repeat(200_000),
+    );
     // The gateway notices the closed socket, aborts the upload and deletes the key.
-    const deadline = Date.now() + 10_000;
-    let keys = await listObjectKeys(ctx.t.env);
-    while (keys.length > before.length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      keys = await listObjectKeys(ctx.t.env);
-    }
+    const keys = await keysSettledTo(ctx.t.env, before);
     expect(keys).toEqual(before);
     const jobs = await ctx.db.query(`SELECT 1 FROM ingest.jobs WHERE table_name = 'aborted'`);
     expect(jobs.rowCount).toBe(0);

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { request } from 'node:http';
 import { peopleFixture, useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
+import { disconnectMidUpload, keysSettledTo } from '../support/aborted-upload';
 import { listObjectKeys } from '../support/s3-objects';
 
 /**
@@ -64,25 +64,14 @@ describe('segmented uploads', () => {
 
   it('leaves no segment and no job behind when the client disconnects', async () => {
     const before = await listObjectKeys(ctx.t.env);
-    await new Promise<void>((resolve) => {
-      const req = request(new URL(`${ctx.system.baseUrl}/v1/jobs/raw?table=segmented_aborted`), {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${ctx.system.apiKey}`, 'content-length': '50000' },
-      });
-      req.on('error', () => resolve());
-      req.write(fixture.text.slice(0, 12_000));
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 500);
-    });
-    // The gateway notices the disconnect and removes what it wrote.
-    const deadline = Date.now() + 10_000;
-    let after = await listObjectKeys(ctx.t.env);
-    while (after.length > before.length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = await listObjectKeys(ctx.t.env);
-    }
+    await disconnectMidUpload(
+      ctx.system,
+      'segmented_aborted',
+      50_000,
+      fixture.text.slice(0, 12_000),
+    );
+    // The gateway notices the disconnect and removes the segments it wrote.
+    const after = await keysSettledTo(ctx.t.env, before);
     expect(after).toEqual(before);
     const jobs = await ctx.db.query(
       `SELECT 1 FROM ingest.jobs WHERE table_name = 'segmented_aborted'`,
