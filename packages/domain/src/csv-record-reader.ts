@@ -80,6 +80,8 @@ export type RecordCallback = (record: CsvRecord) => void;
 export class CsvRecordReader {
   private readonly delimiter: number;
   private readonly quote: number;
+  /** 1 for the bytes that end an unquoted field: delimiter, LF, CR (one lookup per byte). */
+  private readonly stops = new Uint8Array(256);
   private readonly record = new CsvRecord();
   private carry: Buffer = EMPTY;
   /** Absolute offset of `carry[0]` (then of the working buffer's first byte). */
@@ -97,6 +99,9 @@ export class CsvRecordReader {
   constructor(options: CsvRecordReaderOptions) {
     this.delimiter = options.delimiter;
     this.quote = options.quote;
+    this.stops[options.delimiter] = 1;
+    this.stops[LF] = 1;
+    this.stops[CR] = 1;
     this.base = options.firstOffset ?? 0;
     this.lineAtMark = options.firstLine ?? 1;
     this.bomPending = options.skipBom;
@@ -232,6 +237,7 @@ export class CsvRecordReader {
     const n = buf.length;
     const d = this.delimiter;
     const q = this.quote;
+    const stops = this.stops;
     const r = this.record;
     r.start = at;
     r.unclosedQuote = false;
@@ -264,13 +270,9 @@ export class CsvRecordReader {
         }
         let end = close + 1;
         const after = buf[end];
-        if (end < n && after !== d && after !== LF && after !== CR) {
+        if (end < n && stops[after as number] !== 1) {
           // Data after the closing quote: read on to the field's end as written.
-          while (end < n) {
-            const c = buf[end];
-            if (c === d || c === LF || c === CR) break;
-            end++;
-          }
+          while (end < n && stops[buf[end] as number] !== 1) end++;
           if (end >= n && !final) return -1;
           r.starts[count] = i;
           r.ends[count] = end;
@@ -284,11 +286,7 @@ export class CsvRecordReader {
         i = end;
       } else {
         let j = i;
-        while (j < n) {
-          const c = buf[j];
-          if (c === d || c === LF || c === CR) break;
-          j++;
-        }
+        while (j < n && stops[buf[j] as number] !== 1) j++;
         if (j >= n && !final) return -1;
         r.starts[count] = i;
         r.ends[count] = j;

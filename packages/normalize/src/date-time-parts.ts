@@ -1,4 +1,7 @@
-import { isValidDate } from './calendar';
+import { isValidDate as isValidDateOf } from './calendar';
+
+// Imported bindings compile to getter calls (tsx, swc): partsProblem runs per cell, so a local copy.
+const isValidDate = isValidDateOf;
 
 /** A parsed date/time, filled in place by the parsers so the hot path allocates nothing. */
 export interface DateTimeParts {
