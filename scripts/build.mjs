@@ -4,11 +4,31 @@
 //
 //   node scripts/build.mjs            (npm run build)
 import { build } from 'esbuild';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const services = ['gateway', 'splitter', 'loader', 'notifier'];
+const migrations = join(root, 'packages', 'postgres', 'migrations');
+
+// Bundles carry the SQL migrations inside: packages/postgres/src/migration-sources.ts reads
+// them from the package directory at run time; in a bundle it returns their text instead.
+const embedMigrations = {
+  name: 'embed-migrations',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]packages[\\/]postgres[\\/]src[\\/]migration-sources\.ts$/ }, () => {
+      const sources = readdirSync(migrations).map((file) => ({
+        file,
+        sql: readFileSync(join(migrations, file), 'utf8'),
+      }));
+      return {
+        loader: 'js',
+        contents: `exports.loadMigrationSources = () => ${JSON.stringify(sources)};`,
+      };
+    });
+  },
+};
 
 for (const name of services) {
   await build({
@@ -21,6 +41,7 @@ for (const name of services) {
     sourcemap: true,
     // pg's optional native binding is never installed.
     external: ['pg-native'],
+    plugins: [embedMigrations],
     logLevel: 'warning',
   });
   console.log(`built services/${name}/dist/main.js`);

@@ -29,7 +29,7 @@ export type LoadMode = (typeof LOAD_MODES)[number];
  *   which file position each key holds) — upsert;
  * - `staged`: into a job's staging table, published into the target in one
  *   transaction when the job completes — replace, and any atomic job.
- * `positions`: each row carries its file position (chunk × 2³² + record), for last-wins.
+ * How each kind loads lives in @ingest/loading (one LoadStrategy per kind).
  */
 export const loadPlanSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('direct') }),
@@ -46,10 +46,6 @@ export const loadPlanSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type LoadPlan = z.infer<typeof loadPlanSchema>;
-
-/** Whether rows of this plan carry their file position (an extra last COPY column). */
-export const planHasPositions = (plan: LoadPlan): boolean =>
-  plan.kind === 'merge' || (plan.kind === 'staged' && plan.key !== null);
 
 export const chunkTaskSchema = z.object({
   type: z.literal('chunk.load'),

@@ -28,3 +28,6 @@ export const createPool = (options: PoolOptions): pg.Pool => {
   pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 };
+
+/** Where a statement can run: the pool (its own transaction) or a client inside one. */
+export type Queryable = pg.Pool | pg.PoolClient;

@@ -1,3 +1,2 @@
-export * from './redis-job-state-store';
 export * from './redis-rate-limiter';
 export * from './webhook-queue';

@@ -1,19 +1,17 @@
 import { s3OptionsFrom, type CommonEnv, type Logger } from '@ingest/config';
-import { JobLifecycle } from '@ingest/job-lifecycle';
-import { createPool, JobRepository, migrate, type Pool } from '@ingest/postgres';
+import { JobLifecycle, RedisJobStateStore } from '@ingest/jobs';
+import { createPool, migrate, type Pool } from '@ingest/postgres';
 import { AmqpConnection, ConfirmedPublisher } from '@ingest/rabbitmq';
-import { RedisJobStateStore } from '@ingest/redis';
 import { S3ObjectStore } from '@ingest/s3';
 
 export interface ServiceAdapters {
   pool: Pool;
-  jobs: JobRepository;
   store: S3ObjectStore;
   state: RedisJobStateStore;
   amqp: AmqpConnection;
   publisher: ConfirmedPublisher;
   lifecycle: JobLifecycle;
-  /** Runs the idempotent schema migration (every service may, at start). */
+  /** Applies pending numbered migrations (every service may, at start; see @ingest/postgres). */
   migrate(): Promise<void>;
   /** Closes every connection, publisher before broker, pools last. */
   close(): Promise<void>;
@@ -53,7 +51,6 @@ export function createServiceAdapters(
     applicationName: `ingest-${options.service}`,
     max: options.poolSize,
   });
-  const jobs = new JobRepository(pool);
   const store = new S3ObjectStore(s3OptionsFrom(env, options.maxObjectBytes));
   const state = new RedisJobStateStore({
     url: env.REDIS_URL,
@@ -61,10 +58,9 @@ export function createServiceAdapters(
   });
   const amqp = amqpConnectionFor(env);
   const publisher = new ConfirmedPublisher(amqp);
-  const lifecycle = new JobLifecycle(jobs, state, publisher, logger);
+  const lifecycle = new JobLifecycle({ pool, state, publisher, logger });
   return {
     pool,
-    jobs,
     store,
     state,
     amqp,

@@ -1,12 +1,11 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@ingest/config';
 import type { ObjectStore } from '@ingest/domain';
-import type { JobLifecycle } from '@ingest/job-lifecycle';
+import type { JobLifecycle } from '@ingest/jobs';
 import type { Cidr } from '@ingest/net-guard';
 import type {
   ApiKeyRepository,
   DatasetRepository,
-  JobRepository,
   Pool,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
@@ -40,7 +39,6 @@ export interface AppDeps {
   webhookQueue: { redeliver(deliveryId: string): Promise<void> };
   readiness: Record<string, ReadinessCheck>;
   datasets: DatasetRepository;
-  jobs: JobRepository;
   pool: Pool;
 }
 

@@ -28,8 +28,8 @@ export function buildGateway(
     { service: 'gateway', poolSize: 10, maxObjectBytes: env.GATEWAY_MAX_UPLOAD_BYTES },
     logger,
   );
-  const { pool, store, state, amqp, publisher, jobs, lifecycle } = adapters;
-  const intake = new JobIntake(jobs, state, store, publisher, logger);
+  const { pool, store, state, amqp, publisher, lifecycle } = adapters;
+  const intake = new JobIntake(lifecycle, store, publisher, logger);
   const keys = new ApiKeyRepository(pool);
   const limiter = new RedisRateLimiter(state.redis, `${env.QUEUE_PREFIX}ingest:`);
   // Producer only (manual redelivery); fails fast so a Redis outage answers 503.
@@ -64,7 +64,6 @@ export function buildGateway(
     webhookDeliveries: new WebhookDeliveryRepository(pool),
     webhookQueue,
     datasets: new DatasetRepository(pool),
-    jobs,
     pool,
     readiness: {
       postgres: async () => void (await pool.query('SELECT 1')),

@@ -5,20 +5,9 @@ import {
   type JobView,
   type LoadMode,
 } from '@ingest/contracts';
-import {
-  estimateSecondsLeft,
-  type JobStateStore,
-  type MessagePublisher,
-  type ObjectStore,
-} from '@ingest/domain';
+import { estimateSecondsLeft, type MessagePublisher, type ObjectStore } from '@ingest/domain';
 import { errors, retryWhileRetryable } from '@ingest/errors';
-import {
-  JobRepository,
-  syncJobState,
-  toJobView,
-  type NewJob,
-  type SchemaSource,
-} from '@ingest/postgres';
+import type { JobLifecycle, NewJob, SchemaSource } from '@ingest/jobs';
 import type { TableSchema } from '@ingest/normalize';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
@@ -59,8 +48,7 @@ export interface IntakeResult {
  */
 export class JobIntake {
   constructor(
-    private readonly jobs: JobRepository,
-    private readonly state: JobStateStore,
+    private readonly jobs: JobLifecycle,
     private readonly store: ObjectStore,
     private readonly publisher: MessagePublisher,
     private readonly logger: Logger,
@@ -135,15 +123,12 @@ export class JobIntake {
     try {
       await this.publisher.publish(QUEUES.jobs, message, { messageId: `${id}:stored` });
     } catch (e) {
-      await this.jobs.delete(id).catch(() => undefined);
+      await this.jobs.discard(id).catch(() => undefined);
       await removeUpload(this.store, upload).catch(() => undefined);
       throw e;
     }
-    const view = toJobView(created.job, { chunksDone: 0, rowsLoaded: 0, rowsRejected: 0 });
-    await this.state.put(view).catch((e: unknown) => {
-      // Status reads rebuild from Postgres; a hot-state miss must not fail an accepted upload.
-      this.logger.warn({ err: e, jobId: id }, 'could not write hot job state');
-    });
+    // Status reads rebuild from Postgres; a hot-state miss must not fail an accepted upload.
+    const view = await this.jobs.showCreated(created.job);
     return { job: view, created: true };
   }
 
@@ -152,20 +137,9 @@ export class JobIntake {
    * record. Another tenant's job is reported as not found.
    */
   async view(id: string, tenant: string): Promise<JobView> {
-    const view = await this.currentView(id);
+    const view = await this.jobs.currentView(id);
     if (!view || view.tenant !== tenant) throw errors.jobNotFound(id);
     view.progress.eta_seconds = estimateSecondsLeft(view, new Date());
     return view;
-  }
-
-  private async currentView(id: string): Promise<JobView | null> {
-    const hot = await this.state.get(id).catch(() => null);
-    if (hot) return hot;
-    const rebuilt = await syncJobState(this.jobs, this.state, id).catch(async (e: unknown) => {
-      this.logger.warn({ err: e, jobId: id }, 'hot state unavailable; reading Postgres only');
-      const record = await this.jobs.get(id);
-      return record ? toJobView(record, await this.jobs.progress(id)) : null;
-    });
-    return rebuilt;
   }
 }

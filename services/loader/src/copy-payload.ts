@@ -1,4 +1,4 @@
-import { planHasPositions, type ChunkTask } from '@ingest/contracts';
+import type { ChunkTask } from '@ingest/contracts';
 import {
   CopyBinaryWriter,
   CopyTextWriter,
@@ -20,7 +20,7 @@ import {
   type RowNormalizer,
   type TableSchema,
 } from '@ingest/normalize';
-import type { ChunkPayload, RejectedRow } from '@ingest/postgres';
+import { loadStrategyFor, type ChunkPayload, type RejectedRow } from '@ingest/loading';
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 
@@ -61,8 +61,12 @@ export function copyFormatFor(task: ChunkTask, preferred: CopyFormat): CopyForma
   return task.columnTypes.every((t) => binaryColumnKind(t) !== null) ? 'binary' : 'text';
 }
 
-function rowWriter(task: ChunkTask, format: CopyFormat): CopyRowWriter {
-  const positions = planHasPositions(task.load);
+/** Whether the task's load strategy wants each row's file position as an extra last column. */
+const carriesPositions = (task: ChunkTask): boolean =>
+  loadStrategyFor(task.load, { jobId: task.jobId, table: task.table, columns: task.columns })
+    .positions;
+
+function rowWriter(task: ChunkTask, format: CopyFormat, positions: boolean): CopyRowWriter {
   if (format === 'text') return new CopyTextWriter();
   const kinds = (task.columnTypes ?? []).map((t) => binaryColumnKind(t) as BinaryColumnKind);
   return new CopyBinaryWriter(kinds, positions);
@@ -103,14 +107,15 @@ export class CopyEncoder extends Transform {
     readonly format: CopyFormat = 'text',
   ) {
     super();
-    this.writer = rowWriter(task, format);
+    const positions = carriesPositions(task);
+    this.writer = rowWriter(task, format, positions);
     const normalizer = rowNormalizer(task);
     this.cells = normalizer.cells;
     this.columns = normalizer.columns;
     this.sourceIndex = Int32Array.from(normalizer.sourceIndex);
     this.width = task.header?.length ?? task.columns.length;
     this.checkUtf8 = task.invalidUtf8;
-    this.position = planHasPositions(task.load) ? task.chunkIndex * 2 ** 32 : -1;
+    this.position = positions ? task.chunkIndex * 2 ** 32 : -1;
     this.reader = new CsvRecordReader({
       delimiter: task.dialect.delimiter.charCodeAt(0),
       quote: task.dialect.quote.charCodeAt(0),

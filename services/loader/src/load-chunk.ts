@@ -1,7 +1,7 @@
 import type { ChunkTask } from '@ingest/contracts';
-import { readStoredFile, type JobStateStore, type ObjectStore } from '@ingest/domain';
-import type { JobLifecycle } from '@ingest/job-lifecycle';
-import type { ChunkWriter, FailureRepository } from '@ingest/postgres';
+import { readStoredFile, type ObjectStore } from '@ingest/domain';
+import type { JobLifecycle } from '@ingest/jobs';
+import type { ChunkWriter } from '@ingest/loading';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { Logger } from '@ingest/config';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -12,16 +12,15 @@ export interface LoadChunkDeps {
   copyFormat: CopyFormat;
   lifecycle: JobLifecycle;
   writer: ChunkWriter;
-  failures: FailureRepository;
   store: ObjectStore;
-  state: JobStateStore;
   logger: Logger;
   failpoints: Failpoints;
 }
 
 /**
  * Loads one chunk exactly once (ledger + rows in one transaction), then
- * reports progress idempotently and lets the last chunk end the job. A
+ * reports it: one statement after the commit moves the job on and lets the
+ * last chunk end it (JobLifecycle.reportChunk). A
  * redelivered chunk that already committed only repeats the reporting. Any
  * failure is retried while attempts remain; the last chance fails the job with
  * the reason (and the message is dead-lettered), so a chunk never leaves its
@@ -32,7 +31,7 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
     await loadAndReport(deps, task);
   } catch (e) {
     // Kept so that a chunk dead-lettered later can say what went wrong last.
-    await deps.failures
+    await deps.lifecycle
       .recordChunkFailure(task.jobId, task.chunkIndex, codeOf(e), errorText(e))
       .catch((recordError: unknown) =>
         deps.logger.warn({ err: recordError, jobId: task.jobId }, 'could not record the failure'),
@@ -54,14 +53,8 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
 }
 
 async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void> {
-  const { lifecycle, logger } = deps;
-  const job = await lifecycle.jobs.get(task.jobId);
-  if (!job || job.status === 'failed' || job.status === 'cancelled') {
-    logger.info({ jobId: task.jobId, chunk: task.chunkIndex }, 'job gone or ended; skipping chunk');
-    return;
-  }
+  const { lifecycle, logger, failpoints } = deps;
   const bytes = task.range.end - task.range.start;
-  const { failpoints } = deps;
   const outcome = await deps.writer.write(
     {
       jobId: task.jobId,
@@ -80,6 +73,10 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
       return { ...payload, copy: payload.copy.pipe(new FailMidCopy(failpoints, task.chunkIndex)) };
     },
   );
+  if (outcome.kind === 'skipped') {
+    logger.info({ jobId: task.jobId, chunk: task.chunkIndex }, 'job gone or ended; skipping chunk');
+    return;
+  }
   await failpoints.hit('after-commit', task.chunkIndex);
   if (outcome.kind === 'duplicate') {
     logger.info(
@@ -87,23 +84,8 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
       'chunk already committed (a redelivery); acknowledging without loading',
     );
   }
-  await deps.state
-    .recordChunk(task.jobId, task.chunkIndex, { ...outcome, bytes })
-    .catch((e: unknown) => logger.warn({ err: e, jobId: task.jobId }, 'hot state update failed'));
-  await lifecycle.advance(task.jobId, 'loading');
-  if (outcome.rejected > 0 && job.max_rejects_count !== null) {
-    // A count budget can be judged mid-way; a share only once every row is known (tryFinish).
-    const totals = await lifecycle.jobs.rejectTotals(task.jobId);
-    if (totals.rejected > Number(job.max_rejects_count)) {
-      await lifecycle.fail(
-        task.jobId,
-        'REJECT_BUDGET_EXCEEDED',
-        `${totals.rejected} rows rejected so far, more than max_rejects allows (${job.max_rejects_count})`,
-      );
-      return;
-    }
-  }
-  await lifecycle.tryFinish(task.jobId);
+  const { loaded, rejected } = outcome;
+  await lifecycle.reportChunk(task.jobId, task.chunkIndex, { loaded, rejected, bytes });
   logger.debug({ jobId: task.jobId, chunk: task.chunkIndex, ...outcome }, 'chunk done');
 }
 

@@ -1,6 +1,6 @@
 import { createLogger, type LoaderEnv, type Service } from '@ingest/config';
 import { QUEUES, chunkTaskSchema } from '@ingest/contracts';
-import { ChunkWriter, FailureRepository } from '@ingest/postgres';
+import { ChunkWriter } from '@ingest/loading';
 import { QueueConsumer } from '@ingest/rabbitmq';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import { Failpoints } from './failpoints';
@@ -19,7 +19,6 @@ export function buildLoader(
   const deps = {
     ...adapters,
     writer: new ChunkWriter(adapters.pool),
-    failures: new FailureRepository(adapters.pool),
     logger,
     failpoints: Failpoints.parse(env.LOADER_FAILPOINTS),
     copyFormat: env.LOADER_COPY_FORMAT,

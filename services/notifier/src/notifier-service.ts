@@ -2,7 +2,6 @@ import { createLogger, type NotifierEnv, type Service } from '@ingest/config';
 import { QUEUES, jobEventSchema, type JobEvent } from '@ingest/contracts';
 import {
   createPool,
-  JobRepository,
   SecretBox,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
@@ -31,7 +30,6 @@ export function buildNotifier(
     applicationName: 'ingest-notifier',
     max: 2,
   });
-  const jobs = new JobRepository(pool);
   const endpoints = new WebhookEndpointRepository(
     pool,
     SecretBox.fromBase64(env.WEBHOOK_ENCRYPTION_KEY),
@@ -86,7 +84,7 @@ export function buildNotifier(
   );
 
   const enqueue = async (event: JobEvent) => {
-    const ids = await fanOutEvent(event, { jobs, endpoints, deliveries });
+    const ids = await fanOutEvent(event, { pool, endpoints, deliveries });
     for (const id of ids) await queue.schedule(id);
   };
 

@@ -1,16 +1,17 @@
 import type { JobEvent, JobEventType } from '@ingest/contracts';
-import {
-  toJobView,
-  type JobRepository,
-  type NewWebhookDelivery,
-  type WebhookDeliveryRepository,
-  type WebhookEndpointRepository,
+import { readJob } from '@ingest/jobs';
+import type {
+  Pool,
+  NewWebhookDelivery,
+  WebhookDeliveryRepository,
+  WebhookEndpointRepository,
 } from '@ingest/postgres';
 import { createHash } from 'node:crypto';
 import type { WebhookPayload } from './webhook-delivery';
 
 export interface FanOutDeps {
-  jobs: JobRepository;
+  /** The job's record and view are read from Postgres (the payload is the view at the event). */
+  pool: Pool;
   endpoints: WebhookEndpointRepository;
   deliveries: WebhookDeliveryRepository;
 }
@@ -40,11 +41,10 @@ export function webhookPayload(event: JobEvent, data: WebhookPayload['data']): W
  * delivery ids to queue, including ones recorded by an earlier try of this event.
  */
 export async function fanOutEvent(event: JobEvent, deps: FanOutDeps): Promise<string[]> {
-  const record = await deps.jobs.get(event.jobId);
-  if (!record) return [];
-  const body = JSON.stringify(
-    webhookPayload(event, toJobView(record, await deps.jobs.progress(event.jobId))),
-  );
+  const found = await readJob(deps.pool, event.jobId);
+  if (!found) return [];
+  const { record, view } = found;
+  const body = JSON.stringify(webhookPayload(event, view));
   const common = { tenant: record.tenant, jobId: record.id, event: event.type, body };
   const deliveries: NewWebhookDelivery[] = [];
   if (record.webhook_url) {

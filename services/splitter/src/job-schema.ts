@@ -1,7 +1,7 @@
 import type { Dialect } from '@ingest/contracts';
 import { errors } from '@ingest/errors';
 import { inferSchema, parseTableSchema, type TableSchema } from '@ingest/normalize';
-import type { JobRecord, SchemaSource } from '@ingest/postgres';
+import type { JobRecord, SchemaSource } from '@ingest/jobs';
 import { parse } from 'csv-parse/sync';
 import type { ObjectSamples } from './object-samples';
 

@@ -15,8 +15,9 @@ import {
 } from '@ingest/domain';
 import { AppError, errors, isAppError } from '@ingest/errors';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
-import type { JobLifecycle } from '@ingest/job-lifecycle';
-import { ensureTargetTable, prepareLoadPlan, type JobRecord, type Pool } from '@ingest/postgres';
+import type { JobLifecycle, JobRecord } from '@ingest/jobs';
+import { ensureTargetTable, prepareLoadPlan } from '@ingest/loading';
+import type { Pool } from '@ingest/postgres';
 import type { Logger } from '@ingest/config';
 import { compileColumns, sqlType, type TableSchema } from '@ingest/normalize';
 import { columnsFromHeader } from './header-columns';
@@ -53,19 +54,19 @@ export async function planJob(
   delivery: DeliveryInfo,
 ): Promise<void> {
   const { lifecycle, logger } = deps;
-  const job = await lifecycle.jobs.get(message.jobId);
+  const job = await lifecycle.get(message.jobId);
   if (!job) {
     logger.warn({ jobId: message.jobId }, 'job message for an unknown job; dropping');
     return;
   }
   if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled') {
-    await lifecycle.tryFinish(job.id); // repairs a lost terminal event, if any
+    await lifecycle.settle(job.id); // repairs a lost terminal event, if any
     return;
   }
   try {
     const source = await prepareSource(deps, job);
     if (source.file.key !== job.object_key) {
-      await lifecycle.jobs.recordSource(job.id, source.file.key);
+      await lifecycle.recordSource(job.id, source.file.key);
     }
     await planChunks(deps, job, source);
   } catch (e) {
@@ -118,7 +119,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
   const stopIfEnded = async () => {
     if (Date.now() - checkedAt < 1000) return;
     checkedAt = Date.now();
-    const current = await deps.lifecycle.jobs.get(job.id);
+    const current = await deps.lifecycle.get(job.id);
     if (current && (current.status === 'cancelled' || current.status === 'failed')) {
       throw new PlanningStopped(current.status);
     }
@@ -154,14 +155,14 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
       key: job.load_key,
       atomic: job.atomic,
     });
-    await deps.lifecycle.jobs.recordLoadPlan(job.id, load);
-    await deps.lifecycle.jobs.recordLayout(job.id, dialect, columns);
-    await deps.lifecycle.jobs.recordSchema(
-      job.id,
+    await deps.lifecycle.recordPlan(job.id, {
+      dialect,
+      columns,
       schema,
       schemaSource,
-      dialect.header ? (planner.headerBytes ?? null) : null,
-    );
+      headerRaw: dialect.header ? (planner.headerBytes ?? null) : null,
+      loadPlan: load,
+    });
     layout = { columns, columnTypes, header, schema, load };
     return layout;
   };
@@ -211,12 +212,11 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
       new Error(`read ${planner.bytesScanned} of ${source.bytes} bytes of ${source.file.key}`),
     );
   }
-  await deps.lifecycle.jobs.finishPlanning(
-    job.id,
-    published,
-    planner.recordsFound,
-    planner.bytesScanned,
-  );
+  await deps.lifecycle.finishPlanning(job.id, {
+    chunksTotal: published,
+    recordsFound: planner.recordsFound,
+    bytesScanned: planner.bytesScanned,
+  });
   deps.logger.info(
     {
       jobId: job.id,
@@ -226,8 +226,6 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     },
     'planned',
   );
-  await deps.lifecycle.refresh(job.id);
-  await deps.lifecycle.tryFinish(job.id);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DialectOverrides, Encoding } from '@ingest/contracts';
 import { detectEncoding, isGzip, type ObjectStore, type StoredFile } from '@ingest/domain';
-import type { JobRecord } from '@ingest/postgres';
+import type { JobRecord } from '@ingest/jobs';
 import { createGunzip } from 'node:zlib';
 import { deriveObject } from './derived-object';
 import { readSamples, type ObjectSamples } from './object-samples';

@@ -1,7 +1,5 @@
 import { createLogger, type SplitterEnv, type Service } from '@ingest/config';
 import { QUEUES, jobStoredSchema } from '@ingest/contracts';
-import { settleDeadLetter } from '@ingest/job-lifecycle';
-import { FailureRepository } from '@ingest/postgres';
 import { DeadLetterConsumer, QueueConsumer } from '@ingest/rabbitmq';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import { planJob } from './plan-job';
@@ -31,7 +29,6 @@ export function buildSplitter(
     logger,
     handle: (message, delivery) => planJob(deps, message, delivery),
   });
-  const failures = new FailureRepository(adapters.pool);
   const deadLetters = new DeadLetterConsumer(adapters.amqp, {
     logger,
     handle: async (message) => {
@@ -39,7 +36,7 @@ export function buildSplitter(
         { queue: message.queue, reason: message.reason, messageId: message.messageId },
         'message dead-lettered',
       );
-      await settleDeadLetter(adapters.lifecycle, failures, message);
+      await adapters.lifecycle.settleDeadLetter(message);
     },
   });
 

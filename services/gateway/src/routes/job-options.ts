@@ -10,7 +10,7 @@ import {
   type RejectBudget,
   type TableSchema,
 } from '@ingest/normalize';
-import type { SchemaSource } from '@ingest/postgres';
+import type { SchemaSource } from '@ingest/jobs';
 
 const ENCODING_ALIASES: Record<string, string> = {
   utf8: 'utf-8',

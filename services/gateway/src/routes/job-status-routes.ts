@@ -1,6 +1,6 @@
 import { isTerminal, JOB_STATUSES, type JobView } from '@ingest/contracts';
 import { errors } from '@ingest/errors';
-import type { JobLifecycle } from '@ingest/job-lifecycle';
+import type { JobLifecycle } from '@ingest/jobs';
 import { Router, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -44,7 +44,7 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
     }
     const { status, limit, cursor } = parsed.data;
     const { tenant } = callerOf(res);
-    const records = await deps.lifecycle.jobs.list(tenant, {
+    const records = await deps.lifecycle.list(tenant, {
       status,
       limit: limit + 1,
       after: cursor === undefined ? undefined : decodeCursor(cursor),

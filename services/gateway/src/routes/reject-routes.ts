@@ -1,5 +1,6 @@
 import { errors } from '@ingest/errors';
-import { listRejects, type JobRepository, type Pool } from '@ingest/postgres';
+import type { JobLifecycle } from '@ingest/jobs';
+import { listRejects, type Pool } from '@ingest/postgres';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { callerOf } from '../http/authenticate';
@@ -8,7 +9,7 @@ import { parseInput } from './parse-input';
 
 export interface RejectRoutesDeps {
   intake: JobIntake;
-  jobs: JobRepository;
+  lifecycle: Pick<JobLifecycle, 'get'>;
   pool: Pool;
 }
 
@@ -47,7 +48,7 @@ export function rejectRoutes(deps: RejectRoutesDeps): Router {
     const q = parseInput(query, req.query, 'query parameter');
 
     if (q.format === 'csv') {
-      const job = await deps.jobs.get(id);
+      const job = await deps.lifecycle.get(id);
       const eol = job?.dialect?.line_ending ?? '\n';
       res.status(200).type('text/csv');
       res.set('Content-Disposition', `attachment; filename="${id}-rejects.csv"`);

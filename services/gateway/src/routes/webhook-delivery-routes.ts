@@ -1,5 +1,6 @@
 import { errors } from '@ingest/errors';
-import type { JobRepository, WebhookDeliveryRepository } from '@ingest/postgres';
+import type { JobLifecycle } from '@ingest/jobs';
+import type { WebhookDeliveryRepository } from '@ingest/postgres';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { callerOf } from '../http/authenticate';
@@ -10,7 +11,7 @@ export interface WebhookDeliveryRoutesDeps {
   webhookDeliveries: WebhookDeliveryRepository;
   /** Queues one hand-triggered attempt (BullMQ, picked up by the notifier). */
   webhookQueue: { redeliver(deliveryId: string): Promise<void> };
-  lifecycle: { jobs: JobRepository };
+  lifecycle: Pick<JobLifecycle, 'get'>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,7 +41,7 @@ export function webhookDeliveryRoutes(deps: WebhookDeliveryRoutesDeps): Router {
     const { job, limit } = parseInput(listQuery, req.query, 'query parameter');
     if (job !== undefined) {
       // Another tenant's job is as unknown as a missing one.
-      const record = UUID.test(job) ? await deps.lifecycle.jobs.get(job) : null;
+      const record = UUID.test(job) ? await deps.lifecycle.get(job) : null;
       if (record?.tenant !== tenant) throw errors.jobNotFound(job);
     }
     const records = await deps.webhookDeliveries.list(tenant, { jobId: job, limit });

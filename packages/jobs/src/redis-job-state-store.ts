@@ -13,6 +13,8 @@ export interface RedisJobStateStoreOptions {
 /**
  * One hash per job: `view` (JSON of the durable fields), `rank` + `status`,
  * counters, and a set of counted chunk indexes that makes chunk reports idempotent.
+ * The scripts hold no rank table: every caller passes `statusRank(status)` from
+ * @ingest/contracts as an argument, the same table `ingest.status_rank` is made from.
  */
 const RECORD_CHUNK = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

@@ -1,7 +1,14 @@
 import { chunkTaskSchema, jobStoredSchema } from '@ingest/contracts';
-import type { FailureRepository } from '@ingest/postgres';
 import type { DeadMessage } from '@ingest/domain';
-import type { JobLifecycle } from './job-lifecycle';
+import type { FailureRecords } from './failure-records';
+import type { JobRecord } from './job-record';
+
+/** What settling a dead letter needs of the lifecycle. */
+export interface DeadLetterDeps {
+  get(jobId: string): Promise<JobRecord | null>;
+  fail(jobId: string, code: string, message: string): Promise<void>;
+  failures: FailureRecords;
+}
 
 /** Why a dead chunk task died, in words a user can act on. */
 function chunkReason(
@@ -24,15 +31,12 @@ function chunkReason(
  * chunk and its last recorded error. A job whose loader already failed it
  * keeps its own reason. Idempotent: a redelivered dead letter changes nothing.
  */
-export async function settleDeadLetter(
-  lifecycle: JobLifecycle,
-  failures: FailureRepository,
-  message: DeadMessage,
-): Promise<void> {
+export async function settleDeadLetter(deps: DeadLetterDeps, message: DeadMessage): Promise<void> {
+  const { failures } = deps;
   const chunk = chunkTaskSchema.safeParse(message.body);
   const stored = jobStoredSchema.safeParse(message.body);
   const jobId = chunk.success ? chunk.data.jobId : stored.success ? stored.data.jobId : null;
-  const job = jobId === null ? null : await lifecycle.jobs.get(jobId);
+  const job = jobId === null ? null : await deps.get(jobId);
   await failures.recordDeadLetter({
     queue: message.queue,
     messageId: message.messageId,
@@ -51,10 +55,10 @@ export async function settleDeadLetter(
       { index: task.chunkIndex, ...task.range },
       failure?.lastError ?? null,
     );
-    await lifecycle.fail(job.id, 'MESSAGE_DEAD_LETTERED', reason);
+    await deps.fail(job.id, 'MESSAGE_DEAD_LETTERED', reason);
   } else {
     const times = message.deliveries === null ? '' : ` after ${message.deliveries} deliveries`;
-    await lifecycle.fail(
+    await deps.fail(
       job.id,
       'MESSAGE_DEAD_LETTERED',
       `the job's planning message was dead-lettered${times} (${message.reason})`,

@@ -1,9 +1,9 @@
-import type { Pool, PoolClient } from 'pg';
+import { withTransaction, type Pool, type PoolClient } from '@ingest/postgres';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LoadPlan } from '@ingest/contracts';
-import { beginMergeChunk, copyTargetOf, mergeChunk } from './load-plan';
+import { loadStrategyFor } from './load-strategy';
 
 export interface RejectedRow {
   line: number;
@@ -44,13 +44,29 @@ export interface ChunkTarget {
 export type ChunkOutcome =
   | { kind: 'loaded'; loaded: number; rejected: number }
   /** The ledger already had this chunk: a redelivery; nothing was written. */
-  | { kind: 'duplicate'; loaded: number; rejected: number };
+  | { kind: 'duplicate'; loaded: number; rejected: number }
+  /** The job is gone, failed or cancelled: nothing was written. */
+  | { kind: 'skipped' };
 
 /**
- * Writes one chunk exactly once: the ledger row, the rows (COPY, and for an
- * upsert the merge by key) and the rejects commit in one transaction. The
- * ledger insert comes first, so a concurrent duplicate delivery blocks on its
- * key and then sees the conflict.
+ * Claims the chunk's ledger row unless its job is gone or ended (failed,
+ * cancelled: its rows would never be used). A completed job still claims, so
+ * a redelivery finds the row and repeats only the reporting. A concurrent
+ * duplicate blocks on the ledger key here and then sees the conflict.
+ */
+const CLAIM = `WITH job AS (SELECT status FROM ingest.jobs WHERE id = $1),
+  claimed AS (
+    INSERT INTO ingest.chunk_ledger (job_id, chunk_index)
+    SELECT $1, $2 FROM job WHERE job.status NOT IN ('failed', 'cancelled')
+    ON CONFLICT DO NOTHING
+    RETURNING chunk_index)
+  SELECT job.status, EXISTS (SELECT 1 FROM claimed) AS claimed FROM job`;
+
+/**
+ * Writes one chunk exactly once: the ledger row, the rows (COPY, then what
+ * the job's load strategy does after it) and the rejects commit in one
+ * transaction. The ledger insert comes first, so a concurrent duplicate
+ * delivery blocks on its key and then sees the conflict.
  */
 export class ChunkWriter {
   constructor(private readonly pool: Pool) {}
@@ -59,22 +75,22 @@ export class ChunkWriter {
     target: ChunkTarget,
     openPayload: () => Promise<ChunkPayload>,
   ): Promise<ChunkOutcome> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const claimed = await client.query(
-        `INSERT INTO ingest.chunk_ledger (job_id, chunk_index) VALUES ($1, $2)
-         ON CONFLICT DO NOTHING RETURNING chunk_index`,
-        [target.jobId, target.chunkIndex],
-      );
-      if (claimed.rowCount === 0) {
-        await client.query('ROLLBACK');
-        return { kind: 'duplicate', ...(await this.ledgerCounts(client, target)) };
-      }
-      if (target.load.kind === 'merge') await beginMergeChunk(client, target.table);
+    const strategy = loadStrategyFor(target.load, {
+      jobId: target.jobId,
+      table: target.table,
+      columns: target.columns,
+    });
+    return withTransaction(this.pool, async (client): Promise<ChunkOutcome> => {
+      const { rows } = await client.query<{ status: string; claimed: boolean }>(CLAIM, [
+        target.jobId,
+        target.chunkIndex,
+      ]);
+      const job = rows[0];
+      if (!job || job.status === 'failed' || job.status === 'cancelled') return { kind: 'skipped' };
+      if (!job.claimed) return { kind: 'duplicate', ...(await ledgerCounts(client, target)) };
+      await strategy.beforeCopy(client);
       const payload = await openPayload();
-      const into = copyTargetOf(target.load, target.table, target.columns);
+      const into = strategy.copyTarget();
       const options = payload.format === 'binary' ? ' (FORMAT binary)' : '';
       const copy = client.query(
         copyFrom(`COPY ${into.relation} (${into.columns}) FROM STDIN${options}`),
@@ -83,9 +99,7 @@ export class ChunkWriter {
       copy.on('error', () => undefined);
       payload.copy.on('error', () => undefined);
       await pipeline(payload.copy, copy);
-      if (target.load.kind === 'merge') {
-        await mergeChunk(client, target.load, target.table, target.columns);
-      }
+      await strategy.afterCopy(client);
       const summary = payload.summary();
       await insertRejects(client, target, summary.rejected);
       await client.query(
@@ -94,25 +108,18 @@ export class ChunkWriter {
          WHERE job_id = $1 AND chunk_index = $2`,
         [target.jobId, target.chunkIndex, summary.loaded, summary.rejected.length, target.bytes],
       );
-      await client.query('COMMIT');
       return { kind: 'loaded', loaded: summary.loaded, rejected: summary.rejected.length };
-    } catch (e) {
-      // A failed COPY can leave the connection mid-protocol: discard it rather than reuse.
-      broken = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
+}
 
-  private async ledgerCounts(client: PoolClient, target: ChunkTarget) {
-    const { rows } = await client.query<{ rows_loaded: number; rows_rejected: number }>(
-      'SELECT rows_loaded, rows_rejected FROM ingest.chunk_ledger WHERE job_id = $1 AND chunk_index = $2',
-      [target.jobId, target.chunkIndex],
-    );
-    return { loaded: rows[0]?.rows_loaded ?? 0, rejected: rows[0]?.rows_rejected ?? 0 };
-  }
+/** The counts the committed delivery of this chunk recorded (read after the claim waited for it). */
+async function ledgerCounts(client: PoolClient, target: ChunkTarget) {
+  const { rows } = await client.query<{ rows_loaded: number; rows_rejected: number }>(
+    'SELECT rows_loaded, rows_rejected FROM ingest.chunk_ledger WHERE job_id = $1 AND chunk_index = $2',
+    [target.jobId, target.chunkIndex],
+  );
+  return { loaded: rows[0]?.rows_loaded ?? 0, rejected: rows[0]?.rows_rejected ?? 0 };
 }
 
 async function insertRejects(client: PoolClient, target: ChunkTarget, rejects: RejectedRow[]) {

@@ -1,10 +1,6 @@
-import type { Pool } from 'pg';
+-- 000001: the schema as the single idempotent script of earlier versions left it, so a
+-- database that script created applies this file as a no-op and continues from here.
 
-/**
- * The system's own schema. Statements are idempotent and run under an advisory
- * lock, so every replica of every service can migrate at start.
- */
-const MIGRATION = `
 CREATE SCHEMA IF NOT EXISTS ingest;
 
 CREATE TABLE IF NOT EXISTS ingest.jobs (
@@ -79,12 +75,8 @@ CREATE TABLE IF NOT EXISTS ingest.api_keys (
 );
 CREATE INDEX IF NOT EXISTS api_keys_tenant_idx ON ingest.api_keys (tenant);
 
-CREATE OR REPLACE FUNCTION ingest.status_rank(s text) RETURNS integer
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE s
-    WHEN 'received' THEN 0 WHEN 'stored' THEN 1 WHEN 'planned' THEN 2 WHEN 'loading' THEN 3
-    ELSE 100 END
-$$;
+-- ingest.status_rank(text) is (re)defined by the migration runner from @ingest/contracts'
+-- JOB_STATUSES on every run (packages/postgres/src/status-rank-function.ts).
 
 -- Webhooks: per-tenant endpoints; the signing secret is stored sealed (AES-256-GCM, key
 -- WEBHOOK_ENCRYPTION_KEY) because signing needs it back, so a hash would not do.
@@ -195,20 +187,3 @@ CREATE INDEX IF NOT EXISTS jobs_content_idx ON ingest.jobs (tenant, sha256, tabl
 
 -- an upload of declared length is stored as segment objects <object_key>/<n> of this size
 ALTER TABLE ingest.jobs ADD COLUMN IF NOT EXISTS segment_bytes bigint;
-`;
-
-const LOCK_KEY = 724_311_905;
-
-export async function migrate(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
-    try {
-      await client.query(MIGRATION);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
-    }
-  } finally {
-    client.release();
-  }
-}

@@ -1,6 +1,5 @@
 import { AppError, errors } from '@ingest/errors';
-import type { Pool } from 'pg';
-import { quoteIdent } from './identifiers';
+import { quoteIdent, withTransaction, type Pool } from '@ingest/postgres';
 
 /** A target column and the PostgreSQL type the job's schema gives it (`sqlType`). */
 export interface TargetColumn {
@@ -36,9 +35,7 @@ export async function ensureTargetTable(
   columns: readonly TargetColumn[],
   primaryKey: readonly string[] | null = null,
 ): Promise<string[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('ingest.target:' || $1))`, [table]);
     // The type strings come from sqlType (a fixed vocabulary), never from user input.
     const columnList = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
@@ -68,12 +65,6 @@ export async function ensureTargetTable(
         422,
       );
     }
-    await client.query('COMMIT');
     return columns.map((c) => present.get(c.name) ?? c.type);
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
 }

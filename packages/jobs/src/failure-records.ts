@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool } from '@ingest/postgres';
 
 export interface ChunkFailure {
   attempts: number;
@@ -19,7 +19,7 @@ export interface DeadLetter {
 }
 
 /** Failed attempts of chunks and the messages the broker dead-lettered. */
-export class FailureRepository {
+export class FailureRecords {
   constructor(private readonly pool: Pool) {}
 
   /** Counts a failed attempt of a chunk and keeps its error. */

@@ -1,2 +1,0 @@
-export * from './job-lifecycle';
-export * from './dead-letters';

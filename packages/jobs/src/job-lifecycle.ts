@@ -1,0 +1,247 @@
+import { QUEUES, isTerminal, type JobEvent, type JobView } from '@ingest/contracts';
+import type { ChunkCounts, DeadMessage, JobStateStore, MessagePublisher } from '@ingest/domain';
+import { classifyFailure, isAppError, permanentCodeOf } from '@ingest/errors';
+import { cleanUpWorkTables, loadStrategyFor } from '@ingest/loading';
+import type { Pool } from '@ingest/postgres';
+import { settleDeadLetter } from './dead-letters';
+import { FailureRecords } from './failure-records';
+import type { JobProgress, JobRecord, NewJob } from './job-record';
+import { JobRecords, type RecordedPlan } from './job-records';
+import { listJobs, type JobListOptions } from './read-model/job-list';
+import { toJobView } from './read-model/job-view';
+import { readJobView, syncJobState } from './read-model/read-job-view';
+import { cancelJob } from './transitions/cancel-job';
+import { completeStagedJob } from './transitions/complete-staged-job';
+import { failJob } from './transitions/fail-job';
+import { finishPlanning, type PlanTotals } from './transitions/finish-planning';
+import { markAnnounced } from './transitions/mark-announced';
+import { settleJob, type SettledJob } from './transitions/settle-job';
+
+export interface LifecycleLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+export interface JobLifecycleDeps {
+  pool: Pool;
+  state: JobStateStore;
+  publisher: MessagePublisher;
+  logger: LifecycleLogger;
+}
+
+/**
+ * The one owner of a job's course: services record, read and move jobs only
+ * through it. Postgres decides every transition (one statement, only
+ * forward); the hot state follows, and the event of an ending is published by
+ * exactly the caller whose statement ended the job (`announced_at` lets a
+ * redelivery repair an announcement lost to a crash).
+ */
+export class JobLifecycle {
+  private readonly records: JobRecords;
+  private readonly failures: FailureRecords;
+  private readonly pool: Pool;
+  private readonly state: JobStateStore;
+
+  constructor(private readonly deps: JobLifecycleDeps) {
+    this.pool = deps.pool;
+    this.state = deps.state;
+    this.records = new JobRecords(deps.pool);
+    this.failures = new FailureRecords(deps.pool);
+  }
+
+  // Records -------------------------------------------------------------------------------
+
+  /** Inserts the job; with an idempotency key already used by the tenant, returns that job instead. */
+  create(job: NewJob) {
+    return this.records.create(job);
+  }
+
+  /** create() unless the tenant has a job for the same content into the same table (dedupe=content). */
+  createUnlessSameContent(job: NewJob) {
+    return this.records.createUnlessSameContent(job);
+  }
+
+  /** Removes a job that never became visible (its publish failed). */
+  discard(jobId: string) {
+    return this.records.delete(jobId);
+  }
+
+  get(jobId: string) {
+    return this.records.get(jobId);
+  }
+
+  findByIdempotencyKey(tenant: string, key: string) {
+    return this.records.findByIdempotencyKey(tenant, key);
+  }
+
+  findSameContent(tenant: string, sha256: string, table: string) {
+    return this.records.findSameContent(tenant, sha256, table);
+  }
+
+  list(tenant: string, options: JobListOptions) {
+    return listJobs(this.pool, tenant, options);
+  }
+
+  recordSource(jobId: string, sourceKey: string) {
+    return this.records.recordSource(jobId, sourceKey);
+  }
+
+  recordPlan(jobId: string, plan: RecordedPlan) {
+    return this.records.recordPlan(jobId, plan);
+  }
+
+  /** Counts a failed attempt of a chunk and keeps its error (a dead letter names it later). */
+  recordChunkFailure(jobId: string, chunkIndex: number, code: string | null, error: string) {
+    return this.failures.recordChunkFailure(jobId, chunkIndex, code, error);
+  }
+
+  // Views ---------------------------------------------------------------------------------
+
+  /** The view of a job just created: nothing loaded yet. A hot-state failure only warns. */
+  async showCreated(job: JobRecord): Promise<JobView> {
+    const view = toJobView(job, { chunksDone: 0, rowsLoaded: 0, rowsRejected: 0 });
+    await this.state.put(view).catch(this.warnState(job.id));
+    return view;
+  }
+
+  /** Hot state first; on a miss (expired, flushed) rebuilt from Postgres, or read from it alone. */
+  async currentView(jobId: string): Promise<JobView | null> {
+    const hot = await this.state.get(jobId).catch(() => null);
+    if (hot) return hot;
+    return syncJobState(this.pool, this.state, jobId).catch((e: unknown) => {
+      this.deps.logger.warn({ err: e, jobId }, 'hot state unavailable; reading Postgres only');
+      return readJobView(this.pool, jobId);
+    });
+  }
+
+  /** Copies the durable record into the hot state (after planning totals change, say). */
+  async refresh(jobId: string): Promise<void> {
+    await syncJobState(this.pool, this.state, jobId).catch(this.warnState(jobId));
+  }
+
+  // Transitions ---------------------------------------------------------------------------
+
+  /** Records the plan's totals, then ends the job if its chunks are all in already. */
+  async finishPlanning(jobId: string, totals: PlanTotals): Promise<void> {
+    await finishPlanning(this.pool, jobId, totals);
+    await this.refresh(jobId);
+    await this.settle(jobId);
+  }
+
+  /**
+   * After a chunk's commit: counts it in the hot state, then one statement
+   * moves the job to `loading` or ends it by its verdict (settleJob). Only the
+   * caller that ends the job does more: publish a staged job, announce.
+   */
+  async reportChunk(jobId: string, chunkIndex: number, counts: ChunkCounts): Promise<void> {
+    await this.state.recordChunk(jobId, chunkIndex, counts).catch(this.warnState(jobId));
+    await this.follow(await settleJob(this.pool, jobId, { loaded: true, publishing: false }));
+  }
+
+  /**
+   * Ends the job if every chunk is in the ledger, and re-publishes the event of
+   * a job that ended without it (a crash between the two). The ended job, or null.
+   */
+  async settle(jobId: string): Promise<JobRecord | null> {
+    return this.follow(await settleJob(this.pool, jobId, { loaded: false, publishing: false }));
+  }
+
+  async fail(jobId: string, code: string, message: string): Promise<void> {
+    const failed = await failJob(this.pool, jobId, code, message);
+    if (failed) await this.announce(failed.job);
+  }
+
+  /**
+   * The end of a failed attempt: rethrows when a later attempt may succeed
+   * (retryable, and this is not the last chance); otherwise fails the job with the error's
+   * code — `codes.exhausted` for a retryable error out of deliveries, a
+   * TARGET_* code for a permanent database error (constraint, permission,
+   * missing table), `codes.unexpected` for anything else — so no job is
+   * left in progress for ever. Returns the code the job failed with.
+   */
+  async failUnlessRetrying(
+    jobId: string,
+    error: unknown,
+    lastChance: boolean,
+    codes: { exhausted: string; unexpected: string },
+    context = '',
+  ): Promise<string> {
+    const retryable = classifyFailure(error) === 'retryable';
+    if (retryable && !lastChance) throw error;
+    const code = isAppError(error)
+      ? error.code
+      : retryable
+        ? codes.exhausted
+        : (permanentCodeOf(error) ?? codes.unexpected);
+    const detail = error instanceof Error ? error.message : String(error);
+    await this.fail(jobId, code, context ? `${context}: ${detail}` : detail);
+    return code;
+  }
+
+  /** Cancels a live job and announces it; null when the job had already ended. */
+  async cancel(jobId: string): Promise<JobRecord | null> {
+    const ended = await cancelJob(this.pool, jobId);
+    if (ended) await this.announce(ended);
+    return ended;
+  }
+
+  /** Keeps a dead-lettered message and fails its job if it is still live (MESSAGE_DEAD_LETTERED). */
+  async settleDeadLetter(message: DeadMessage): Promise<void> {
+    await settleDeadLetter(
+      {
+        get: (id) => this.get(id),
+        fail: (id, code, text) => this.fail(id, code, text),
+        failures: this.failures,
+      },
+      message,
+    );
+  }
+
+  // Following a settled job ---------------------------------------------------------------
+
+  /** What a settled job still needs: its staged publish, its announcement, or a fresh view. */
+  private async follow(settled: SettledJob | null): Promise<JobRecord | null> {
+    if (!settled) return null;
+    if (settled.publishDue) return this.follow(await completeStagedJob(this.pool, settled.job.id));
+    const { job, progress } = settled;
+    if (!isTerminal(job.status)) {
+      // Moved to `loading`: its view carries the stage's timing.
+      if (settled.moved) await this.putView(job, progress);
+      return null;
+    }
+    if (settled.moved || job.announced_at === null) await this.announce(job, progress);
+    return job;
+  }
+
+  private async announce(job: JobRecord, progress?: JobProgress): Promise<void> {
+    // A completed staged job dropped its stage while publishing; other work tables go now.
+    const plan = job.load_plan;
+    if (plan !== null && plan.kind !== 'direct' && !(plan.kind === 'staged' && job.status === 'completed')) {
+      const strategy = loadStrategyFor(plan, { jobId: job.id, table: job.table_name, columns: [] });
+      await cleanUpWorkTables(this.pool, strategy).catch((e: unknown) => {
+        this.deps.logger.warn({ err: e, jobId: job.id }, 'work tables not dropped yet');
+      });
+    }
+    if (progress) await this.putView(job, progress);
+    else await this.refresh(job.id);
+    const event: JobEvent = {
+      type: `job.${job.status === 'completed' || job.status === 'cancelled' ? job.status : 'failed'}`,
+      version: 1,
+      jobId: job.id,
+      occurredAt: (job.completed_at ?? new Date()).toISOString(),
+    };
+    await this.deps.publisher.publish(QUEUES.events, event, {
+      messageId: `${job.id}:${event.type}`,
+    });
+    await markAnnounced(this.pool, job.id);
+  }
+
+  private async putView(job: JobRecord, progress: JobProgress): Promise<void> {
+    await this.state
+      .put(toJobView(job, progress), progress.chunkIndexes ?? [])
+      .catch(this.warnState(job.id));
+  }
+
+  private warnState(jobId: string) {
+    return (e: unknown) => this.deps.logger.warn({ err: e, jobId }, 'hot state update failed');
+  }
+}

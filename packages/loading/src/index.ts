@@ -1,0 +1,6 @@
+export * from './load-strategy';
+export * from './prepare-load-plan';
+export * from './chunk-writer';
+export * from './target-table';
+export * from './work-tables';
+export { POSITION_COLUMN, WORK_SCHEMA } from './sql-names';
