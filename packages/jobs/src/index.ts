@@ -4,5 +4,11 @@ export type { RecordedPlan } from './job-records';
 export type { JobListOptions } from './read-model/job-list';
 export { toJobView } from './read-model/job-view';
 export { readJob, readJobView } from './read-model/read-job-view';
-export type { PlanTotals } from './transitions/finish-planning';
 export * from './redis-job-state-store';
+// Each transition on its own (the lifecycle composes them; tests exercise them alone).
+export * from './transitions/finish-planning';
+export * from './transitions/settle-job';
+export * from './transitions/complete-staged-job';
+export * from './transitions/fail-job';
+export * from './transitions/cancel-job';
+export * from './transitions/mark-announced';
