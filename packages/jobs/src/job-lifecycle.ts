@@ -215,7 +215,11 @@ export class JobLifecycle {
   private async announce(job: JobRecord, progress?: JobProgress): Promise<void> {
     // A completed staged job dropped its stage while publishing; other work tables go now.
     const plan = job.load_plan;
-    if (plan !== null && plan.kind !== 'direct' && !(plan.kind === 'staged' && job.status === 'completed')) {
+    if (
+      plan !== null &&
+      plan.kind !== 'direct' &&
+      !(plan.kind === 'staged' && job.status === 'completed')
+    ) {
       const strategy = loadStrategyFor(plan, { jobId: job.id, table: job.table_name, columns: [] });
       await cleanUpWorkTables(this.pool, strategy).catch((e: unknown) => {
         this.deps.logger.warn({ err: e, jobId: job.id }, 'work tables not dropped yet');

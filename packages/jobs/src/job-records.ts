@@ -44,7 +44,8 @@ export class JobRecords {
         job.table,
       ]);
       const earlier = rows[0];
-      if (earlier && earlier.id !== job.id) return { job: earlier, created: false, sameContent: true };
+      if (earlier && earlier.id !== job.id)
+        return { job: earlier, created: false, sameContent: true };
       return { ...(await insertJob(client, job)), sameContent: false };
     });
   }

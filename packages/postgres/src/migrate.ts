@@ -71,14 +71,18 @@ async function applyPending(client: PoolClient, files: readonly MigrationFile[],
     await inTransaction(client, async (tx) => {
       await tx.query(`SET LOCAL lock_timeout = ${timeout}`);
       await tx.query(file.sql);
-      await tx.query(
-        'INSERT INTO ingest.migrations (number, name, checksum) VALUES ($1, $2, $3)',
-        [file.number, file.name, checksum],
-      );
+      await tx.query('INSERT INTO ingest.migrations (number, name, checksum) VALUES ($1, $2, $3)', [
+        file.number,
+        file.name,
+        checksum,
+      ]);
     }).catch((e: unknown) => {
-      throw Object.assign(new Error(`migration ${label(file)} failed: ${messageOf(e)}`, { cause: e }), {
-        code: codeOf(e),
-      });
+      throw Object.assign(
+        new Error(`migration ${label(file)} failed: ${messageOf(e)}`, { cause: e }),
+        {
+          code: codeOf(e),
+        },
+      );
     });
   }
   await client.query(statusRankFunctionSql());

@@ -24,7 +24,10 @@ describe('failJob', () => {
     expect(again?.job).toMatchObject({ status: 'failed', error_code: 'FIRST' });
     await markAnnounced(db.pool, id);
     expect(await failJob(db.pool, id, 'THIRD', 'third')).toBeNull();
-    expect(await readJobRow(db.pool, id)).toMatchObject({ error_code: 'FIRST', error_message: 'first' });
+    expect(await readJobRow(db.pool, id)).toMatchObject({
+      error_code: 'FIRST',
+      error_message: 'first',
+    });
   });
 
   it('does not fail a job that ended otherwise (terminal wins)', async () => {
