@@ -90,4 +90,4 @@ async function applyPending(client: PoolClient, files: readonly MigrationFile[],
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const codeOf = (e: unknown) =>
-  typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
+  typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;

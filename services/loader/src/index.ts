@@ -1,3 +1,4 @@
 export * from './loader-service';
 export * from './load-chunk';
 export * from './copy-payload';
+export * from './failpoints';

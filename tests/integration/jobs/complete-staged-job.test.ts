@@ -35,10 +35,17 @@ describe('completeStagedJob', () => {
       ]);
     }
     const contents = async () =>
-      (await db.pool.query(`SELECT id, name FROM public.${table} ORDER BY id`)).rows;
+      (
+        await db.pool.query<{ id: number; name: string }>(
+          `SELECT id, name FROM public.${table} ORDER BY id`,
+        )
+      ).rows;
     const stageExists = async () =>
-      (await db.pool.query(`SELECT to_regclass('ingest_work.${plan.stage}') AS t`)).rows[0].t !==
-      null;
+      (
+        await db.pool.query<{ t: string | null }>(
+          `SELECT to_regclass('ingest_work.${plan.stage}') AS t`,
+        )
+      ).rows[0]?.t != null;
     return { id, contents, stageExists };
   }
 

@@ -24,7 +24,7 @@ describe('numbered migrations', () => {
     databases.push({ name, url: url.toString(), pool });
     return pool;
   }
-  const urlOf = (pool: Pool) => databases.find((d) => d.pool === pool)?.url;
+  const urlOf = (pool: Pool): string | undefined => databases.find((d) => d.pool === pool)?.url;
 
   beforeAll(async () => {
     t = await createTestEnvironment();
@@ -40,7 +40,11 @@ describe('numbered migrations', () => {
   });
 
   const applied = async (pool: Pool) =>
-    (await pool.query('SELECT number, name, checksum FROM ingest.migrations ORDER BY number')).rows;
+    (
+      await pool.query<{ number: number; name: string; checksum: string }>(
+        'SELECT number, name, checksum FROM ingest.migrations ORDER BY number',
+      )
+    ).rows;
 
   it('applies every file once, in order, recorded with its checksum', async () => {
     const pool = await freshDatabase();
@@ -48,7 +52,7 @@ describe('numbered migrations', () => {
     const files = readMigrationFiles();
     const rows = await applied(pool);
     expect(rows.map((r) => [r.number, r.name])).toEqual(files.map((f) => [f.number, f.name]));
-    expect(rows[0].checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
     await migrate(pool);
     expect(await applied(pool)).toEqual(rows);
   });
@@ -57,8 +61,10 @@ describe('numbered migrations', () => {
     const pool = await freshDatabase();
     await migrate(pool);
     for (const status of JOB_STATUSES) {
-      const { rows } = await pool.query('SELECT ingest.status_rank($1) AS rank', [status]);
-      expect([status, rows[0].rank]).toEqual([status, statusRank(status)]);
+      const { rows } = await pool.query<{ rank: number }>('SELECT ingest.status_rank($1) AS rank', [
+        status,
+      ]);
+      expect([status, rows[0]?.rank]).toEqual([status, statusRank(status)]);
     }
   });
 
@@ -101,7 +107,10 @@ describe('numbered migrations', () => {
     await expect(migrate(pool, { files: [...files, broken] })).rejects.toThrow(
       new RegExp(`migration ${String(next).padStart(6, '0')}_broken failed: division by zero`),
     );
-    expect((await pool.query(`SELECT to_regclass('ingest.half_done') AS t`)).rows[0].t).toBeNull();
+    expect(
+      (await pool.query<{ t: string | null }>(`SELECT to_regclass('ingest.half_done') AS t`))
+        .rows[0]?.t,
+    ).toBeNull();
     expect((await applied(pool)).map((r) => r.number)).toEqual(files.map((f) => f.number));
     const fixed = { ...broken, name: 'fixed', sql: 'CREATE TABLE ingest.half_done (id int);' };
     await migrate(pool, { files: [...files, fixed] });
