@@ -1,0 +1,42 @@
+/**
+ * The kinds of file the benchmark loads. A shape says how its file is made (the
+ * raw file and its pre-cleaned copy for psql), which table every loader must end
+ * up with, and what the baselines need to load it. A new shape is one more entry.
+ */
+import type { TableSchema } from '@ingest/normalize';
+import { BENCH_SCHEMA, ensureCsv, type CsvFile } from '../bench-support/csv-generator';
+
+export interface FileShape {
+  /** File name stem: bench-data/<name>-<size>.csv. */
+  name: string;
+  /** What the file holds, for the report. */
+  description: string;
+  /** What the clean copy changes, for the report. */
+  cleanDescription: string;
+  /** The typed table the pipeline must produce; psql's and pgloader's tables get its DDL. */
+  schema: TableSchema;
+  /** An integer column the row check sums. */
+  idColumn: string;
+  /** A column with empty cells, whose non-null count the row check compares. */
+  nullableColumn: string;
+  /** pgloader field options by column: the conversions the raw file needs. */
+  pgloaderFields: Record<string, string>;
+  /** Generates (or reuses) the raw file of at least `size` bytes and its clean copy. */
+  ensure(path: string, size: number, regen: boolean): CsvFile;
+}
+
+/** 12 mixed columns, quoted names with commas and newlines, US dates and yes/no. */
+export const MIXED_SHAPE: FileShape = {
+  name: 'pipeline',
+  description: '12 columns',
+  cleanDescription: 'ISO dates, true/false',
+  schema: BENCH_SCHEMA,
+  idColumn: 'id',
+  nullableColumn: 'nullable',
+  // yes/no go through as text, which PostgreSQL's boolean accepts.
+  pgloaderFields: {
+    birth_date: "[date format 'MM/DD/YYYY']",
+    nullable: '[null if blanks]',
+  },
+  ensure: ensureCsv,
+};

@@ -1,0 +1,126 @@
+/**
+ * Checks the pipeline's table against psql's: identical column names and
+ * types, count, sum of ids, non-null count of the nullable column, and a
+ * fingerprint of every row; pgloader's table by count and fingerprint; the
+ * job's own figures, the ledger and the dead-letter queue. Every difference is
+ * a problem of the run.
+ */
+import pg from 'pg';
+import type { CsvFile } from '../bench-support/csv-generator';
+import { queueDepths } from '../bench-support/services';
+import { log } from './bench-output';
+import { RABBITMQ_URL } from './endpoints';
+import type { FileShape } from './file-shapes';
+import type { JobView } from './job-poller';
+import { PIPELINE_TABLE } from './measured-job';
+import { PGLOADER_TABLE } from './pgloader-comparison';
+import { PSQL_TABLE } from './psql-baseline';
+import type {
+  Counts,
+  JobFigures,
+  PgloaderResult,
+  PsqlResult,
+  RunContext,
+  VerificationFigures,
+} from './run-model';
+
+async function tableCounts(db: pg.Client, tableName: string, shape: FileShape): Promise<Counts> {
+  const id = pg.escapeIdentifier(shape.idColumn);
+  const nullable = pg.escapeIdentifier(shape.nullableColumn);
+  const { rows } = await db.query<{ rows: string; non_null: string; id_sum: string }>(
+    `SELECT count(*)::text AS rows, count(${nullable})::text AS non_null,
+            coalesce(sum(${id}::bigint), 0)::text AS id_sum
+     FROM public.${pg.escapeIdentifier(tableName)}`,
+  );
+  const r = rows[0];
+  return { rows: Number(r?.rows), nonNull: Number(r?.non_null), idSum: r?.id_sum ?? '' };
+}
+
+/** Column names and types as PostgreSQL shows them, in column order. */
+async function columnTypes(db: pg.Client, tableName: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string; type: string }>(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type
+     FROM pg_attribute
+     WHERE attrelid = format('public.%I', $1::text)::regclass AND attnum > 0 AND NOT attisdropped
+     ORDER BY attnum`,
+    [tableName],
+  );
+  return rows.map((r) => `${r.name} ${r.type}`);
+}
+
+/**
+ * A fingerprint of every value: the sum of each row's hash as text. Tables of
+ * identical types render equal values as equal text, so equal sums mean equal rows
+ * (in any order).
+ */
+async function fingerprint(db: pg.Client, tableName: string): Promise<string> {
+  const { rows } = await db.query<{ f: string | null }>(
+    `SELECT sum(hashtext(t::text)::bigint)::text AS f FROM public.${pg.escapeIdentifier(tableName)} t`,
+  );
+  return rows[0]?.f ?? 'null';
+}
+
+export interface VerifiedLoad {
+  csv: CsvFile;
+  psql: PsqlResult;
+  pgloader: PgloaderResult | undefined;
+  view: JobView;
+  job: JobFigures;
+}
+
+/** Compares every loaded table with psql's; fills `out` as it goes. */
+export async function verifyRun(
+  run: RunContext,
+  load: VerifiedLoad,
+  out: VerificationFigures,
+): Promise<void> {
+  const { db, shape } = run;
+  const { csv, view } = load;
+  const pipelineCounts = await tableCounts(db, PIPELINE_TABLE, shape);
+  const psqlCounts = await tableCounts(db, PSQL_TABLE, shape);
+  const counts: NonNullable<VerificationFigures['counts']> = {
+    pipeline: pipelineCounts,
+    psql: psqlCounts,
+  };
+  out.counts = counts;
+  const expect = (what: string, got: unknown, want: unknown) => {
+    if (got !== want) run.problems.push(`${what}: ${String(got)}, expected ${String(want)}`);
+  };
+  expect('pipeline table count(*)', pipelineCounts.rows, psqlCounts.rows);
+  expect('pipeline table sum(id)', pipelineCounts.idSum, psqlCounts.idSum);
+  expect('pipeline table count(nullable)', pipelineCounts.nonNull, psqlCounts.nonNull);
+  expect('psql \\copy rows', load.psql.rows, psqlCounts.rows);
+  expect('psql rows vs generated records', psqlCounts.rows, csv.records);
+  // Same names and types, then every value: the pipeline's schema must be the shape's.
+  const types = {
+    pipeline: await columnTypes(db, PIPELINE_TABLE),
+    psql: await columnTypes(db, PSQL_TABLE),
+  };
+  out.columnTypes = types;
+  if (types.pipeline.join(', ') !== types.psql.join(', ')) {
+    run.problems.push(
+      `pipeline table columns (${types.pipeline.join(', ')}) differ from psql's (${types.psql.join(', ')})`,
+    );
+  }
+  log('fingerprinting every row of both tables ...');
+  const prints: NonNullable<VerificationFigures['fingerprints']> = {
+    pipeline: await fingerprint(db, PIPELINE_TABLE),
+    psql: await fingerprint(db, PSQL_TABLE),
+  };
+  out.fingerprints = prints;
+  expect('pipeline table fingerprint (sum of hashtext(row::text))', prints.pipeline, prints.psql);
+  if (load.pgloader?.code === 0) {
+    const pgloaderCounts = await tableCounts(db, PGLOADER_TABLE, shape);
+    counts.pgloader = pgloaderCounts;
+    expect('pgloader table count(*)', pgloaderCounts.rows, psqlCounts.rows);
+    prints.pgloader = await fingerprint(db, PGLOADER_TABLE);
+    expect('pgloader table fingerprint', prints.pgloader, prints.psql);
+  }
+  expect('job.records (splitter)', view.records, psqlCounts.rows);
+  expect('job.rows.loaded', view.rows.loaded, psqlCounts.rows);
+  expect('job.rows.rejected', view.rows.rejected, 0);
+  expect('job.bytes', view.bytes, csv.bytes);
+  expect('ledger chunks', load.job.ledgerChunks, view.chunks.total);
+  const depths = await queueDepths(RABBITMQ_URL, run.queuePrefix);
+  expect('messages in the dead-letter queue', depths['ingest.dead'], 0);
+}
