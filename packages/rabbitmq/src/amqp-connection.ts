@@ -82,6 +82,11 @@ export class AmqpConnection {
     const setup = await model.createChannel();
     await assertTopology(setup, this.topology, this.deliveryLimit);
     await setup.close();
+    if (this.closed) {
+      // close() came while this connection was opening: it must not outlive close().
+      await model.close().catch(() => undefined);
+      throw errors.queueUnavailable(new Error('connection closed'));
+    }
     this.model = model;
     return model;
   }

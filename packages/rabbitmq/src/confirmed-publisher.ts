@@ -12,6 +12,8 @@ export interface ConfirmedPublisherOptions {
 /** Persistent messages with publisher confirms; resolves only when the broker has the message. */
 export class ConfirmedPublisher implements MessagePublisher {
   private channel: Promise<ConfirmChannel> | undefined;
+  /** Channels given up after a failed publish, closed once their other publishes settle. */
+  private readonly retired = new Set<ConfirmChannel>();
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -19,7 +21,8 @@ export class ConfirmedPublisher implements MessagePublisher {
   ) {}
 
   async publish(queue: QueueName, message: object, options: { messageId?: string } = {}) {
-    const channel = await this.openChannel();
+    const opening = this.openChannel();
+    const channel = await opening;
     const body = Buffer.from(JSON.stringify(message));
     const timeoutMs = this.options.confirmTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
@@ -47,7 +50,7 @@ export class ConfirmedPublisher implements MessagePublisher {
       ]);
     } catch (e) {
       // The channel's state is unknown after a failure: start fresh next time.
-      this.channel = undefined;
+      this.retire(opening, channel);
       throw e;
     } finally {
       clearTimeout(timer);
@@ -58,6 +61,23 @@ export class ConfirmedPublisher implements MessagePublisher {
     const channel = this.channel;
     this.channel = undefined;
     if (channel) await (await channel.catch(() => undefined))?.close().catch(() => undefined);
+    const retired = [...this.retired];
+    this.retired.clear();
+    await Promise.all(retired.map((c) => c.close().catch(() => undefined)));
+  }
+
+  /**
+   * Stops publishing on `channel`. Other publishes already sent on it may still
+   * be confirmed, so it is closed once they settle (or by close()), not at once.
+   */
+  private retire(opening: Promise<ConfirmChannel>, channel: ConfirmChannel): void {
+    if (this.channel === opening) this.channel = undefined;
+    if (this.retired.has(channel)) return;
+    this.retired.add(channel);
+    const closeIt = () => {
+      if (this.retired.delete(channel)) void channel.close().catch(() => undefined);
+    };
+    channel.waitForConfirms().then(closeIt, closeIt);
   }
 
   private openChannel(): Promise<ConfirmChannel> {
