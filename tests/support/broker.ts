@@ -74,7 +74,7 @@ export const jobStored = (): JobStoredMessage => ({
   jobId: randomUUID(),
 });
 
-/** Polls `read` until `done` holds for its value; returns the last value either way. */
+/** Polls `read` until `done` holds for its value, and returns that value; throws after `timeoutMs`. */
 export async function eventually<T>(
   read: () => T | Promise<T>,
   done: (value: T) => boolean,
@@ -83,7 +83,10 @@ export async function eventually<T>(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
+    if (done(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -130,7 +133,9 @@ export function useBroker() {
     socketsBefore = openSockets();
   });
   afterEach(async () => {
-    const left = await eventually(openSockets, (n) => n <= socketsBefore, 2000);
+    const left = await eventually(openSockets, (n) => n <= socketsBefore, 2000).catch(() =>
+      openSockets(),
+    );
     // Closed either way, so that a leak fails only the test that made it.
     await Promise.all(connections.splice(0).map((c) => c.close()));
     await Promise.all(proxies.splice(0).map((p) => p.close()));
@@ -171,10 +176,11 @@ export function useBroker() {
         return { messages: q.messageCount, consumers: q.consumerCount };
       }),
 
-    /** Publishes a JSON body straight to a queue, confirmed. */
+    /** Publishes a body (JSON unless a Buffer) straight to a queue, confirmed. */
     send: (queue: string, body: unknown, options: amqp.Options.Publish = {}) =>
       withChannel(async (c) => {
-        c.sendToQueue(queue, Buffer.from(JSON.stringify(body)), { persistent: true, ...options });
+        const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+        c.sendToQueue(queue, bytes, { persistent: true, ...options });
         await c.waitForConfirms();
       }),
 

@@ -33,7 +33,7 @@ export class DeadLetterConsumer {
   private readonly subscription: Subscription;
 
   constructor(
-    connection: AmqpConnection,
+    private readonly connection: AmqpConnection,
     private readonly options: DeadLetterConsumerOptions,
   ) {
     this.subscription = new Subscription(connection, {
@@ -61,11 +61,13 @@ export class DeadLetterConsumer {
       // kept as null: the record of the death matters more than its body
     }
     const { queue, reason } = deathOf(msg);
-    const count = Number(msg.properties.headers?.['x-delivery-count']);
+    // The broker does not carry the count over from the queue the message died in
+    // (x-delivery-count here is the dead-letter queue's own). A delivery-limit death
+    // means the limit of redeliveries was exceeded: one delivery more than the limit.
     const message: DeadMessage = {
       queue,
       reason,
-      deliveries: Number.isFinite(count) ? count : null,
+      deliveries: reason === 'delivery_limit' ? this.connection.deliveryLimit + 1 : null,
       messageId: text(msg.properties.messageId),
       body,
     };

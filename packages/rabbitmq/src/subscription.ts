@@ -35,18 +35,29 @@ export class Subscription {
     this.unsubscribeDrop ??= this.connection.onDrop(() => this.scheduleReconnect());
     const channel = await this.connection.channel();
     channel.on('error', () => undefined);
-    await channel.prefetch(this.options.prefetch);
+    if (this.stopping) {
+      // stop() came while the channel was opening: it found nothing to close.
+      await channel.close().catch(() => undefined);
+      return;
+    }
+    // Known before the first await below, so that a stop() from now on closes it.
     this.channel = channel;
-    const { consumerTag } = await channel.consume(
-      this.options.queue,
-      (msg) => {
-        if (!msg) return; // consumer cancelled by the broker; the drop listener reconnects
-        const work = this.options.process(channel, msg).finally(() => this.inFlight.delete(work));
-        this.inFlight.add(work);
-      },
-      { noAck: false },
-    );
-    this.consumerTag = consumerTag;
+    try {
+      await channel.prefetch(this.options.prefetch);
+      const { consumerTag } = await channel.consume(
+        this.options.queue,
+        (msg) => {
+          if (!msg) return; // consumer cancelled by the broker; the drop listener reconnects
+          const work = this.options.process(channel, msg).finally(() => this.inFlight.delete(work));
+          this.inFlight.add(work);
+        },
+        { noAck: false },
+      );
+      this.consumerTag = consumerTag;
+    } catch (e) {
+      if (this.stopping) return; // stop() closed the channel while it was being set up
+      throw e;
+    }
   }
 
   /** Stops taking messages, waits for in-flight ones to finish, closes the channel. */
