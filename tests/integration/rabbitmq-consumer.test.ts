@@ -237,26 +237,26 @@ describe('rabbitmq: queue consumer', () => {
     const connection = broker.connect();
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const { consumer, calls } = consume(connection, () => released, { prefetch: 2 });
+    const { consumer, calls } = consume(connection, () => released);
     await consumer.start();
     await broker.send(jobsQueue(connection), jobStored());
     await eventually(
       () => calls.length,
       (n) => n === 1,
     );
+    // Held back by the prefetch of 1 until the first is acked; by then stop() has cancelled.
+    await broker.send(jobsQueue(connection), jobStored());
 
     let stopped = false;
     const stopping = consumer.stop().then(() => (stopped = true));
-    await new Promise((r) => setTimeout(r, 200)); // the cancel reaches the broker
-    await broker.send(jobsQueue(connection), jobStored());
     await new Promise((r) => setTimeout(r, 200));
     expect(stopped).toBe(false);
-    expect(calls).toHaveLength(1);
 
     release();
     await stopping;
+    expect(calls).toHaveLength(1);
     expect(connection.openChannels).toBe(0);
-    // The first was acked; the one sent during the stop waits for the next consumer.
+    // The first was acked; the second waits for the next consumer.
     expect(await broker.depth(jobsQueue(connection))).toEqual({ messages: 1, consumers: 0 });
     await connection.close();
   });
