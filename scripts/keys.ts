@@ -6,7 +6,8 @@
  *   npm run keys -- ensure-dev <file>   (a key for tenant "dev", created once, kept in <file>)
  * Uses DATABASE_URL; creates the system's tables first if they are missing.
  */
-import { ApiKeyRepository, createPool, migrate } from '@ingest/postgres';
+import { ApiKeyRepository } from '@ingest/access';
+import { createPool, migrate } from '@ingest/postgres';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const usage = `usage: npm run keys -- create <tenant> [--label TEXT] [--rpm N] [--uploads N] [--max-bytes N]

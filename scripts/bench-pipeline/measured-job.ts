@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ApiKeyRepository, createPool } from '@ingest/postgres';
+import { ApiKeyRepository } from '@ingest/access';
+import { createPool } from '@ingest/postgres';
 import type { CsvFile } from '../bench-support/csv-generator';
 import { scanLog } from '../bench-support/logs';
 import { cpuBetween, machineBusySeconds } from '../bench-support/sampler';

@@ -1,2 +1,1 @@
-export * from './redis-rate-limiter';
-export * from './webhook-queue';
+export * from './redis-connection';

@@ -11,7 +11,8 @@ import { buildLoader } from '@ingest/loader';
 import { buildNotifier } from '@ingest/notifier';
 import { buildSplitter } from '@ingest/splitter';
 import type { JobView } from '@ingest/contracts';
-import { ApiKeyRepository, createPool, type KeyLimits } from '@ingest/postgres';
+import { ApiKeyRepository, type KeyLimits } from '@ingest/access';
+import { createPool } from '@ingest/postgres';
 
 export interface RunningSystem {
   baseUrl: string;

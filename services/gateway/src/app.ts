@@ -1,38 +1,30 @@
-import express, { type Express } from 'express';
+import type { ApiKeyRepository, RequestRateLimiter } from '@ingest/access';
 import type { Logger } from '@ingest/config';
-import type { ObjectStore } from '@ingest/domain';
 import type { JobLifecycle } from '@ingest/jobs';
 import type { Cidr } from '@ingest/net-guard';
-import type {
-  ApiKeyRepository,
-  DatasetRepository,
-  Pool,
-  WebhookDeliveryRepository,
-  WebhookEndpointRepository,
-} from '@ingest/postgres';
-import type { RedisRateLimiter } from '@ingest/redis';
+import type { DatasetRepository, Pool } from '@ingest/postgres';
+import type { WebhookDeliveryRepository, WebhookEndpointRepository } from '@ingest/webhooks';
+import express, { type Express } from 'express';
 import { authenticate, type AccessDefaults } from './http/authenticate';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import type { JobIntake } from './job-intake';
+import { datasetRoutes } from './routes/dataset-routes';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes';
 import { jobStatusRoutes } from './routes/job-status-routes';
 import { jobsRoutes } from './routes/jobs-routes';
-import { datasetRoutes } from './routes/dataset-routes';
 import { rejectRoutes } from './routes/reject-routes';
 import { webhookRoutes } from './routes/webhook-routes';
-import type { MinimumPace } from './upload/metered-upload';
+import type { Uploader } from './upload/uploader';
 
 export interface AppDeps {
   intake: JobIntake;
+  uploader: Uploader;
   lifecycle: JobLifecycle;
-  store: ObjectStore;
   keys: ApiKeyRepository;
-  limiter: RedisRateLimiter;
+  rate: RequestRateLimiter;
   access: AccessDefaults;
-  pace: MinimumPace;
   logger: Logger;
   minChunkBytes: number;
-  segmentBytes: number;
   webhookAllow: readonly Cidr[];
   webhookEndpoints: WebhookEndpointRepository;
   webhookDeliveries: WebhookDeliveryRepository;
@@ -48,7 +40,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(healthRoutes(deps.readiness));
   // Everything below belongs to a tenant: no key, no access.
-  app.use('/v1', authenticate(deps.keys, deps.limiter, deps.access));
+  app.use('/v1', authenticate(deps.keys, deps.rate, deps.access));
   app.use(jobsRoutes(deps));
   app.use(jobStatusRoutes(deps));
   app.use(rejectRoutes(deps));

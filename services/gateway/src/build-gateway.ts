@@ -1,17 +1,18 @@
+import { ApiKeyRepository, RequestRateLimiter, UploadLeases } from '@ingest/access';
 import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
 import { parseCidrs } from '@ingest/net-guard';
+import { DatasetRepository } from '@ingest/postgres';
+import { createServiceAdapters } from '@ingest/runtime';
 import {
-  ApiKeyRepository,
-  DatasetRepository,
   SecretBox,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
-} from '@ingest/postgres';
-import { RedisRateLimiter, WebhookQueue } from '@ingest/redis';
-import { createServiceAdapters } from '@ingest/runtime';
+  WebhookQueue,
+} from '@ingest/webhooks';
 import { createApp } from './app';
 import { HttpService } from './gateway-service';
 import { JobIntake } from './job-intake';
+import { Uploader } from './upload/uploader';
 
 export interface Gateway extends Service {
   /** Resolves once listening, with the bound port (useful with GATEWAY_PORT=0). */
@@ -29,9 +30,23 @@ export function buildGateway(
     logger,
   );
   const { pool, store, state, amqp, publisher, lifecycle } = adapters;
-  const intake = new JobIntake(lifecycle, store, publisher, logger);
-  const keys = new ApiKeyRepository(pool);
-  const limiter = new RedisRateLimiter(state.redis, `${env.QUEUE_PREFIX}ingest:`);
+  const intake = new JobIntake(lifecycle, publisher, logger);
+  const datasets = new DatasetRepository(pool);
+  const webhookAllow = parseCidrs(env.WEBHOOK_ALLOWED_CIDRS);
+  // Per-key limits share the hot-state connection; their keys live beside the jobs'.
+  const accessPrefix = `${env.QUEUE_PREFIX}ingest:`;
+  const uploader = new Uploader({
+    intake,
+    store,
+    datasets,
+    leases: new UploadLeases(state.redis, accessPrefix),
+    webhookAllow,
+    pace: {
+      minBytesPerSecond: env.GATEWAY_MIN_UPLOAD_BYTES_PER_SEC,
+      windowMs: env.GATEWAY_SLOW_UPLOAD_WINDOW_MS,
+    },
+    segmentBytes: env.GATEWAY_SEGMENT_BYTES,
+  });
   // Producer only (manual redelivery); fails fast so a Redis outage answers 503.
   const webhookQueue = new WebhookQueue({
     redisUrl: env.REDIS_URL,
@@ -40,30 +55,25 @@ export function buildGateway(
   });
   const app = createApp({
     intake,
+    uploader,
     lifecycle,
-    store,
-    keys,
-    limiter,
+    keys: new ApiKeyRepository(pool),
+    rate: new RequestRateLimiter(state.redis, accessPrefix),
     access: {
       maxRequestsPerMinute: env.GATEWAY_RATE_LIMIT_PER_MINUTE,
       maxConcurrentUploads: env.GATEWAY_MAX_CONCURRENT_UPLOADS,
       maxUploadBytes: env.GATEWAY_MAX_UPLOAD_BYTES,
     },
-    pace: {
-      minBytesPerSecond: env.GATEWAY_MIN_UPLOAD_BYTES_PER_SEC,
-      windowMs: env.GATEWAY_SLOW_UPLOAD_WINDOW_MS,
-    },
     logger,
     minChunkBytes: env.GATEWAY_MIN_CHUNK_BYTES,
-    segmentBytes: env.GATEWAY_SEGMENT_BYTES,
-    webhookAllow: parseCidrs(env.WEBHOOK_ALLOWED_CIDRS),
+    webhookAllow,
     webhookEndpoints: new WebhookEndpointRepository(
       pool,
       SecretBox.fromBase64(env.WEBHOOK_ENCRYPTION_KEY),
     ),
     webhookDeliveries: new WebhookDeliveryRepository(pool),
     webhookQueue,
-    datasets: new DatasetRepository(pool),
+    datasets,
     pool,
     readiness: {
       postgres: async () => void (await pool.query('SELECT 1')),

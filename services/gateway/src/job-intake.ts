@@ -1,37 +1,11 @@
-import {
-  QUEUES,
-  type DialectOverrides,
-  type JobStoredMessage,
-  type JobView,
-  type LoadMode,
-} from '@ingest/contracts';
-import { estimateSecondsLeft, type MessagePublisher, type ObjectStore } from '@ingest/domain';
+import { QUEUES, type JobStoredMessage, type JobView } from '@ingest/contracts';
+import { estimateSecondsLeft, type MessagePublisher } from '@ingest/domain';
 import { errors, retryWhileRetryable } from '@ingest/errors';
-import type { JobLifecycle, NewJob, SchemaSource } from '@ingest/jobs';
-import type { TableSchema } from '@ingest/normalize';
+import type { JobLifecycle, NewJob } from '@ingest/jobs';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
-import { removeUpload, type StoredUpload } from './upload/metered-upload';
-
-export interface JobOptions {
-  tenant: string;
-  table: string;
-  fileName: string | null;
-  webhookUrl: string | null;
-  idempotencyKey: string | null;
-  chunkBytes: number | null;
-  dialectOverrides: DialectOverrides;
-  /** `?dataset=`: the stored schema to load with. */
-  dataset: string | null;
-  schema: TableSchema | null;
-  schemaSource: SchemaSource | null;
-  maxRejects: { count: number | null; ratio: number | null };
-  load: { mode: LoadMode; key: string[] | null; atomic: boolean };
-  /** `dedupe=content`: identical bytes into the same table return the earlier job. */
-  dedupeContent: boolean;
-  /** The SHA-256 (hex) the client declared in Content-Digest, checked against the bytes. */
-  declaredSha256: string | null;
-}
+import type { JobOptions } from './upload/job-options';
+import type { StoredUpload } from './upload/metered-upload';
 
 export interface IntakeResult {
   job: JobView;
@@ -43,13 +17,12 @@ export interface IntakeResult {
 
 /**
  * Turns a stored upload into a job: durable record, then the confirmed publish.
- * If the publish fails the record and the object are removed again, so a 503
- * leaves nothing half-created behind.
+ * If the publish fails the record is removed again (and the caller removes the
+ * object), so a 503 leaves nothing half-created behind.
  */
 export class JobIntake {
   constructor(
     private readonly jobs: JobLifecycle,
-    private readonly store: ObjectStore,
     private readonly publisher: MessagePublisher,
     private readonly logger: Logger,
   ) {}
@@ -72,15 +45,11 @@ export class JobIntake {
     return earlier ? this.view(earlier.id, options.tenant) : null;
   }
 
+  /**
+   * Records the job of a stored upload and announces it. Not `created` when an
+   * earlier job of the same key (or content) wins: the upload is then not needed.
+   */
   async accept(upload: StoredUpload, options: JobOptions): Promise<IntakeResult> {
-    if (upload.bytes === 0) {
-      await removeUpload(this.store, upload);
-      throw errors.emptyFile();
-    }
-    if (options.declaredSha256 !== null && options.declaredSha256 !== upload.sha256) {
-      await removeUpload(this.store, upload);
-      throw errors.digestMismatch(options.declaredSha256, upload.sha256);
-    }
     const id = randomUUID();
     const record: NewJob = {
       id,
@@ -110,12 +79,9 @@ export class JobIntake {
       // The upload may have taken hours: ride out a database failover (~30 s) before giving up.
       created = await retryWhileRetryable(insert, { budgetMs: 30_000 });
     } catch (e) {
-      await removeUpload(this.store, upload).catch(() => undefined);
       throw errors.databaseUnavailable(e);
     }
     if (!created.created) {
-      // An earlier job with the same key (or content) wins: keep it, drop our copy.
-      await removeUpload(this.store, upload).catch(() => undefined);
       const job = await this.view(created.job.id, options.tenant);
       return { job, created: false, deduplicated: created.sameContent };
     }
@@ -124,7 +90,6 @@ export class JobIntake {
       await this.publisher.publish(QUEUES.jobs, message, { messageId: `${id}:stored` });
     } catch (e) {
       await this.jobs.discard(id).catch(() => undefined);
-      await removeUpload(this.store, upload).catch(() => undefined);
       throw e;
     }
     // Status reads rebuild from Postgres; a hot-state miss must not fail an accepted upload.

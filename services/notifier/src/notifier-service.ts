@@ -1,19 +1,19 @@
 import { createLogger, type NotifierEnv, type Service } from '@ingest/config';
 import { QUEUES, jobEventSchema, type JobEvent } from '@ingest/contracts';
+import { readJob } from '@ingest/jobs';
+import { createGuardedDispatcher, parseCidrs } from '@ingest/net-guard';
+import { createPool } from '@ingest/postgres';
+import { QueueConsumer } from '@ingest/rabbitmq';
+import { amqpConnectionFor, retryPolicyFor } from '@ingest/runtime';
 import {
-  createPool,
+  createWebhookWorker,
+  fanOutEvent,
   SecretBox,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
-} from '@ingest/postgres';
-import { QueueConsumer } from '@ingest/rabbitmq';
-import { amqpConnectionFor, retryPolicyFor } from '@ingest/runtime';
-import { scheduleBackoff, WebhookQueue, webhookQueueName, type WebhookTask } from '@ingest/redis';
-import { UnrecoverableError, Worker } from 'bullmq';
-import { createGuardedDispatcher, parseCidrs } from '@ingest/net-guard';
-import { Redis } from 'ioredis';
-import { runWebhookAttempt } from './webhook-attempt';
-import { fanOutEvent } from './webhook-fanout';
+  WebhookQueue,
+  type JobSnapshot,
+} from '@ingest/webhooks';
 
 /**
  * Builds the notifier: turns job events into webhook deliveries (the job's own
@@ -43,48 +43,29 @@ export function buildNotifier(
   const dispatcher = createGuardedDispatcher(parseCidrs(env.WEBHOOK_ALLOWED_CIDRS), {
     connectTimeoutMs: env.NOTIFIER_TIMEOUT_MS,
   });
-  const attemptDeps = {
-    deliveries,
-    endpoints,
-    jobSecret: env.WEBHOOK_SECRET,
-    timeoutMs: env.NOTIFIER_TIMEOUT_MS,
-    dispatcher,
-  };
-  // BullMQ needs blocking commands to wait forever: no per-request retry limit.
-  const workerRedis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-  workerRedis.on('error', () => undefined);
-  const worker = new Worker<WebhookTask>(
-    webhookQueueName(env.QUEUE_PREFIX),
-    async (job) => {
-      if (typeof job.data?.deliveryId !== 'string') {
-        throw new UnrecoverableError('not a webhook task (queued by an older version?)');
-      }
-      const isLast = job.data.manual || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      return runWebhookAttempt(job.data, isLast, attemptDeps);
+  const worker = createWebhookWorker({
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    schedule: env.NOTIFIER_SCHEDULE_MS,
+    attempt: {
+      deliveries,
+      endpoints,
+      jobSecret: env.WEBHOOK_SECRET,
+      timeoutMs: env.NOTIFIER_TIMEOUT_MS,
+      dispatcher,
     },
-    {
-      connection: workerRedis,
-      concurrency: 8,
-      autorun: false,
-      settings: { backoffStrategy: scheduleBackoff(env.NOTIFIER_SCHEDULE_MS) },
-    },
-  );
-  worker.on('error', (err) => logger.warn({ err }, 'webhook worker error'));
-  worker.on('completed', (job, outcome) =>
-    logger.info(
-      { webhookId: job.data.deliveryId, attempts: job.attemptsMade + 1, outcome },
-      'webhook done',
-    ),
-  );
-  worker.on('failed', (job, err) =>
-    logger.warn(
-      { webhookId: job?.data.deliveryId, attempts: job?.attemptsMade, err },
-      'webhook attempt failed',
-    ),
-  );
+    logger,
+  });
 
+  // The payload is the job's view from Postgres at the event (the durable truth).
+  const findJob = async (jobId: string): Promise<JobSnapshot | null> => {
+    const found = await readJob(pool, jobId);
+    if (!found) return null;
+    const { record, view } = found;
+    return { tenant: record.tenant, webhookUrl: record.webhook_url, view };
+  };
   const enqueue = async (event: JobEvent) => {
-    const ids = await fanOutEvent(event, { pool, endpoints, deliveries });
+    const ids = await fanOutEvent(event, { findJob, endpoints, deliveries });
     for (const id of ids) await queue.schedule(id);
   };
 
@@ -101,7 +82,7 @@ export function buildNotifier(
   return {
     logger,
     async start() {
-      worker.run().catch((e: unknown) => logger.error({ err: e }, 'webhook worker stopped'));
+      worker.run();
       await consumer.start();
       logger.info('notifier consuming');
     },
@@ -110,7 +91,6 @@ export function buildNotifier(
       await worker.close();
       await queue.close();
       await amqp.close();
-      await workerRedis.quit().catch(() => undefined);
       await pool.end();
       await dispatcher.close();
     },

@@ -1,32 +1,26 @@
+import {
+  effectiveLimits,
+  type AccessDefaults,
+  type ApiKeyRepository,
+  type EffectiveLimits,
+  type RequestRateLimiter,
+} from '@ingest/access';
 import { errors } from '@ingest/errors';
-import type { ApiKeyRepository, KeyLimits } from '@ingest/postgres';
-import type { RedisRateLimiter } from '@ingest/redis';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+export type { AccessDefaults } from '@ingest/access';
 
 /** Who is calling: the tenant every job, reject and webhook of the request belongs to. */
 export interface Caller {
   tenant: string;
   keyId: string;
-  limits: { maxRequestsPerMinute: number; maxConcurrentUploads: number; maxUploadBytes: number };
+  limits: EffectiveLimits;
 }
-
-export interface AccessDefaults {
-  maxRequestsPerMinute: number;
-  maxConcurrentUploads: number;
-  maxUploadBytes: number;
-}
-
-const effective = (limits: KeyLimits, defaults: AccessDefaults): Caller['limits'] => ({
-  maxRequestsPerMinute: limits.maxRequestsPerMinute ?? defaults.maxRequestsPerMinute,
-  maxConcurrentUploads: limits.maxConcurrentUploads ?? defaults.maxConcurrentUploads,
-  // A key may lower the deployment's upload limit, never raise it.
-  maxUploadBytes: Math.min(limits.maxUploadBytes ?? Infinity, defaults.maxUploadBytes),
-});
 
 /** `Authorization: Bearer <key>` → the caller; then the key's request rate is counted. */
 export function authenticate(
   keys: ApiKeyRepository,
-  limiter: RedisRateLimiter,
+  rate: RequestRateLimiter,
   defaults: AccessDefaults,
 ): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -40,9 +34,9 @@ export function authenticate(
     const caller: Caller = {
       tenant: info.tenant,
       keyId: info.id,
-      limits: effective(info.limits, defaults),
+      limits: effectiveLimits(info.limits, defaults),
     };
-    const wait = await limiter.hit(caller.keyId, caller.limits.maxRequestsPerMinute);
+    const wait = await rate.hit(caller.keyId, caller.limits.maxRequestsPerMinute);
     if (wait > 0) throw errors.rateLimited(caller.limits.maxRequestsPerMinute, wait);
     res.locals.caller = caller;
     next();

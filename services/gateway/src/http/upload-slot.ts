@@ -1,28 +1,18 @@
+import type { UploadLeases } from '@ingest/access';
 import { errors } from '@ingest/errors';
-import type { RedisRateLimiter } from '@ingest/redis';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { randomUUID } from 'node:crypto';
-import { callerOf } from './authenticate';
+import type { Response } from 'express';
 
-/** Slots are leased and renewed while the upload runs, so a crashed gateway frees them. */
-const LEASE_MS = 60_000;
-
-/** Holds one of the caller's concurrent-upload slots for the life of the request. */
-export function uploadSlot(limiter: RedisRateLimiter): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const caller = callerOf(res);
-    const uploadId = randomUUID();
-    const limit = caller.limits.maxConcurrentUploads;
-    if (!(await limiter.acquireUpload(caller.keyId, uploadId, limit, LEASE_MS))) {
-      throw errors.tooManyUploads(limit);
-    }
-    const renew = setInterval(() => {
-      limiter.renewUpload(caller.keyId, uploadId, LEASE_MS).catch(() => undefined);
-    }, LEASE_MS / 3);
-    res.once('close', () => {
-      clearInterval(renew);
-      limiter.releaseUpload(caller.keyId, uploadId).catch(() => undefined);
-    });
-    next();
-  };
+/**
+ * Holds one of the key's concurrent-upload slots until the response closes;
+ * 429 TOO_MANY_UPLOADS when all `limit` of them are taken.
+ */
+export async function holdUploadSlot(
+  leases: UploadLeases,
+  keyId: string,
+  limit: number,
+  res: Response,
+): Promise<void> {
+  const lease = await leases.acquire(keyId, limit);
+  if (!lease) throw errors.tooManyUploads(limit);
+  res.once('close', () => lease.release());
 }

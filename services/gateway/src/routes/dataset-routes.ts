@@ -4,18 +4,16 @@ import type { DatasetRecord, DatasetRepository } from '@ingest/postgres';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { callerOf } from '../http/authenticate';
+import { DATASET_NAME, DATASET_NAME_RULE } from '../http/id-patterns';
 import { jsonBody } from '../http/json-body';
-import { parseInput } from './parse-input';
-import { DATASET_NAME } from './job-options';
+import { parseInput } from '../http/parse-input';
 
 export interface DatasetRoutesDeps {
   datasets: DatasetRepository;
 }
 
 const createBody = z.object({
-  name: z
-    .string()
-    .regex(DATASET_NAME, 'must be 1 to 63 letters, digits or _, not starting with a digit'),
+  name: z.string().regex(DATASET_NAME, DATASET_NAME_RULE),
   schema: z.unknown(),
 });
 

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { JobIntake } from '../job-intake';
 import { callerOf } from '../http/authenticate';
+import { UUID } from '../http/id-patterns';
+import { parseInput } from '../http/parse-input';
 import { decodeCursor, encodeCursor } from './job-cursor';
 
 export interface JobStatusRoutesDeps {
@@ -14,8 +16,6 @@ export interface JobStatusRoutesDeps {
   /** Interval between progress checks of an event stream. Default 500 ms. */
   eventIntervalMs?: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const jobId = (req: Request): string => {
   const id = String(req.params.id);
@@ -37,12 +37,7 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
   const router = Router();
 
   router.get('/v1/jobs', async (req: Request, res: Response) => {
-    const parsed = listQuery.safeParse(req.query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw errors.validation(`query parameter ${issue?.path.join('.')}: ${issue?.message}`);
-    }
-    const { status, limit, cursor } = parsed.data;
+    const { status, limit, cursor } = parseInput(listQuery, req.query, 'query parameter');
     const { tenant } = callerOf(res);
     const records = await deps.lifecycle.list(tenant, {
       status,

@@ -4,16 +4,15 @@ import { listRejects, type Pool } from '@ingest/postgres';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { callerOf } from '../http/authenticate';
+import { UUID } from '../http/id-patterns';
+import { parseInput } from '../http/parse-input';
 import type { JobIntake } from '../job-intake';
-import { parseInput } from './parse-input';
 
 export interface RejectRoutesDeps {
   intake: JobIntake;
   lifecycle: Pick<JobLifecycle, 'get'>;
   pool: Pool;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const query = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),

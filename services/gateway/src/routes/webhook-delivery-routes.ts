@@ -1,10 +1,11 @@
 import { errors } from '@ingest/errors';
 import type { JobLifecycle } from '@ingest/jobs';
-import type { WebhookDeliveryRepository } from '@ingest/postgres';
+import type { WebhookDeliveryRepository } from '@ingest/webhooks';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { callerOf } from '../http/authenticate';
-import { parseInput } from './parse-input';
+import { UUID } from '../http/id-patterns';
+import { parseInput } from '../http/parse-input';
 import { deliveryView } from './webhook-views';
 
 export interface WebhookDeliveryRoutesDeps {
@@ -14,7 +15,6 @@ export interface WebhookDeliveryRoutesDeps {
   lifecycle: Pick<JobLifecycle, 'get'>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DELIVERY_ID = /^msg_[A-Za-z0-9_-]{1,64}$/;
 
 const listQuery = z.object({

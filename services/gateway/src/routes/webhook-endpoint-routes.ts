@@ -1,12 +1,13 @@
 import { jobEventSchema } from '@ingest/contracts';
 import { errors } from '@ingest/errors';
 import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
-import type { WebhookEndpointRepository } from '@ingest/postgres';
+import type { WebhookEndpointRepository } from '@ingest/webhooks';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { callerOf } from '../http/authenticate';
+import { UUID } from '../http/id-patterns';
 import { jsonBody } from '../http/json-body';
-import { parseInput } from './parse-input';
+import { parseInput } from '../http/parse-input';
 import { endpointView } from './webhook-views';
 
 export interface WebhookEndpointRoutesDeps {
@@ -23,8 +24,6 @@ const createBody = z
     events: z.array(jobEventSchema.shape.type).min(1).optional(),
   })
   .strict();
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const endpointId = (req: Request): string => {
   const id = String(req.params.id);

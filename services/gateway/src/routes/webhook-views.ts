@@ -2,7 +2,7 @@ import type {
   WebhookAttemptRecord,
   WebhookDeliveryRecord,
   WebhookEndpoint,
-} from '@ingest/postgres';
+} from '@ingest/webhooks';
 
 /** An endpoint as the API shows it: never its secret (that is shown once, at creation). */
 export const endpointView = (e: WebhookEndpoint) => ({

@@ -9,6 +9,18 @@ export interface StoredFileInfo extends StoredUpload {
   path: string;
 }
 
+export interface StorageEngineOptions {
+  limitBytes: number;
+  pace?: MinimumPace;
+  /** An upper bound of the file part's size (the whole request's Content-Length). */
+  expectedBytes?: number;
+  /**
+   * Runs when the file part starts, with the form fields sent before it:
+   * throwing refuses the request before a byte is stored.
+   */
+  beforeStore?: (fields: Record<string, unknown> | undefined) => void;
+}
+
 /**
  * A multer storage engine that streams the file part straight into object
  * storage under a server-chosen key: no memory buffer, no temp file.
@@ -16,13 +28,7 @@ export interface StoredFileInfo extends StoredUpload {
 export class ObjectStoreStorageEngine implements StorageEngine {
   constructor(
     private readonly store: ObjectStore,
-    private readonly limitBytes: number,
-    private readonly pace?: MinimumPace,
-    /**
-     * Runs when the file part starts, with the fields sent before it already in
-     * `req.body`: throwing refuses the request before a byte is stored.
-     */
-    private readonly beforeStore?: (req: Request) => void,
+    private readonly options: StorageEngineOptions,
   ) {}
 
   _handleFile(
@@ -31,18 +37,18 @@ export class ObjectStoreStorageEngine implements StorageEngine {
     callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
   ): void {
     try {
-      this.beforeStore?.(req);
+      // multer has put the fields read so far into req.body.
+      this.options.beforeStore?.(req.body as Record<string, unknown> | undefined);
     } catch (e) {
       file.stream.resume();
       callback(e);
       return;
     }
     const objectKey = `uploads/${randomUUID()}`;
-    storeMeteredUpload(this.store, objectKey, file.stream, this.limitBytes, {
+    storeMeteredUpload(this.store, objectKey, file.stream, this.options.limitBytes, {
       metadata: { 'original-name': encodeURIComponent(file.originalname) },
-      // The whole request's length bounds the file part's.
-      expectedBytes: declaredLength(req),
-      pace: this.pace,
+      expectedBytes: this.options.expectedBytes,
+      pace: this.options.pace,
     }).then(
       (stored) => callback(null, { ...stored, path: objectKey }),
       (e: unknown) => callback(e),
@@ -55,10 +61,4 @@ export class ObjectStoreStorageEngine implements StorageEngine {
       (e: unknown) => callback(e as Error),
     );
   }
-}
-
-/** The request's Content-Length, when it sent a valid one. */
-export function declaredLength(req: Request): number | undefined {
-  const n = Number(req.get('Content-Length'));
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

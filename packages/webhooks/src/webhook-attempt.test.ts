@@ -1,12 +1,12 @@
 import { createGuardedDispatcher } from '@ingest/net-guard';
+import { UnrecoverableError } from 'bullmq';
+import { runWebhookAttempt, type AttemptDeps } from './webhook-attempt';
 import type {
   AttemptResult,
   WebhookDeliveryRecord,
   WebhookDeliveryRepository,
-  WebhookEndpointRepository,
-} from '@ingest/postgres';
-import { UnrecoverableError } from 'bullmq';
-import { runWebhookAttempt, type AttemptDeps } from './webhook-attempt';
+} from './webhook-delivery-repository';
+import type { WebhookEndpointRepository } from './webhook-endpoint-repository';
 
 const delivery = (overrides: Partial<WebhookDeliveryRecord> = {}): WebhookDeliveryRecord => ({
   id: 'msg_1',

@@ -1,16 +1,52 @@
-import { tableNameFromFileName } from '@ingest/domain';
+import { DELIMITERS, ENCODINGS, LOAD_MODES, type DialectOverrides } from '@ingest/contracts';
 import { errors } from '@ingest/errors';
+import { identifierProblem, parseRejectBudget } from '@ingest/normalize';
 import { assertTableName } from '@ingest/postgres';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { DELIMITERS, ENCODINGS, LOAD_MODES, type DialectOverrides } from '@ingest/contracts';
-import {
-  identifierProblem,
-  parseRejectBudget,
-  type RejectBudget,
-  type TableSchema,
-} from '@ingest/normalize';
-import type { SchemaSource } from '@ingest/jobs';
+import type { Caller } from '../http/authenticate';
+import { DATASET_NAME, DATASET_NAME_RULE } from '../http/id-patterns';
+import { parseInput } from '../http/parse-input';
+import { resolveLoad, type QueryLoad } from './job-options';
+
+/**
+ * A job upload as its URL and headers ask for it, read once before any byte
+ * of the body. The schema (a dataset or a form field) and the file name are
+ * found later; `resolveJobOptions` combines them with this into the job's options.
+ */
+export interface UploadRequest {
+  tenant: string;
+  /** The API key the upload counts against (its concurrent uploads). */
+  keyId: string;
+  /** `?table=`: wins over the schema's table and the file name. */
+  table: string | null;
+  webhookUrl: string | null;
+  chunkBytes: number | null;
+  dialectOverrides: DialectOverrides;
+  /** `?dataset=`: the stored schema to load with. */
+  dataset: string | null;
+  /** `?max_rejects=` (a count or a share, already checked): wins over the schema's. */
+  maxRejects: string | null;
+  load: QueryLoad;
+  /** `dedupe=content`: identical bytes into the same table return the earlier job. */
+  dedupeContent: boolean;
+  idempotencyKey: string | null;
+  /** The SHA-256 (hex) the client declared in Content-Digest, checked against the bytes. */
+  declaredSha256: string | null;
+  limits: UploadLimits;
+}
+
+export interface UploadLimits {
+  /** The caller's upload size limit (a key may lower the deployment's). */
+  maxUploadBytes: number;
+  maxConcurrentUploads: number;
+  /** The request's Content-Length, when it sent a valid one. */
+  declaredBytes: number | undefined;
+}
+
+export interface UploadRequestLimits {
+  minChunkBytes: number;
+}
 
 const ENCODING_ALIASES: Record<string, string> = {
   utf8: 'utf-8',
@@ -20,7 +56,6 @@ const ENCODING_ALIASES: Record<string, string> = {
   utf16le: 'utf-16le',
   utf16be: 'utf-16be',
 };
-import type { JobOptions } from '../job-intake';
 
 /** Delimiters by name too, since a literal tab or pipe is awkward in a URL. */
 const DELIMITER_NAMES: Record<string, string> = {
@@ -30,24 +65,9 @@ const DELIMITER_NAMES: Record<string, string> = {
   pipe: '|',
 };
 
-export const DATASET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
-/** A job's schema and where it came from. */
-export interface JobSchema {
-  schema: TableSchema;
-  source: Exclude<SchemaSource, 'inferred'>;
-}
-
-/** The budget as stored on the job: a count, or a share (0–1) of the rows. */
-export function budgetColumns(budget: RejectBudget | null): {
-  count: number | null;
-  ratio: number | null;
-} {
-  if (budget === null || budget.kind === 'unlimited') return { count: null, ratio: null };
-  return budget.kind === 'count'
-    ? { count: budget.max, ratio: null }
-    : { count: null, ratio: budget.max };
-}
+const trueOrFalse = z
+  .enum(['true', 'false'], { message: 'must be true or false' })
+  .transform((v) => v === 'true');
 
 const querySchema = z.object({
   delimiter: z
@@ -58,10 +78,7 @@ const querySchema = z.object({
     )
     .optional(),
   quote: z.enum(['"', "'"], { message: 'must be " or \'' }).optional(),
-  header: z
-    .enum(['true', 'false'], { message: 'must be true or false' })
-    .transform((v) => v === 'true')
-    .optional(),
+  header: trueOrFalse.optional(),
   encoding: z
     .string()
     .transform((e) => ENCODING_ALIASES[e.toLowerCase()] ?? e.toLowerCase())
@@ -71,10 +88,7 @@ const querySchema = z.object({
   // Scheme, syntax and address are checked by the SSRF guard (WEBHOOK_URL_FORBIDDEN).
   webhook_url: z.string().min(1).max(2048).optional(),
   chunk_size: z.coerce.number().int().positive().optional(),
-  dataset: z
-    .string()
-    .regex(DATASET_NAME, 'must be 1 to 63 letters, digits or _, not starting with a digit')
-    .optional(),
+  dataset: z.string().regex(DATASET_NAME, DATASET_NAME_RULE).optional(),
   max_rejects: z
     .string()
     .refine((v) => parseRejectBudget(v) !== null, {
@@ -90,10 +104,7 @@ const querySchema = z.object({
       message: 'must be column names separated by commas',
     })
     .optional(),
-  atomic: z
-    .enum(['true', 'false'], { message: 'must be true or false' })
-    .transform((v) => v === 'true')
-    .optional(),
+  atomic: trueOrFalse.optional(),
   dedupe: z.enum(['content', 'none'], { message: 'must be content or none' }).optional(),
 });
 
@@ -116,59 +127,33 @@ function declaredSha256(req: Request): string | null {
   return Buffer.from(m[1] ?? '', 'base64').toString('hex');
 }
 
-/** Mode, key and atomic from the query, else the schema's; an upsert needs a key the schema has. */
-function loadOptions(
-  q: z.infer<typeof querySchema>,
-  schema: TableSchema | null,
-): JobOptions['load'] {
-  const mode = q.mode ?? schema?.mode ?? 'append';
-  const key = q.key ?? schema?.key ?? null;
-  if (mode === 'upsert' && key === null) {
-    throw errors.validation(
-      "mode=upsert needs a key: ?key=<column>[,<column>…] or the schema's key",
-    );
-  }
-  if (key !== null && new Set(key).size !== key.length) {
-    throw errors.validation('query parameter key: a column is listed twice');
-  }
-  const missing =
-    schema === null ? [] : (key?.filter((k) => !schema.columns.some((c) => c.name === k)) ?? []);
-  if (missing.length > 0) {
-    throw errors.validation(
-      `query parameter key: ${missing.join(', ')} is not a column of the schema`,
-    );
-  }
-  return { mode, key, atomic: q.atomic ?? schema?.atomic ?? false };
+/** The request's Content-Length, when it sent a valid one. */
+function declaredLength(req: Request): number | undefined {
+  const n = Number(req.get('Content-Length'));
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 const firstValue = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 
-export interface OptionLimits {
-  minChunkBytes: number;
-}
-
-/** Reads and validates the job's query options; the file name supplies the default table. */
-export function parseJobOptions(
+/**
+ * Reads and checks an upload's query and headers (400 VALIDATION_FAILED or
+ * INVALID_TABLE_NAME naming the first problem), so that a bad option is
+ * refused before anything is stored.
+ */
+export function parseUploadRequest(
   req: Request,
-  fileName: string | null,
-  tenant: string,
-  limits: OptionLimits,
-  schema: JobSchema | null = null,
-): JobOptions {
+  caller: Caller,
+  limits: UploadRequestLimits,
+): UploadRequest {
   const raw = Object.fromEntries(
     Object.entries(req.query).map(([k, v]) => [k, firstValue(v)] as const),
   );
-  const parsed = querySchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw errors.validation(`query parameter ${issue?.path.join('.')}: ${issue?.message}`);
-  }
-  const q = parsed.data;
+  const q = parseInput(querySchema, raw, 'query parameter');
   if (q.chunk_size !== undefined && q.chunk_size < limits.minChunkBytes) {
     throw errors.validation(`chunk_size must be at least ${limits.minChunkBytes} bytes`);
   }
-  const key = req.get('Idempotency-Key');
-  if (key !== undefined && (key.length === 0 || key.length > 255)) {
+  const idempotencyKey = req.get('Idempotency-Key') ?? null;
+  if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
     throw errors.validation('Idempotency-Key must be 1 to 255 characters');
   }
   const dialectOverrides: DialectOverrides = {};
@@ -176,21 +161,27 @@ export function parseJobOptions(
   if (q.quote !== undefined) dialectOverrides.quote = q.quote;
   if (q.header !== undefined) dialectOverrides.header = q.header;
   if (q.encoding !== undefined) dialectOverrides.encoding = q.encoding;
+  const table = q.table === undefined ? null : assertTableName(q.table);
+  const load: QueryLoad = { mode: q.mode ?? null, key: q.key ?? null, atomic: q.atomic ?? null };
+  // Checked on the query alone, before any schema is known: mode=upsert needs key= beside it.
+  resolveLoad(load, null);
   return {
-    tenant,
-    dialectOverrides,
-    table: assertTableName(q.table ?? schema?.schema.table ?? tableNameFromFileName(fileName)),
-    dataset: q.dataset ?? null,
-    schema: schema?.schema ?? null,
-    schemaSource: schema?.source ?? null,
-    // The query parameter wins over the schema's own max_rejects.
-    maxRejects: budgetColumns(parseRejectBudget(q.max_rejects ?? schema?.schema.max_rejects)),
-    fileName,
+    tenant: caller.tenant,
+    keyId: caller.keyId,
+    table,
     webhookUrl: q.webhook_url ?? null,
-    idempotencyKey: key ?? null,
     chunkBytes: q.chunk_size ?? null,
-    load: loadOptions(q, schema?.schema ?? null),
+    dialectOverrides,
+    dataset: q.dataset ?? null,
+    maxRejects: q.max_rejects ?? null,
+    load,
     dedupeContent: q.dedupe === 'content',
+    idempotencyKey,
     declaredSha256: declaredSha256(req),
+    limits: {
+      maxUploadBytes: caller.limits.maxUploadBytes,
+      maxConcurrentUploads: caller.limits.maxConcurrentUploads,
+      declaredBytes: declaredLength(req),
+    },
   };
 }

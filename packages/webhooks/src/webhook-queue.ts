@@ -1,5 +1,5 @@
+import { connectRedis, type Redis } from '@ingest/redis';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
 /** A queued webhook attempt: what to send lives in Postgres (ingest.webhook_deliveries). */
@@ -48,10 +48,10 @@ export class WebhookQueue {
   constructor(options: WebhookQueueOptions) {
     this.delays = options.schedule?.length ? options.schedule : [0];
     const onError = options.onError ?? (() => undefined);
-    this.redis = new Redis(options.redisUrl, {
+    this.redis = connectRedis(options.redisUrl, {
       maxRetriesPerRequest: options.failFast ? 1 : null,
+      onError,
     });
-    this.redis.on('error', onError);
     this.queue = new Queue<WebhookTask>(webhookQueueName(options.queuePrefix), {
       connection: this.redis,
     });

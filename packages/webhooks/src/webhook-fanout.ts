@@ -1,17 +1,19 @@
-import type { JobEvent, JobEventType } from '@ingest/contracts';
-import { readJob } from '@ingest/jobs';
-import type {
-  Pool,
-  NewWebhookDelivery,
-  WebhookDeliveryRepository,
-  WebhookEndpointRepository,
-} from '@ingest/postgres';
+import type { JobEvent, JobEventType, JobView } from '@ingest/contracts';
 import { createHash } from 'node:crypto';
-import type { WebhookPayload } from './webhook-delivery';
+import type { NewWebhookDelivery, WebhookDeliveryRepository } from './webhook-delivery-repository';
+import type { WebhookEndpointRepository } from './webhook-endpoint-repository';
+import type { WebhookPayload } from './webhook-sender';
+
+/** What a fan-out needs to know of a job: its tenant, its own callback URL, its view now. */
+export interface JobSnapshot {
+  tenant: string;
+  webhookUrl: string | null;
+  view: JobView;
+}
 
 export interface FanOutDeps {
-  /** The job's record and view are read from Postgres (the payload is the view at the event). */
-  pool: Pool;
+  /** The job as it is now, or null when there is no such job (the jobs feature owns the record). */
+  findJob(jobId: string): Promise<JobSnapshot | null>;
   endpoints: WebhookEndpointRepository;
   deliveries: WebhookDeliveryRepository;
 }
@@ -41,25 +43,24 @@ export function webhookPayload(event: JobEvent, data: WebhookPayload['data']): W
  * delivery ids to queue, including ones recorded by an earlier try of this event.
  */
 export async function fanOutEvent(event: JobEvent, deps: FanOutDeps): Promise<string[]> {
-  const found = await readJob(deps.pool, event.jobId);
-  if (!found) return [];
-  const { record, view } = found;
-  const body = JSON.stringify(webhookPayload(event, view));
-  const common = { tenant: record.tenant, jobId: record.id, event: event.type, body };
+  const job = await deps.findJob(event.jobId);
+  if (!job) return [];
+  const body = JSON.stringify(webhookPayload(event, job.view));
+  const common = { tenant: job.tenant, jobId: event.jobId, event: event.type, body };
   const deliveries: NewWebhookDelivery[] = [];
-  if (record.webhook_url) {
+  if (job.webhookUrl) {
     deliveries.push({
       ...common,
-      id: webhookDeliveryId(record.id, event.type, 'job'),
+      id: webhookDeliveryId(event.jobId, event.type, 'job'),
       target: 'job',
       endpointId: null,
-      url: record.webhook_url,
+      url: job.webhookUrl,
     });
   }
-  for (const endpoint of await deps.endpoints.subscribedTo(record.tenant, event.type)) {
+  for (const endpoint of await deps.endpoints.subscribedTo(job.tenant, event.type)) {
     deliveries.push({
       ...common,
-      id: webhookDeliveryId(record.id, event.type, `endpoint:${endpoint.id}`),
+      id: webhookDeliveryId(event.jobId, event.type, `endpoint:${endpoint.id}`),
       target: 'endpoint',
       endpointId: endpoint.id,
       url: endpoint.url,

@@ -1,12 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
-
-/** Per-key limits; null means the deployment's default applies. */
-export interface KeyLimits {
-  maxRequestsPerMinute: number | null;
-  maxConcurrentUploads: number | null;
-  maxUploadBytes: number | null;
-}
+import type { KeyLimits } from './key-limits';
 
 export interface ApiKeyInfo {
   id: string;
@@ -30,6 +24,14 @@ interface ApiKeyRow {
 }
 
 const KEY_PATTERN = /^ingk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+
+/** The id and secret of a well-formed key `ingk_<12 hex>_<43 base64url>`, else null. */
+export function parseApiKey(key: string): { id: string; secret: string } | null {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) return null;
+  const [, id = '', secret = ''] = match;
+  return { id, secret };
+}
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -80,9 +82,9 @@ export class ApiKeyRepository {
 
   /** The key's owner, or null for a malformed, unknown or revoked key. */
   async verify(key: string): Promise<ApiKeyInfo | null> {
-    const match = KEY_PATTERN.exec(key);
-    if (!match) return null;
-    const [, id = '', secret = ''] = match;
+    const parsed = parseApiKey(key);
+    if (!parsed) return null;
+    const { id, secret } = parsed;
     const { rows } = await this.pool.query<ApiKeyRow>(
       'SELECT * FROM ingest.api_keys WHERE id = $1 AND revoked_at IS NULL',
       [id],

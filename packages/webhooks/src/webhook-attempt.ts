@@ -1,14 +1,11 @@
 import { classifyFailure } from '@ingest/errors';
 import { isWebhookUrlForbidden } from '@ingest/net-guard';
-import type {
-  AttemptResult,
-  WebhookDeliveryRepository,
-  WebhookEndpointRepository,
-} from '@ingest/postgres';
-import type { WebhookTask } from '@ingest/redis';
 import { UnrecoverableError } from 'bullmq';
 import type { Dispatcher } from 'undici';
-import { deliverWebhook, WebhookDeliveryError } from './webhook-delivery';
+import type { AttemptResult, WebhookDeliveryRepository } from './webhook-delivery-repository';
+import type { WebhookEndpointRepository } from './webhook-endpoint-repository';
+import type { WebhookTask } from './webhook-queue';
+import { deliverWebhook, WebhookDeliveryError } from './webhook-sender';
 
 export interface AttemptDeps {
   deliveries: WebhookDeliveryRepository;

@@ -1,0 +1,4 @@
+export * from './api-key-repository';
+export * from './key-limits';
+export * from './request-rate-limiter';
+export * from './upload-leases';

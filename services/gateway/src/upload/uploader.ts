@@ -1,0 +1,159 @@
+import type { UploadLeases } from '@ingest/access';
+import type { ObjectStore } from '@ingest/domain';
+import { errors } from '@ingest/errors';
+import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
+import { parseTableSchema } from '@ingest/normalize';
+import type { DatasetRepository } from '@ingest/postgres';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { holdUploadSlot } from '../http/upload-slot';
+import type { IntakeResult, JobIntake } from '../job-intake';
+import { resolveJobOptions, type JobOptions, type JobSchema } from './job-options';
+import {
+  removeUpload,
+  storeMeteredUpload,
+  type MinimumPace,
+  type StoredUpload,
+} from './metered-upload';
+import { receiveMultipartFile } from './multipart-file';
+import { RequestSchema } from './request-schema';
+import type { UploadRequest } from './upload-request';
+
+export interface UploaderDeps {
+  intake: JobIntake;
+  store: ObjectStore;
+  datasets: DatasetRepository;
+  leases: UploadLeases;
+  /** Non-public callback addresses the operator allows (WEBHOOK_ALLOWED_CIDRS). */
+  webhookAllow: readonly Cidr[];
+  /** Slowest acceptable upload body. */
+  pace: MinimumPace;
+  /** Raw uploads of declared length are stored as segments of this size (0: one object). */
+  segmentBytes: number;
+}
+
+/** How an upload request was answered. */
+export interface UploadOutcome extends IntakeResult {
+  /** Answered before the body was read (the connection is closed after the answer). */
+  bodyUnread?: boolean;
+  /** An earlier job of the same Idempotency-Key. */
+  replayed?: boolean;
+}
+
+/** Decided before the body is read: an answer already, or what the upload goes on with. */
+type Preparation =
+  { answer: UploadOutcome } | { schema: JobSchema | null; options: JobOptions | null };
+
+/**
+ * Takes a parsed upload request from its checks to a job: the callback URL and
+ * the dataset are checked and an earlier job is looked for before any byte is
+ * read; then one of the caller's upload slots is held while the body streams
+ * into storage; then the job is created. Whatever fails after the body was
+ * stored, the stored copy is removed again.
+ */
+export class Uploader {
+  constructor(private readonly deps: UploaderDeps) {}
+
+  /** `POST /v1/jobs`: a multipart form whose `file` part is the upload. */
+  async acceptMultipart(req: Request, res: Response, request: UploadRequest) {
+    const prepared = await this.prepare(request, res);
+    if ('answer' in prepared) return prepared.answer;
+    const schema = new RequestSchema(prepared.schema);
+    const file = await receiveMultipartFile(req, res, this.deps.store, {
+      limitBytes: request.limits.maxUploadBytes,
+      pace: this.deps.pace,
+      // The whole request's length bounds the file part's.
+      expectedBytes: request.limits.declaredBytes,
+      // Fields sent before the file part are checked before a byte is stored.
+      beforeStore: (fields) => schema.takeField(fields),
+    });
+    if (!file) throw errors.missingFile();
+    return this.accept(file, () => {
+      // A schema field sent after the file part is only seen now.
+      schema.takeField(req.body as Record<string, unknown> | undefined);
+      return resolveJobOptions(request, schema.current, file.originalname || null);
+    });
+  }
+
+  /** `PUT /v1/jobs/raw`: the request body is the upload. */
+  async acceptRaw(req: Request, res: Response, request: UploadRequest) {
+    const prepared = await this.prepare(request, res);
+    if ('answer' in prepared) return prepared.answer;
+    const options = prepared.options ?? resolveJobOptions(request, prepared.schema, null);
+    const { maxUploadBytes, declaredBytes } = request.limits;
+    if (declaredBytes !== undefined && declaredBytes > maxUploadBytes) {
+      throw errors.uploadTooLarge(maxUploadBytes);
+    }
+    const stored = await storeMeteredUpload(
+      this.deps.store,
+      `uploads/${randomUUID()}`,
+      req,
+      maxUploadBytes,
+      {
+        expectedBytes: declaredBytes,
+        exactBytes: declaredBytes,
+        segmentBytes: this.deps.segmentBytes,
+        pace: this.deps.pace,
+      },
+    );
+    return this.accept(stored, () => options);
+  }
+
+  /**
+   * A forbidden callback URL or an unknown dataset is refused, and an earlier
+   * job of the same Idempotency-Key — or, with dedupe=content, of a declared
+   * Content-Digest already loaded into the table — answers, all before the
+   * body is read. Then an upload slot is held until the response closes.
+   */
+  private async prepare(request: UploadRequest, res: Response): Promise<Preparation> {
+    const { intake } = this.deps;
+    if (request.webhookUrl) {
+      await assertWebhookUrl(request.webhookUrl, { allow: this.deps.webhookAllow });
+    }
+    const schema = await this.datasetSchema(request);
+    const replay = await intake.findReplay(request.tenant, request.idempotencyKey);
+    if (replay) {
+      return { answer: { job: replay, created: false, bodyUnread: true, replayed: true } };
+    }
+    // Multipart uploads may name their table only in the file part: their check comes later.
+    let options: JobOptions | null = null;
+    if (request.table !== null) {
+      options = resolveJobOptions(request, schema, null);
+      const same = await intake.findSameContent(options);
+      if (same) {
+        return { answer: { job: same, created: false, deduplicated: true, bodyUnread: true } };
+      }
+    }
+    const { keyId, limits } = request;
+    await holdUploadSlot(this.deps.leases, keyId, limits.maxConcurrentUploads, res);
+    return { schema, options };
+  }
+
+  private async datasetSchema(request: UploadRequest): Promise<JobSchema | null> {
+    if (request.dataset === null) return null;
+    const dataset = await this.deps.datasets.get(request.tenant, request.dataset);
+    if (!dataset) throw errors.datasetNotFound(request.dataset);
+    return { schema: parseTableSchema(dataset.schema), source: 'dataset' };
+  }
+
+  /**
+   * Makes the stored upload a job. On any failure — and when an earlier job
+   * of the same key or content takes its place — the stored copy is removed.
+   */
+  private async accept(stored: StoredUpload, resolve: () => JobOptions): Promise<UploadOutcome> {
+    let result: IntakeResult;
+    try {
+      const options = resolve();
+      if (stored.bytes === 0) throw errors.emptyFile();
+      if (options.declaredSha256 !== null && options.declaredSha256 !== stored.sha256) {
+        throw errors.digestMismatch(options.declaredSha256, stored.sha256);
+      }
+      result = await this.deps.intake.accept(stored, options);
+    } catch (e) {
+      await removeUpload(this.deps.store, stored).catch(() => undefined);
+      throw e;
+    }
+    if (!result.created) await removeUpload(this.deps.store, stored).catch(() => undefined);
+    return result;
+  }
+}
