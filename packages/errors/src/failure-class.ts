@@ -1,4 +1,5 @@
 import { isAppError, type Failure } from './app-error';
+import { codeOf } from './error-code';
 
 /**
  * SQLSTATEs after which the same work may succeed on a new attempt:
@@ -36,19 +37,11 @@ const RETRYABLE_ERRNOS = new Set([
 const CONNECTION_LOST =
   /Connection terminated|connection closed|socket hang up|not queryable|timeout exceeded when trying to connect|Client was closed/i;
 
-const codeOf = (e: unknown): string | undefined => {
-  if (typeof e === 'object' && e !== null && 'code' in e) {
-    const code = e.code;
-    return typeof code === 'string' ? code : undefined;
-  }
-  return undefined;
-};
-
 /** Classifies any thrown value: retrying helps, or it never will. */
 export function classifyFailure(e: unknown): Failure {
   if (isAppError(e)) return e.failure;
   const code = codeOf(e);
-  if (code !== undefined && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_ERRNOS.has(code))) {
+  if (code !== null && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_ERRNOS.has(code))) {
     return 'retryable';
   }
   if (e instanceof Error && CONNECTION_LOST.test(e.message)) return 'retryable';
@@ -70,6 +63,6 @@ const PERMANENT_CLASSES: Record<string, string> = {
 /** The job error code for a permanent database error (a bad schema, a permission), if it is one. */
 export function permanentCodeOf(e: unknown): string | null {
   const code = codeOf(e);
-  if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return null;
+  if (code === null || !/^[0-9A-Z]{5}$/.test(code)) return null;
   return PERMANENT_SQLSTATES[code] ?? PERMANENT_CLASSES[code.slice(0, 2)] ?? null;
 }

@@ -4,6 +4,7 @@ import type { JobLifecycle } from '@ingest/jobs';
 import type { ChunkWriter } from '@ingest/loading';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { Logger } from '@ingest/config';
+import { codeOf } from '@ingest/errors';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createCopyPayload, type CopyFormat } from './copy-payload';
 import type { Failpoints } from './failpoints';
@@ -106,9 +107,6 @@ class FailMidCopy extends Transform {
     this.failpoints.hit('mid-copy', this.chunk).then(() => cb(), cb);
   }
 }
-
-const codeOf = (e: unknown): string | null =>
-  typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : null;
 
 const errorText = (e: unknown): string => {
   const code = codeOf(e);
