@@ -1,9 +1,4 @@
-import {
-  createTestEnvironment,
-  startSystem,
-  type RunningSystem,
-  type TestEnvironment,
-} from '@ingest/testing';
+import { useTestSystem, type RunningSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { request } from 'node:http';
 
@@ -11,48 +6,41 @@ const errorOf = async (res: Response) =>
   ((await res.json()) as { error: { code: string; message: string } }).error;
 
 describe('access: API keys, tenants and limits', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
+  const ctx = useTestSystem(
+    { GATEWAY_MIN_UPLOAD_BYTES_PER_SEC: '50000', GATEWAY_SLOW_UPLOAD_WINDOW_MS: '1000' },
+    { loaders: 1, notifier: false },
+  );
   /** A second gateway on the same Redis and Postgres, as behind a load balancer. */
   let second: RunningSystem;
 
   beforeAll(async () => {
-    t = await createTestEnvironment({
-      GATEWAY_MIN_UPLOAD_BYTES_PER_SEC: '50000',
-      GATEWAY_SLOW_UPLOAD_WINDOW_MS: '1000',
-    });
-    system = await startSystem(t.env, { loaders: 1, notifier: false });
-    second = await startSystem(t.env, { loaders: 0, splitter: false, notifier: false });
-  });
-
-  afterAll(async () => {
-    await second?.stop();
-    await system?.stop();
-    await t?.cleanup();
+    second = await ctx.startAnother({ loaders: 0, splitter: false, notifier: false });
   });
 
   it('401 UNAUTHENTICATED without a key, with a wrong key, and with a revoked key', async () => {
-    const none = await fetch(`${system.baseUrl}/v1/jobs`);
+    const none = await fetch(`${ctx.system.baseUrl}/v1/jobs`);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect((await errorOf(none)).code).toBe('UNAUTHENTICATED');
-    const wrong = await system.fetch('/v1/jobs', {
-      headers: { Authorization: `Bearer ${system.apiKey.slice(0, -2)}xx` },
+    const wrong = await ctx.system.fetch('/v1/jobs', {
+      headers: { Authorization: `Bearer ${ctx.system.apiKey.slice(0, -2)}xx` },
     });
     expect(wrong.status).toBe(401);
-    const garbage = await system.fetch('/v1/jobs', { headers: { Authorization: 'Bearer nope' } });
+    const garbage = await ctx.system.fetch('/v1/jobs', {
+      headers: { Authorization: 'Bearer nope' },
+    });
     expect(garbage.status).toBe(401);
     // health checks stay public
-    expect((await fetch(`${system.baseUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ctx.system.baseUrl}/healthz`)).status).toBe(200);
   });
 
   it('stores keys only as hashes', async () => {
-    const db = await t.db();
+    const db = await ctx.t.db();
     try {
       const rows = await db.query<{ id: string; secret_sha256: Buffer }>(
         'SELECT id, secret_sha256 FROM ingest.api_keys',
       );
-      const secret = /^ingk_[0-9a-f]{12}_(.+)$/.exec(system.apiKey)?.[1] ?? '';
+      const secret = /^ingk_[0-9a-f]{12}_(.+)$/.exec(ctx.system.apiKey)?.[1] ?? '';
       expect(secret.length).toBeGreaterThanOrEqual(43); // 256 bits, base64url
       for (const row of rows.rows) {
         expect(row.secret_sha256).toHaveLength(32);
@@ -64,16 +52,16 @@ describe('access: API keys, tenants and limits', () => {
   });
 
   it('shows another tenant nothing: 404 on every job route', async () => {
-    const res = await system.fetch('/v1/jobs/raw?table=mine', {
+    const res = await ctx.system.fetch('/v1/jobs/raw?table=mine', {
       method: 'PUT',
       body: 'a,b\n1,2\n',
       headers: { 'Idempotency-Key': 'shared-key' },
     });
     const { id } = (await res.json()) as JobView;
-    await system.waitForJob(id);
-    const otherKey = await system.createApiKey('other');
+    await ctx.system.waitForJob(id);
+    const otherKey = await ctx.system.createApiKey('other');
     const as = (path: string, init: RequestInit = {}) =>
-      system.fetch(path, {
+      ctx.system.fetch(path, {
         ...init,
         headers: { ...init.headers, Authorization: `Bearer ${otherKey}` },
       });
@@ -98,15 +86,15 @@ describe('access: API keys, tenants and limits', () => {
     expect(replay.status).toBe(202);
     expect(((await replay.json()) as JobView).id).not.toBe(id);
     // The owner still sees it.
-    expect((await system.fetch(`/v1/jobs/${id}`)).status).toBe(200);
+    expect((await ctx.system.fetch(`/v1/jobs/${id}`)).status).toBe(200);
   });
 
   it('shares the request rate limit across gateway instances, with Retry-After', async () => {
-    const key = await system.createApiKey('limited', { maxRequestsPerMinute: 6 });
+    const key = await ctx.system.createApiKey('limited', { maxRequestsPerMinute: 6 });
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 8; i++) {
-      const gateway = i % 2 === 0 ? system : second;
+      const gateway = i % 2 === 0 ? ctx.system : second;
       const res = await gateway.fetch('/v1/jobs', { headers: { Authorization: `Bearer ${key}` } });
       statuses.push(res.status);
       if (res.status === 429) {
@@ -121,18 +109,18 @@ describe('access: API keys, tenants and limits', () => {
   });
 
   it('limits concurrent uploads per key and the upload size per key', async () => {
-    const key = await system.createApiKey('uploads', {
+    const key = await ctx.system.createApiKey('uploads', {
       maxConcurrentUploads: 1,
       maxUploadBytes: 1000,
     });
     const auth = { Authorization: `Bearer ${key}` };
     // Hold one upload open (it sends enough to keep above the minimum pace).
-    const url = new URL(`${system.baseUrl}/v1/jobs/raw?table=held`);
+    const url = new URL(`${ctx.system.baseUrl}/v1/jobs/raw?table=held`);
     const held = request(url, { method: 'PUT', headers: { ...auth, 'content-length': '900' } });
     held.on('error', () => undefined);
     held.write('a,b\n');
     await new Promise((r) => setTimeout(r, 300));
-    const second = await system.fetch('/v1/jobs/raw?table=second', {
+    const second = await ctx.system.fetch('/v1/jobs/raw?table=second', {
       method: 'PUT',
       body: 'a\n1\n',
       headers: auth,
@@ -142,7 +130,7 @@ describe('access: API keys, tenants and limits', () => {
     expect(second.headers.get('retry-after')).not.toBeNull();
     held.destroy();
     await new Promise((r) => setTimeout(r, 300));
-    const big = await system.fetch('/v1/jobs/raw?table=big', {
+    const big = await ctx.system.fetch('/v1/jobs/raw?table=big', {
       method: 'PUT',
       body: 'a,b\n' + '1,2\n'.repeat(1000),
       headers: auth,
@@ -153,9 +141,9 @@ describe('access: API keys, tenants and limits', () => {
 
   it('cuts off a slow trickle (408) while a fast large upload succeeds', async () => {
     const trickle = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(new URL(`${system.baseUrl}/v1/jobs/raw?table=trickle`), {
+      const req = request(new URL(`${ctx.system.baseUrl}/v1/jobs/raw?table=trickle`), {
         method: 'PUT',
-        headers: { authorization: `Bearer ${system.apiKey}`, 'transfer-encoding': 'chunked' },
+        headers: { authorization: `Bearer ${ctx.system.apiKey}`, 'transfer-encoding': 'chunked' },
       });
       req.on('response', (res) => {
         let body = '';
@@ -168,7 +156,7 @@ describe('access: API keys, tenants and limits', () => {
       req.on('close', () => clearInterval(timer));
       setTimeout(() => clearInterval(timer), 10_000).unref();
     });
-    const fast = await system.fetch('/v1/jobs/raw?table=fast', {
+    const fast = await ctx.system.fetch('/v1/jobs/raw?table=fast', {
       method: 'PUT',
       body: 'a,b\n' + '123456789,abcdefghijklmnop\n'.repeat(400_000), // ~10 MB
     });
@@ -240,7 +228,7 @@ describe('access: API keys, tenants and limits', () => {
     ];
     const unexpected: string[] = [];
     for (const c of cases) {
-      const res = await system.fetch('/v1/jobs?table=t', {
+      const res = await ctx.system.fetch('/v1/jobs?table=t', {
         method: 'POST',
         headers: { 'content-type': c.contentType },
         body: c.body,
@@ -252,6 +240,6 @@ describe('access: API keys, tenants and limits', () => {
         );
     }
     expect(unexpected).toEqual([]);
-    expect((await fetch(`${system.baseUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ctx.system.baseUrl}/healthz`)).status).toBe(200);
   });
 });

@@ -1,10 +1,4 @@
-import {
-  createTestEnvironment,
-  startSystem,
-  type RunningSystem,
-  type TestEnvironment,
-} from '@ingest/testing';
-import type pg from 'pg';
+import { createTestEnvironment, startSystem, useTestSystem } from '@ingest/testing';
 import { SSRF_REFUSED } from '@ingest/net-guard';
 import { listObjectKeys } from '../support/s3-objects';
 
@@ -18,35 +12,21 @@ const multipart = (field: string, content: string, name = 'x.csv') => {
 };
 
 describe('gateway errors', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await createTestEnvironment({ GATEWAY_MAX_UPLOAD_BYTES: String(64 * 1024) });
-    system = await startSystem(t.env, { loaders: 1 });
-    db = await t.db();
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await db?.end();
-    await t?.cleanup();
-  });
+  const ctx = useTestSystem({ GATEWAY_MAX_UPLOAD_BYTES: String(64 * 1024) }, { loaders: 1 });
 
   const jobCount = async () =>
-    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest.jobs')).rows[0]?.n;
+    (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest.jobs')).rows[0]?.n;
 
   it('400 MISSING_FILE without a file part', async () => {
     const form = new FormData();
     form.append('table', 'x');
-    const res = await system.fetch(`/v1/jobs`, { method: 'POST', body: form });
+    const res = await ctx.system.fetch(`/v1/jobs`, { method: 'POST', body: form });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe('MISSING_FILE');
   });
 
   it('400 UNEXPECTED_FIELD for a file under another name', async () => {
-    const res = await system.fetch(`/v1/jobs`, {
+    const res = await ctx.system.fetch(`/v1/jobs`, {
       method: 'POST',
       body: multipart('upload', 'a\n1\n'),
     });
@@ -56,21 +36,21 @@ describe('gateway errors', () => {
 
   it('400 EMPTY_FILE for an empty file, multipart and raw, leaving nothing stored', async () => {
     const before = await jobCount();
-    const res = await system.fetch(`/v1/jobs`, {
+    const res = await ctx.system.fetch(`/v1/jobs`, {
       method: 'POST',
       body: multipart('file', ''),
     });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe('EMPTY_FILE');
-    const raw = await system.fetch(`/v1/jobs/raw?table=t`, { method: 'PUT', body: '' });
+    const raw = await ctx.system.fetch(`/v1/jobs/raw?table=t`, { method: 'PUT', body: '' });
     expect(raw.status).toBe(400);
     expect((await errorOf(raw)).code).toBe('EMPTY_FILE');
     expect(await jobCount()).toBe(before);
-    expect(await listObjectKeys(t.env)).toEqual([]);
+    expect(await listObjectKeys(ctx.t.env)).toEqual([]);
   });
 
   it('400 MALFORMED_MULTIPART for a body that is not multipart', async () => {
-    const res = await system.fetch(`/v1/jobs`, {
+    const res = await ctx.system.fetch(`/v1/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
       body: 'this is not multipart',
@@ -80,7 +60,7 @@ describe('gateway errors', () => {
   });
 
   it('400 INVALID_TABLE_NAME for an unsafe table name', async () => {
-    const res = await system.fetch(
+    const res = await ctx.system.fetch(
       `/v1/jobs/raw?table=${encodeURIComponent('x"; drop table y;--')}`,
       {
         method: 'PUT',
@@ -92,12 +72,12 @@ describe('gateway errors', () => {
   });
 
   it('404 JOB_NOT_FOUND for an unknown job, 404 ROUTE_NOT_FOUND for an unknown route', async () => {
-    const res = await system.fetch(`/v1/jobs/00000000-0000-4000-8000-000000000000`);
+    const res = await ctx.system.fetch(`/v1/jobs/00000000-0000-4000-8000-000000000000`);
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe('JOB_NOT_FOUND');
-    const junk = await system.fetch(`/v1/jobs/not-a-uuid`);
+    const junk = await ctx.system.fetch(`/v1/jobs/not-a-uuid`);
     expect(junk.status).toBe(404);
-    const route = await system.fetch(`/v2/nothing`);
+    const route = await ctx.system.fetch(`/v2/nothing`);
     expect(route.status).toBe(404);
     expect((await errorOf(route)).code).toBe('ROUTE_NOT_FOUND');
   });
@@ -105,27 +85,27 @@ describe('gateway errors', () => {
   it('413 UPLOAD_TOO_LARGE over the limit, with the partial upload aborted in storage', async () => {
     const before = await jobCount();
     const big = 'a,b\n' + '1,2\n'.repeat(40_000); // 160 KB > 64 KiB
-    const res = await system.fetch(`/v1/jobs`, {
+    const res = await ctx.system.fetch(`/v1/jobs`, {
       method: 'POST',
       body: multipart('file', big),
     });
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('UPLOAD_TOO_LARGE');
-    const raw = await system.fetch(`/v1/jobs/raw?table=t`, { method: 'PUT', body: big });
+    const raw = await ctx.system.fetch(`/v1/jobs/raw?table=t`, { method: 'PUT', body: big });
     expect(raw.status).toBe(413);
     expect((await errorOf(raw)).code).toBe('UPLOAD_TOO_LARGE');
     expect(await jobCount()).toBe(before);
-    expect(await listObjectKeys(t.env)).toEqual([]);
+    expect(await listObjectKeys(ctx.t.env)).toEqual([]);
   });
 
   it('reports readiness of every dependency', async () => {
-    const res = await system.fetch(`/readyz`);
+    const res = await ctx.system.fetch(`/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: 'ready',
       checks: { postgres: 'ok', redis: 'ok', rabbitmq: 'ok', storage: 'ok' },
     });
-    expect((await system.fetch(`/healthz`)).status).toBe(200);
+    expect((await ctx.system.fetch(`/healthz`)).status).toBe(200);
   });
 });
 

@@ -1,16 +1,8 @@
 import { createHmac } from 'node:crypto';
 import amqp from 'amqplib';
 import { ChunkPlanner } from '@ingest/domain';
-import {
-  createTestEnvironment,
-  peopleFixture,
-  startSystem,
-  WebhookReceiver,
-  type RunningSystem,
-  type TestEnvironment,
-} from '@ingest/testing';
+import { peopleFixture, useTestSystem, WebhookReceiver, type RunningSystem } from '@ingest/testing';
 import type { ChunkTask, JobView } from '@ingest/contracts';
-import type pg from 'pg';
 
 const normalized = (rows: string[][]) =>
   rows.map((r) => r.map((v) => (v.trim() === '' ? null : v.trim())));
@@ -27,42 +19,34 @@ const uploadMultipart = async (
 };
 
 describe('end-to-end pipeline on the real servers', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
-  let db: pg.Client;
+  const ctx = useTestSystem({}, { loaders: 2 });
   const receiver = new WebhookReceiver(1); // the first attempt fails: the retry must deliver
   let hookUrl: string;
 
   beforeAll(async () => {
-    t = await createTestEnvironment();
-    system = await startSystem(t.env, { loaders: 2 });
-    db = await t.db();
     hookUrl = await receiver.start();
   });
 
   afterAll(async () => {
-    await system?.stop();
-    await db?.end();
     await receiver.stop();
-    await t?.cleanup();
   });
 
   const tableRows = async (table: string) =>
     (
-      await db.query<{ row: string[] }>(
+      await ctx.db.query<{ row: string[] }>(
         `SELECT ARRAY[id::text, name, email, city, notes] AS row FROM "${table}" ORDER BY id::int`,
       )
     ).rows.map((r) => r.row);
 
   it('loads a multipart upload with exactly the file rows and values', async () => {
     const fixture = peopleFixture(3000);
-    const res = await uploadMultipart(system, 'table=people_multipart', fixture.text);
+    const res = await uploadMultipart(ctx.system, 'table=people_multipart', fixture.text);
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as JobView & { links: { self: string } };
     expect(accepted.links.self).toBe(`/v1/jobs/${accepted.id}`);
     expect(['stored', 'planned', 'loading', 'completed']).toContain(accepted.status);
 
-    const done = await system.waitForJob(accepted.id);
+    const done = await ctx.system.waitForJob(accepted.id);
     expect(done.status).toBe('completed');
     expect(done.rows).toEqual({ loaded: 3000, rejected: 0 });
     expect(done.records).toBe(3000);
@@ -72,14 +56,14 @@ describe('end-to-end pipeline on the real servers', () => {
 
   it('loads a raw PUT body the same way, table name from the query', async () => {
     const fixture = peopleFixture(2500, 7);
-    const res = await system.fetch(`/v1/jobs/raw?table=people_raw`, {
+    const res = await ctx.system.fetch(`/v1/jobs/raw?table=people_raw`, {
       method: 'PUT',
       headers: { 'content-type': 'text/csv' },
       body: fixture.text,
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as JobView;
-    const done = await system.waitForJob(id);
+    const done = await ctx.system.waitForJob(id);
     expect(done).toMatchObject({
       status: 'completed',
       table: 'people_raw',
@@ -92,12 +76,12 @@ describe('end-to-end pipeline on the real servers', () => {
     const fixture = peopleFixture(4000, 3);
     const chunkSize = 4096;
     const res = await uploadMultipart(
-      system,
+      ctx.system,
       `table=people_chunks&chunk_size=${chunkSize}`,
       fixture.text,
     );
     const { id } = (await res.json()) as JobView;
-    const done = await system.waitForJob(id);
+    const done = await ctx.system.waitForJob(id);
     expect(done.status).toBe('completed');
     expect(done.chunks.total).toBeGreaterThan(20);
     expect(done.chunks.done).toBe(done.chunks.total);
@@ -115,11 +99,11 @@ describe('end-to-end pipeline on the real servers', () => {
     expect(chunks).toHaveLength(done.chunks.total ?? -1);
     const {
       rows: [job],
-    } = await db.query<{ object_key: string; columns: string[] }>(
+    } = await ctx.db.query<{ object_key: string; columns: string[] }>(
       'SELECT object_key, columns FROM ingest.jobs WHERE id = $1',
       [id],
     );
-    const connection = await amqp.connect(t.env.RABBITMQ_URL ?? '');
+    const connection = await amqp.connect(ctx.t.env.RABBITMQ_URL ?? '');
     const channel = await connection.createConfirmChannel();
     for (const c of chunks) {
       const task: ChunkTask = {
@@ -138,12 +122,16 @@ describe('end-to-end pipeline on the real servers', () => {
         schemaVersion: 1,
         load: { kind: 'direct' },
       };
-      channel.sendToQueue(`${t.env.QUEUE_PREFIX}ingest.chunks`, Buffer.from(JSON.stringify(task)), {
-        persistent: true,
-      });
+      channel.sendToQueue(
+        `${ctx.t.env.QUEUE_PREFIX}ingest.chunks`,
+        Buffer.from(JSON.stringify(task)),
+        {
+          persistent: true,
+        },
+      );
     }
     await channel.waitForConfirms();
-    const queue = `${t.env.QUEUE_PREFIX}ingest.chunks`;
+    const queue = `${ctx.t.env.QUEUE_PREFIX}ingest.chunks`;
     const deadline = Date.now() + 30_000;
     while ((await channel.checkQueue(queue)).messageCount > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
@@ -151,26 +139,26 @@ describe('end-to-end pipeline on the real servers', () => {
     await new Promise((r) => setTimeout(r, 500)); // the last delivered task finishes its (no-op) transaction
     await connection.close();
 
-    const count = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM people_chunks');
+    const count = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM people_chunks');
     expect(count.rows[0]?.n).toBe(4000);
-    const ledger = await db.query<{ n: number }>(
+    const ledger = await ctx.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM ingest.chunk_ledger WHERE job_id = $1',
       [id],
     );
     expect(ledger.rows[0]?.n).toBe(done.chunks.total);
-    const after = await system.waitForJob(id);
+    const after = await ctx.system.waitForJob(id);
     expect(after.rows).toEqual({ loaded: 4000, rejected: 0 });
   });
 
   it('delivers a signed job.completed webhook, retrying after a failed attempt', async () => {
     const fixture = peopleFixture(50, 11);
     const res = await uploadMultipart(
-      system,
+      ctx.system,
       `table=people_hook&webhook_url=${encodeURIComponent(hookUrl)}`,
       fixture.text,
     );
     const { id } = (await res.json()) as JobView;
-    await system.waitForJob(id);
+    await ctx.system.waitForJob(id);
     const [hook] = await receiver.waitFor(1);
     expect(receiver.attempts).toBeGreaterThanOrEqual(2);
     const body = JSON.parse(hook?.body ?? '{}') as { type: string; data: JobView };
@@ -188,14 +176,14 @@ describe('end-to-end pipeline on the real servers', () => {
 
   it('returns the same job for a repeated Idempotency-Key', async () => {
     const fixture = peopleFixture(10, 5);
-    const first = await uploadMultipart(system, 'table=people_idem', fixture.text);
+    const first = await uploadMultipart(ctx.system, 'table=people_idem', fixture.text);
     const headers = { 'Idempotency-Key': 'abc-123' };
-    const a = await system.fetch(`/v1/jobs/raw?table=people_idem`, {
+    const a = await ctx.system.fetch(`/v1/jobs/raw?table=people_idem`, {
       method: 'PUT',
       headers,
       body: fixture.text,
     });
-    const b = await system.fetch(`/v1/jobs/raw?table=people_idem`, {
+    const b = await ctx.system.fetch(`/v1/jobs/raw?table=people_idem`, {
       method: 'PUT',
       headers,
       body: fixture.text,

@@ -1,40 +1,34 @@
 import {
-  createTestEnvironment,
   peopleFixture,
   startPrivateRedis,
-  startSystem,
+  useTestSystem,
   type PrivateRedis,
-  type RunningSystem,
-  type TestEnvironment,
 } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { Redis } from 'ioredis';
 
 describe('hot status lost mid-job', () => {
   let redis: PrivateRedis;
-  let t: TestEnvironment;
-  let system: RunningSystem;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    t = await createTestEnvironment({ REDIS_URL: redis.url });
-    system = await startSystem(t.env, { loaders: 2, notifier: false });
-  });
+  const ctx = useTestSystem(
+    async () => {
+      redis = await startPrivateRedis();
+      return { REDIS_URL: redis.url };
+    },
+    { loaders: 2, notifier: false },
+  );
 
   afterAll(async () => {
-    await system?.stop();
-    await t?.cleanup();
     await redis?.stop();
   });
 
   it('rebuilds a correct status from Postgres after FLUSHALL and never counts a chunk twice', async () => {
     const rows = 30_000;
-    const res = await system.fetch('/v1/jobs/raw?table=flushed&chunk_size=4096', {
+    const res = await ctx.system.fetch('/v1/jobs/raw?table=flushed&chunk_size=4096', {
       method: 'PUT',
       body: peopleFixture(rows, 21).text,
     });
     const { id } = (await res.json()) as JobView;
-    const read = async () => (await (await system.fetch(`/v1/jobs/${id}`)).json()) as JobView;
+    const read = async () => (await (await ctx.system.fetch(`/v1/jobs/${id}`)).json()) as JobView;
 
     let before = await read();
     while (before.chunks.done < 5 && before.status !== 'completed') {
@@ -52,7 +46,7 @@ describe('hot status lost mid-job', () => {
     expect(after.chunks.done).toBeGreaterThanOrEqual(before.chunks.done);
     expect(after.rows.loaded).toBeGreaterThanOrEqual(before.rows.loaded);
 
-    const done = await system.waitForJob(id, 120_000);
+    const done = await ctx.system.waitForJob(id, 120_000);
     expect(done.status).toBe('completed');
     expect(done.rows).toEqual({ loaded: rows, rejected: 0 });
     expect(done.chunks.done).toBe(done.chunks.total);

@@ -1,13 +1,10 @@
 import type { JobView } from '@ingest/contracts';
 import {
   authorizedFetch,
-  createTestEnvironment,
-  startSystem,
+  useTestSystem,
   waitForJob,
   WebhookReceiver,
   type ReceivedWebhook,
-  type RunningSystem,
-  type TestEnvironment,
 } from '@ingest/testing';
 import { Webhook } from 'standardwebhooks';
 
@@ -70,22 +67,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 describe('webhooks: registered endpoints, delivery log, retries, redelivery', () => {
-  let t: TestEnvironment;
-  let system: RunningSystem;
+  const ctx = useTestSystem(
+    // Six attempts within about 4.5 s: now, then 0.3, 0.6, 0.9, 1.2, 1.5 s after each failure.
+    { NOTIFIER_SCHEDULE_MS: '0,300,600,900,1200,1500' },
+    { loaders: 1 },
+  );
   const receivers: WebhookReceiver[] = [];
 
-  beforeAll(async () => {
-    t = await createTestEnvironment({
-      // Six attempts within about 4.5 s: now, then 0.3, 0.6, 0.9, 1.2, 1.5 s after each failure.
-      NOTIFIER_SCHEDULE_MS: '0,300,600,900,1200,1500',
-    });
-    system = await startSystem(t.env, { loaders: 1 });
-  });
-
   afterAll(async () => {
-    await system?.stop();
     for (const r of receivers) await r.stop();
-    await t?.cleanup();
   });
 
   const receiver = async (failFirst = 0) => {
@@ -97,9 +87,9 @@ describe('webhooks: registered endpoints, delivery log, retries, redelivery', ()
 
   /** A tenant of its own per test, so endpoints of one test never see another's jobs. */
   const tenant = async (name: string) => {
-    const key = await system.createApiKey(name);
+    const key = await ctx.system.createApiKey(name);
     const call = (path: string, init?: RequestInit) =>
-      authorizedFetch(system.baseUrl, key, path, init);
+      authorizedFetch(ctx.system.baseUrl, key, path, init);
     const json = (method: string, path: string, body: unknown) =>
       call(path, {
         method,
@@ -123,7 +113,7 @@ describe('webhooks: registered endpoints, delivery log, retries, redelivery', ()
         });
         expect(res.status).toBe(202);
         const { id } = (await res.json()) as JobView;
-        return waitForJob(system.baseUrl, key, id, 60_000);
+        return waitForJob(ctx.system.baseUrl, key, id, 60_000);
       },
       async deliveries(jobId: string): Promise<DeliveryView[]> {
         const res = await call(`/v1/webhooks/deliveries?job=${jobId}`);
@@ -157,7 +147,7 @@ describe('webhooks: registered endpoints, delivery log, retries, redelivery', ()
     const all = await a.register('http://127.0.0.1:8999/other');
     expect(all.events).toEqual(['job.completed', 'job.failed', 'job.cancelled']);
 
-    const db = await t.db();
+    const db = await ctx.t.db();
     try {
       const { rows } = await db.query<{ secret_sealed: string }>(
         'SELECT secret_sealed FROM ingest.webhook_endpoints WHERE id = $1',
