@@ -11,7 +11,8 @@ return 1`;
 
 /** One held upload slot: renewed while held, freed by `release`. */
 export interface UploadLease {
-  release(): void;
+  /** Stops renewing and frees the slot; never rejects (an unreleased lease expires). */
+  release(): Promise<void>;
 }
 
 /**
@@ -48,9 +49,9 @@ export class UploadLeases {
       this.redis.zadd(key, 'XX', Date.now() + this.leaseMs, uploadId).catch(() => undefined);
     }, this.leaseMs / 3);
     return {
-      release: () => {
+      release: async () => {
         clearInterval(renew);
-        this.redis.zrem(key, uploadId).catch(() => undefined);
+        await this.redis.zrem(key, uploadId).catch(() => undefined);
       },
     };
   }

@@ -14,5 +14,5 @@ export async function holdUploadSlot(
 ): Promise<void> {
   const lease = await leases.acquire(keyId, limit);
   if (!lease) throw errors.tooManyUploads(limit);
-  res.once('close', () => lease.release());
+  res.once('close', () => void lease.release());
 }
