@@ -55,7 +55,11 @@ export class Uploader {
   constructor(private readonly deps: UploaderDeps) {}
 
   /** `POST /v1/jobs`: a multipart form whose `file` part is the upload. */
-  async acceptMultipart(req: Request, res: Response, request: UploadRequest) {
+  async acceptMultipart(
+    req: Request,
+    res: Response,
+    request: UploadRequest,
+  ): Promise<UploadOutcome> {
     const prepared = await this.prepare(request, res);
     if ('answer' in prepared) return prepared.answer;
     const schema = new RequestSchema(prepared.schema);
@@ -76,7 +80,7 @@ export class Uploader {
   }
 
   /** `PUT /v1/jobs/raw`: the request body is the upload. */
-  async acceptRaw(req: Request, res: Response, request: UploadRequest) {
+  async acceptRaw(req: Request, res: Response, request: UploadRequest): Promise<UploadOutcome> {
     const prepared = await this.prepare(request, res);
     if ('answer' in prepared) return prepared.answer;
     const options = prepared.options ?? resolveJobOptions(request, prepared.schema, null);
