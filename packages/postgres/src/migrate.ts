@@ -1,3 +1,4 @@
+import { codeOf } from '@ingest/errors';
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { readMigrationFiles, type MigrationFile } from './migration-files';
@@ -80,7 +81,7 @@ async function applyPending(client: PoolClient, files: readonly MigrationFile[],
       throw Object.assign(
         new Error(`migration ${label(file)} failed: ${messageOf(e)}`, { cause: e }),
         {
-          code: codeOf(e),
+          code: codeOf(e) ?? undefined,
         },
       );
     });
@@ -89,5 +90,3 @@ async function applyPending(client: PoolClient, files: readonly MigrationFile[],
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const codeOf = (e: unknown) =>
-  typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;

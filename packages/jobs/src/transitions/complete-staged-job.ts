@@ -1,3 +1,4 @@
+import { codeOf } from '@ingest/errors';
 import { loadStrategyFor } from '@ingest/loading';
 import { withTransaction, type Pool } from '@ingest/postgres';
 import type { JobRecord } from '../job-record';
@@ -47,6 +48,7 @@ export async function completeStagedJob(pool: Pool, id: string): Promise<Settled
 /** The error with a note of what was being done, its SQLSTATE kept (so it classifies the same). */
 function withContext(e: unknown, doing: string): Error {
   const message = e instanceof Error ? e.message : String(e);
-  const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
-  return Object.assign(new Error(`${doing}: ${message}`, { cause: e }), { code });
+  return Object.assign(new Error(`${doing}: ${message}`, { cause: e }), {
+    code: codeOf(e) ?? undefined,
+  });
 }
