@@ -109,6 +109,9 @@ describe('access', () => {
       // Past the lease, within the set's own expiry (twice the lease after the last acquire).
       await new Promise((r) => setTimeout(r, 450));
       expect(await leases.acquire('k4', 1)).toBeNull();
+      // Well past the expiry the first acquire set: renewals keep the set itself alive too.
+      await new Promise((r) => setTimeout(r, 900));
+      expect(await leases.acquire('k4', 1)).toBeNull();
       await held?.release();
     });
   });

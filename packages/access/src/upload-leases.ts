@@ -45,8 +45,15 @@ export class UploadLeases {
       this.leaseMs * 2,
     );
     if (taken !== 1) return null;
+    // Each renewal also extends the set's own expiry: otherwise an upload longer than twice
+    // the lease would lose the set (and every slot in it) while still running.
     const renew = setInterval(() => {
-      this.redis.zadd(key, 'XX', Date.now() + this.leaseMs, uploadId).catch(() => undefined);
+      this.redis
+        .multi()
+        .zadd(key, 'XX', Date.now() + this.leaseMs, uploadId)
+        .pexpire(key, this.leaseMs * 2)
+        .exec()
+        .catch(() => undefined);
     }, this.leaseMs / 3);
     return {
       release: async () => {
