@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@ingest/config';
-import type { ObjectStore } from '@ingest/domain';
+import type { ObjectStore } from '@ingest/object-store';
 import type { JobLifecycle } from '@ingest/jobs';
 import type { Cidr } from '@ingest/net-guard';
 import type {

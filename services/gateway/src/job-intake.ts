@@ -5,7 +5,8 @@ import {
   type JobView,
   type LoadMode,
 } from '@ingest/contracts';
-import { estimateSecondsLeft, type MessagePublisher, type ObjectStore } from '@ingest/domain';
+import { estimateSecondsLeft, type MessagePublisher } from '@ingest/domain';
+import type { ObjectStore } from '@ingest/object-store';
 import { errors, retryWhileRetryable } from '@ingest/errors';
 import type { JobLifecycle, NewJob, SchemaSource } from '@ingest/jobs';
 import type { TableSchema } from '@ingest/normalize';

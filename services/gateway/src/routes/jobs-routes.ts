@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import multer from 'multer';
 import { errors } from '@ingest/errors';
 import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
-import type { ObjectStore } from '@ingest/domain';
+import type { ObjectStore } from '@ingest/object-store';
 import type { RedisRateLimiter } from '@ingest/redis';
 import { randomUUID } from 'node:crypto';
 import { callerOf } from '../http/authenticate';

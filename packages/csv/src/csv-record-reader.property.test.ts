@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { CsvRecordReader } from './csv-record-reader';
 import { csvArb, csvParseStartLines, parseCsv, pieceLayoutArb } from './test-support/csv-cases';
+import { planInPieces } from './test-support/plan-in-pieces';
 
 /**
  * The reader against csv-parse, the oracle it replaces in the loader: same
@@ -49,6 +50,53 @@ describe('CsvRecordReader (property)', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('reads each planned chunk alone to the records the scan counted, from its first line', () => {
+    fc.assert(
+      fc.property(csvArb, pieceLayoutArb, fc.integer({ min: 1, max: 200 }), (c, layout, target) => {
+        const input = Buffer.from(c.text);
+        const syntax = {
+          delimiter: c.dialect.delimiter.charCodeAt(0),
+          quote: c.dialect.quote.charCodeAt(0),
+        };
+        const plan = planInPieces(
+          input,
+          { ...syntax, targetChunkBytes: target, maxRecordBytes: 1 << 20, header: c.header },
+          layout,
+        );
+        const perChunk = plan.chunks.map((chunk) => {
+          const reader = new CsvRecordReader({
+            ...syntax,
+            skipBom: chunk.start === 0,
+            firstOffset: chunk.start,
+            firstLine: chunk.firstLine,
+          });
+          const found: { offset: number; line: number }[] = [];
+          const collect = (r: Parameters<Parameters<CsvRecordReader['push']>[1]>[0]) => {
+            found.push({ offset: reader.offsetOf(r), line: reader.lineOf(r) });
+          };
+          reader.push(input.subarray(chunk.start, chunk.end), collect);
+          reader.finish(collect);
+          expect(found.length).toBe(chunk.records);
+          for (const f of found) {
+            expect(f.offset).toBeGreaterThanOrEqual(chunk.start);
+            expect(f.offset).toBeLessThan(chunk.end);
+          }
+          return found;
+        });
+        // Together the chunks hold every record of the file after the header, at the same lines.
+        const whole = new CsvRecordReader({ ...syntax, skipBom: true });
+        const all: { offset: number; line: number }[] = [];
+        const collect = (r: Parameters<Parameters<CsvRecordReader['push']>[1]>[0]) => {
+          all.push({ offset: whole.offsetOf(r), line: whole.lineOf(r) });
+        };
+        whole.push(input, collect);
+        whole.finish(collect);
+        expect(perChunk.flat()).toEqual(c.header ? all.slice(1) : all);
+      }),
+      { numRuns: 1000 },
     );
   });
 });
