@@ -4,9 +4,10 @@ import { csvArb, csvParseStartLines, parseCsv, pieceLayoutArb } from './test-sup
 import { planInPieces } from './test-support/plan-in-pieces';
 
 /**
- * The reader against csv-parse, the oracle it replaces in the loader: same
- * records and fields for random files fed in random piece sizes, and every
- * record's line and byte offset consistent with the file.
+ * The reader against csv-parse (the oracle): same records and fields for
+ * random files fed in random piece sizes, and every record's line and byte
+ * offset consistent with the file; and against the boundary scan: each
+ * planned chunk read alone holds exactly the records the scan counted.
  */
 describe('CsvRecordReader (property)', () => {
   it('reads exactly the records csv-parse reads, in any piece layout', () => {

@@ -94,8 +94,8 @@ export interface ParsedRecord {
 }
 
 /**
- * csv-parse read by the rules of csv-syntax.ts (the options the loader used
- * when csv-parse was its parser): the oracle every reader is tested against.
+ * csv-parse set to read by the rules of csv-syntax.ts: the oracle every
+ * reader of this package is tested against.
  */
 export const csvParseOptions = (dialect: Dialect) => ({
   delimiter: dialect.delimiter,
