@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ChunkPlanner } from '../packages/domain/src/index';
+import { ChunkPlanner } from '@ingest/csv';
 import { seededRandom } from '@ingest/testing';
 
 const MIB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import amqp from 'amqplib';
-import { ChunkPlanner } from '@ingest/domain';
+import { ChunkPlanner } from '@ingest/csv';
 import { peopleFixture, useTestSystem, WebhookReceiver, type RunningSystem } from '@ingest/testing';
 import type { ChunkTask, JobView } from '@ingest/contracts';
 
@@ -99,8 +99,8 @@ describe('end-to-end pipeline on the real servers', () => {
     expect(chunks).toHaveLength(done.chunks.total ?? -1);
     const {
       rows: [job],
-    } = await ctx.db.query<{ object_key: string; columns: string[] }>(
-      'SELECT object_key, columns FROM ingest.jobs WHERE id = $1',
+    } = await ctx.db.query<{ object_key: string; columns: string[]; schema: unknown }>(
+      'SELECT object_key, columns, schema FROM ingest.jobs WHERE id = $1',
       [id],
     );
     const connection = await amqp.connect(ctx.t.env.RABBITMQ_URL ?? '');
@@ -119,7 +119,9 @@ describe('end-to-end pipeline on the real servers', () => {
         dialect: { delimiter: ',', quote: '"', header: true },
         table: 'people_chunks',
         columns: job?.columns ?? [],
-        schemaVersion: 1,
+        schemaVersion: 2,
+        schema: job?.schema,
+        header: fixture.header,
         load: { kind: 'direct' },
       };
       channel.sendToQueue(

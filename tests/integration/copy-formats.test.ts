@@ -9,7 +9,7 @@ import {
   binaryColumnKind,
   type BinaryColumnKind,
   type CopyRowWriter,
-} from '@ingest/domain';
+} from '@ingest/pg-copy';
 import { createTestEnvironment, type TestEnvironment } from '@ingest/testing';
 
 /**

@@ -1,16 +1,44 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 
-/** Lists object keys in a test bucket straight from the S3 server. */
-export async function listObjectKeys(env: Record<string, string>): Promise<string[]> {
-  const client = new S3Client({
+const clientFor = (env: Record<string, string>) =>
+  new S3Client({
     endpoint: env.S3_ENDPOINT,
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
+
+/** Lists object keys in a test bucket straight from the S3 server. */
+export async function listObjectKeys(env: Record<string, string>): Promise<string[]> {
+  const client = clientFor(env);
   try {
     const out = await client.send(new ListObjectsV2Command({ Bucket: env.S3_BUCKET }));
     return (out.Contents ?? []).map((o) => o.Key ?? '');
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Deletes every object of a test bucket, then the bucket. */
+export async function removeBucket(env: Record<string, string>): Promise<void> {
+  const client = clientFor(env);
+  try {
+    let token: string | undefined;
+    do {
+      const out = await client.send(
+        new ListObjectsV2Command({ Bucket: env.S3_BUCKET, ContinuationToken: token }),
+      );
+      for (const o of out.Contents ?? []) {
+        await client.send(new DeleteObjectCommand({ Bucket: env.S3_BUCKET, Key: o.Key }));
+      }
+      token = out.IsTruncated === true ? out.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    await client.send(new DeleteBucketCommand({ Bucket: env.S3_BUCKET }));
   } finally {
     client.destroy();
   }

@@ -70,13 +70,12 @@ export const chunkTaskSchema = z.object({
   /** The target's actual column types (format_type), in COPY order: they decide the COPY format. */
   columnTypes: z.array(z.string()).optional(),
   /**
-   * 1: every column text, one per file column (normalized by trimming only).
-   * 2: `schema` (a TableSchema of @ingest/normalize, validated again by the loader) bound to
+   * `schema` (a TableSchema of @ingest/normalize, validated again by the loader) bound to
    * `header` (the file's header cells, or column_1…n): typed coercion per column.
    */
-  schemaVersion: z.union([z.literal(1), z.literal(2)]),
-  schema: z.unknown().optional(),
-  header: z.array(z.string()).optional(),
+  schemaVersion: z.literal(2),
+  schema: z.unknown(),
+  header: z.array(z.string()),
   /** Where the rows go (absent in tasks of older splitters: straight into the table). */
   load: loadPlanSchema.default({ kind: 'direct' }),
 });

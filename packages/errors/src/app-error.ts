@@ -21,7 +21,6 @@ export type ErrorCode =
   | 'STORAGE_UNAVAILABLE'
   | 'QUEUE_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
-  | 'STATE_UNAVAILABLE'
   | 'CSV_NO_HEADER'
   | 'TARGET_COLUMNS_MISSING'
   | 'CSV_RECORD_TOO_LARGE'
@@ -140,10 +139,6 @@ export const errors = {
     new AppError('DATABASE_UNAVAILABLE', 'the database is unreachable', 503, 'retryable', {
       cause,
     }),
-  stateUnavailable: (cause?: unknown) =>
-    new AppError('STATE_UNAVAILABLE', 'the job state store is unreachable', 503, 'retryable', {
-      cause,
-    }),
   datasetNotFound: (name: string) =>
     new AppError('DATASET_NOT_FOUND', `no dataset named "${name}"`, 404),
   datasetExists: (name: string) =>
@@ -166,12 +161,6 @@ export const errors = {
       'DECOMPRESSED_TOO_LARGE',
       `the decompressed file exceeds the limit of ${limit} bytes (INGEST_MAX_DECOMPRESSED_BYTES)`,
       422,
-    ),
-  reconciliationMismatch: (found: number, accounted: number) =>
-    new AppError(
-      'RECONCILIATION_MISMATCH',
-      `the splitter found ${found} records but loaders accounted for ${accounted} (loaded + rejected)`,
-      500,
     ),
   internal: (cause?: unknown) =>
     new AppError('INTERNAL', 'internal error', 500, 'permanent', { cause }),

@@ -2,7 +2,7 @@ import { s3OptionsFrom, type CommonEnv, type Logger } from '@ingest/config';
 import { JobLifecycle, RedisJobStateStore } from '@ingest/jobs';
 import { createPool, migrate, type Pool } from '@ingest/postgres';
 import { AmqpConnection, ConfirmedPublisher } from '@ingest/rabbitmq';
-import { S3ObjectStore } from '@ingest/s3';
+import { S3ObjectStore } from '@ingest/object-store';
 
 export interface ServiceAdapters {
   pool: Pool;

@@ -1,14 +1,12 @@
 import type { ChunkTask } from '@ingest/contracts';
+import { CsvRecordReader, FieldKind, type CsvRecord } from '@ingest/csv';
 import {
   CopyBinaryWriter,
   CopyTextWriter,
-  CsvRecordReader,
-  FieldKind,
   binaryColumnKind,
   type BinaryColumnKind,
   type CopyRowWriter,
-  type CsvRecord,
-} from '@ingest/domain';
+} from '@ingest/pg-copy';
 import {
   CELL_NULL,
   CELL_OUT,
@@ -18,28 +16,14 @@ import {
   parseTableSchema,
   type ColumnCell,
   type RowNormalizer,
-  type TableSchema,
 } from '@ingest/normalize';
 import { loadStrategyFor, type ChunkPayload, type RejectedRow } from '@ingest/loading';
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 
-/**
- * The task's schema bound to its header, once per chunk. A schemaVersion 1
- * task (every column text, trimmed, empty → NULL) is read as the equivalent schema.
- */
+/** The task's schema bound to its header, once per chunk. */
 function rowNormalizer(task: ChunkTask): RowNormalizer {
-  if (task.schemaVersion === 2 && task.schema !== undefined && task.header !== undefined) {
-    return compileColumns(parseTableSchema(task.schema), task.header);
-  }
-  const legacy: TableSchema = {
-    columns: task.columns.map((name) => ({
-      name,
-      type: 'text',
-      transforms: [{ type: 'trim' }, { type: 'null_tokens', tokens: [''] }],
-    })),
-  };
-  return compileColumns(legacy, task.columns);
+  return compileColumns(parseTableSchema(task.schema), task.header);
 }
 
 // Imported bindings compile to getter calls (tsx, swc); the per-cell loop reads local copies.
@@ -113,7 +97,7 @@ export class CopyEncoder extends Transform {
     this.cells = normalizer.cells;
     this.columns = normalizer.columns;
     this.sourceIndex = Int32Array.from(normalizer.sourceIndex);
-    this.width = task.header?.length ?? task.columns.length;
+    this.width = task.header.length;
     this.checkUtf8 = task.invalidUtf8;
     this.position = positions ? task.chunkIndex * 2 ** 32 : -1;
     this.reader = new CsvRecordReader({

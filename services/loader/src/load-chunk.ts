@@ -1,5 +1,5 @@
 import type { ChunkTask } from '@ingest/contracts';
-import { readStoredFile, type ObjectStore } from '@ingest/domain';
+import { readStoredFile, type ObjectStore } from '@ingest/object-store';
 import type { JobLifecycle } from '@ingest/jobs';
 import type { ChunkWriter } from '@ingest/loading';
 import type { DeliveryInfo } from '@ingest/rabbitmq';

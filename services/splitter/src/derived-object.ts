@@ -1,4 +1,4 @@
-import { readStoredFile, type ObjectStore, type StoredFile } from '@ingest/domain';
+import { readStoredFile, type ObjectStore, type StoredFile } from '@ingest/object-store';
 import { errors } from '@ingest/errors';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

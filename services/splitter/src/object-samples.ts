@@ -1,4 +1,4 @@
-import { readStoredFile, type ObjectStore, type StoredFile } from '@ingest/domain';
+import { readStoredFile, type ObjectStore, type StoredFile } from '@ingest/object-store';
 import { buffer } from 'node:stream/consumers';
 
 /** Bytes read from the head, and from a few places further in, for sniffing. */

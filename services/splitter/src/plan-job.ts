@@ -7,12 +7,14 @@ import {
 } from '@ingest/contracts';
 import {
   ChunkPlanner,
-  readStoredFile,
+  csvSyntaxOf,
+  readFirstRecord,
+  readHeaderCells,
   sniffDialect,
-  type MessagePublisher,
-  type ObjectStore,
   type PlannedChunk,
-} from '@ingest/domain';
+} from '@ingest/csv';
+import type { MessagePublisher } from '@ingest/domain';
+import { readStoredFile, type ObjectStore } from '@ingest/object-store';
 import { AppError, errors, isAppError } from '@ingest/errors';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { JobLifecycle, JobRecord } from '@ingest/jobs';
@@ -20,8 +22,7 @@ import { ensureTargetTable, prepareLoadPlan } from '@ingest/loading';
 import type { Pool } from '@ingest/postgres';
 import type { Logger } from '@ingest/config';
 import { compileColumns, sqlType, type TableSchema } from '@ingest/normalize';
-import { columnsFromHeader } from './header-columns';
-import { headerCells, resolveSchema, sampleRecords } from './job-schema';
+import { resolveSchema, sampleRecords } from './job-schema';
 import { prepareSource, type PreparedSource } from './prepare-source';
 
 class PlanningStopped extends Error {
@@ -248,12 +249,17 @@ function withLoadKey(schema: TableSchema, key: string[] | null): TableSchema {
 
 /** The header record's cells, or `column_1…n` from the first record's width. */
 function headerFromPlanner(planner: ChunkPlanner, dialect: Dialect, source: PreparedSource) {
+  const syntax = csvSyntaxOf(dialect);
   if (dialect.header) {
     const header = planner.headerBytes;
     if (!header) throw errors.noHeader();
-    return headerCells(header, dialect);
+    return readHeaderCells(header, syntax);
   }
-  const first = source.samples.head;
-  const width = columnsFromHeader(first, dialect).length;
+  const first = readFirstRecord(source.samples.head, syntax);
+  if (first?.unclosedQuote) {
+    throw errors.validation('the first record is not valid CSV: a quoted field is never closed');
+  }
+  // Blank lines only: one column, so the (empty) job still has a table to load into.
+  const width = first?.fields.length ?? 1;
   return Array.from({ length: width }, (_, i) => `column_${i + 1}`);
 }

@@ -1,5 +1,6 @@
 import type { DialectOverrides, Encoding } from '@ingest/contracts';
-import { detectEncoding, isGzip, type ObjectStore, type StoredFile } from '@ingest/domain';
+import { detectEncoding, isGzip } from '@ingest/csv';
+import type { ObjectStore, StoredFile } from '@ingest/object-store';
 import type { JobRecord } from '@ingest/jobs';
 import { createGunzip } from 'node:zlib';
 import { deriveObject } from './derived-object';

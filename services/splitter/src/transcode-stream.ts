@@ -1,5 +1,5 @@
 import type { Encoding } from '@ingest/contracts';
-import { createUtf8Transcoder } from '@ingest/domain';
+import { createUtf8Transcoder } from '@ingest/csv';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** A stream around the domain's UTF-8 transcoder. */

@@ -89,7 +89,16 @@ describe('database round trips of a chunk after its commit', () => {
         dialect: { delimiter: ',', quote: '"', header: false },
         table: 'people',
         columns: ['id', 'name'],
-        schemaVersion: 1,
+        schemaVersion: 2,
+        // All text, trimmed, empty as NULL: what the former version 1 tasks meant.
+        schema: {
+          columns: ['id', 'name'].map((name) => ({
+            name,
+            type: 'text',
+            transforms: [{ type: 'trim' }, { type: 'null_tokens', tokens: [''] }],
+          })),
+        },
+        header: ['id', 'name'],
         load: { kind: 'direct' },
       };
       start += record.length;

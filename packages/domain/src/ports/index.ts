@@ -1,3 +1,2 @@
-export * from './object-store';
 export * from './message-bus';
 export * from './job-state-store';

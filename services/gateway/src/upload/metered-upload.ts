@@ -1,4 +1,4 @@
-import { removeStoredFile, startSegmentedUpload, type ObjectStore } from '@ingest/domain';
+import { removeStoredFile, startSegmentedUpload, type ObjectStore } from '@ingest/object-store';
 import { errors } from '@ingest/errors';
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '@ingest/domain';
+import type { ObjectStore } from '@ingest/object-store';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import {

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '@ingest/domain';
+import type { ObjectStore } from '@ingest/object-store';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 import type { UploadLeases } from '@ingest/access';
-import type { ObjectStore } from '@ingest/domain';
+import type { ObjectStore } from '@ingest/object-store';
 import { errors } from '@ingest/errors';
 import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
 import { parseTableSchema } from '@ingest/normalize';

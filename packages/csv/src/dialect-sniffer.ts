@@ -1,8 +1,7 @@
 import { cellType } from './cell-type';
+import type { LineEnding } from './csv-syntax';
 import { detectHeader } from './detect-header';
-import { parseSampleRecords, type LineEnding, type SampleRecord } from './sample-records';
-
-export type { LineEnding } from './sample-records';
+import { readSampleRecords, type SampleRecord } from './sample-reader';
 
 export interface SniffedDialect {
   delimiter: string;
@@ -44,19 +43,18 @@ interface Candidate {
  * at several places of a file: the head first (it starts at a record), then
  * pieces cut anywhere, whose partial first and last lines are dropped.
  *
- * Every delimiter × quote pair splits all samples the way the loader parses
- * (quotes only at field starts). The winner has the most consistent field
+ * Every delimiter × quote pair splits all samples with the sample reader, by
+ * the rules the loaders read the file with (quotes only at field starts). The winner has the most consistent field
  * count across all samples (above 1); ties go to the pair under which more
  * cells are typed (a decimal comma makes `1,5;2,75` two numbers under `;`, but
  * text under `,`), then to the one with more cleanly quoted fields, then to
  * the order `,` `;` tab `|` and `"` `'`. Forced values are not sniffed.
  */
 export function sniffDialect(samples: Buffer[], forced: DialectHints): SniffedDialect {
-  const texts = samples.map((s, i) => sampleText(s, i === 0));
   const candidates: Candidate[] = [];
   for (const delimiter of forced.delimiter === undefined ? DELIMITERS : [forced.delimiter]) {
     for (const quote of forced.quote === undefined ? QUOTES : [forced.quote]) {
-      if (delimiter !== quote) candidates.push(evaluate(texts, delimiter, quote));
+      if (delimiter !== quote) candidates.push(evaluate(samples, delimiter, quote));
     }
   }
   const best = candidates.reduce<Candidate | undefined>(
@@ -66,7 +64,7 @@ export function sniffDialect(samples: Buffer[], forced: DialectHints): SniffedDi
   const chosen = best !== undefined && (best.width > 1 || forced.delimiter !== undefined);
   const delimiter = chosen ? best.delimiter : (forced.delimiter ?? ',');
   const quote = chosen ? best.quote : (forced.quote ?? '"');
-  const picked = chosen ? best : evaluate(texts, delimiter, quote);
+  const picked = chosen ? best : evaluate(samples, delimiter, quote);
 
   const [head = [], ...rest] = picked.samples;
   const [first, ...others] = head;
@@ -82,24 +80,13 @@ export function sniffDialect(samples: Buffer[], forced: DialectHints): SniffedDi
   return { delimiter, quote, header, lineEnding: lineEnding(picked.samples), confidence };
 }
 
-/** The head loses only a BOM; another sample loses everything up to its first line break. */
-function sampleText(sample: Buffer, isHead: boolean): string {
-  const text = sample.toString('utf8');
-  if (isHead) return text.startsWith('\ufeff') ? text.slice(1) : text;
-  const lf = text.indexOf('\n');
-  const cr = text.indexOf('\r');
-  const at = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
-  if (at < 0) return '';
-  return text.slice(at + (text[at] === '\r' && text[at + 1] === '\n' ? 2 : 1));
-}
-
-function evaluate(texts: string[], delimiter: string, quote: string): Candidate {
-  const samples = texts.map((text, i) => {
-    const { records } = parseSampleRecords(text, delimiter, quote, MAX_RECORDS);
-    // A piece cut from the file ends mid-line; the head is kept whole (it may be the whole file).
-    const last = records[records.length - 1];
-    return i > 0 && last?.terminator === '' ? records.slice(0, -1) : records;
-  });
+function evaluate(buffers: Buffer[], delimiter: string, quote: string): Candidate {
+  const syntax = { delimiter: delimiter.charCodeAt(0), quote: quote.charCodeAt(0) };
+  // The head starts at a record and is kept whole (it may be the whole file); every
+  // other piece was cut from the file and loses its partial first and last lines.
+  const samples = buffers.map((sample, i) =>
+    readSampleRecords(sample, syntax, { cutStart: i > 0, cutEnd: i > 0, maxRecords: MAX_RECORDS }),
+  );
   const all = samples.flat();
   const widths = new Map<number, number>();
   let typed = 0;

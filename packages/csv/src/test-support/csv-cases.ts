@@ -7,7 +7,7 @@ import fc from 'fast-check';
  * lines, final newline or not, a leading BOM) plus the malformed shapes
  * csv-parse reads leniently with `relax_quotes`: stray quotes inside unquoted
  * fields (`ab"c`) and text after a closing quote (`"ab"c`, `"a"b"c`), with
- * csv-parse (the loader's former parser, with its options) as the oracle.
+ * csv-parse as the oracle.
  */
 
 export const TERMINATORS = ['\n', '\r\n', '\r'] as const;
@@ -93,19 +93,27 @@ export interface ParsedRecord {
   info: { lines: number; bytes: number };
 }
 
-/** The loader's csv-parse options (services/loader/src/copy-payload.ts), plus `info`. */
+/**
+ * csv-parse set to read by the rules of csv-syntax.ts: the oracle every
+ * reader of this package is tested against.
+ */
+export const csvParseOptions = (dialect: Dialect) => ({
+  delimiter: dialect.delimiter,
+  quote: dialect.quote,
+  escape: dialect.quote, // csv-parse escapes with " by default, whatever the quote
+  record_delimiter: [...TERMINATORS],
+  relax_column_count: true,
+  relax_quotes: true,
+  skip_empty_lines: true,
+  // No generated file is malformed beyond what relax_quotes accepts: a skip would show as a lost record.
+  skip_records_with_error: true,
+});
+
+/** csv-parse over a whole file (a BOM skipped), with each record's `info`. */
 export const parseCsv = (bytes: Buffer, dialect: Dialect): ParsedRecord[] =>
   parse(bytes, {
+    ...csvParseOptions(dialect),
     bom: true,
-    delimiter: dialect.delimiter,
-    quote: dialect.quote,
-    escape: dialect.quote, // csv-parse escapes with " by default, whatever the quote
-    record_delimiter: [...TERMINATORS],
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    // No generated file is malformed beyond what relax_quotes accepts: a skip would show as a lost record.
-    skip_records_with_error: true,
     info: true,
   }) as unknown as ParsedRecord[]; // `info: true` changes the row shape; the typings do not follow
 

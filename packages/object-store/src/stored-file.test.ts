@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type { ObjectStore, ObjectUpload } from './ports/object-store';
+import type { ObjectStore, ObjectUpload } from './object-store';
 import { readStoredFile, removeStoredFile, segmentKey, startSegmentedUpload } from './stored-file';
 
 /** Objects in memory: enough to test how ranges map onto segments (the S3 adapter has its own tests). */

@@ -1,11 +1,13 @@
 import { errors } from '@ingest/errors';
+import { CR as CR_BYTE, LF as LF_BYTE, UTF8_BOM, checkCsvSyntax } from './csv-syntax';
 import { RecordCapture } from './record-capture';
 import { Utf8Validator } from './utf8-validator';
 
-const LF = 0x0a;
-const CR = 0x0d;
+// Imported bindings compile to getter calls (tsx, swc): the scan loop reads local copies.
+const LF = LF_BYTE;
+const CR = CR_BYTE;
+const BOM = UTF8_BOM;
 const EMPTY = Buffer.alloc(0);
-const BOM = [0xef, 0xbb, 0xbf] as const;
 
 export interface PlannedChunk {
   /** 0-based, consecutive. */
@@ -36,25 +38,22 @@ export interface ChunkPlannerOptions {
 }
 
 /**
- * Streaming, exact, record-aligned chunk planner for RFC 4180 input, reading
- * quotes the way csv-parse does with `relax_quotes: true` (the loader's parser):
+ * The streaming boundary scan: exact, record-aligned chunks of a whole file,
+ * read by the rules of csv-syntax.ts (the record reader reads each chunk by
+ * the same rules, so every chunk holds exactly the records counted for it).
+ * Per chunk it reports its byte range, first physical line, record count and
+ * whether its bytes are valid UTF-8; it keeps the header record's bytes and
+ * stops at a record longer than `maxRecordBytes` (CSV_RECORD_TOO_LARGE).
  *
- * - a quote opens a quoted field only at a field's start (record start, or
- *   right after the delimiter); anywhere else in an unquoted field it is data;
- * - inside a quoted field `""` is an escaped quote and a single quote closes
- *   the field; text after the closing quote (`"ab"c`) is unquoted data, so a
- *   later quote in the same field is data too;
- * - a terminator (LF, CRLF, lone CR) outside a quoted field ends the record;
- * - a UTF-8 BOM at byte 0 is not record content (csv-parse `bom: true`).
- *
- * Known disagreements, both on malformed input (pinned in the tests):
+ * Where csv-parse (the test oracle) reads differently, on malformed input
+ * only (pinned in the tests):
  * - an unclosed quote runs to EOF as one record; csv-parse raises
  *   CSV_QUOTE_NOT_CLOSED for it, which the loader turns into one reject, so
  *   the counts still reconcile;
  * - U+FEFF after byte 0 is data here, but csv-parse with `bom: true` strips
  *   it when it happens to start a chunk: a quote right after it, or a line of
- *   only U+FEFF, then reads differently. Passing `bom` only for the chunk
- *   that starts at byte 0 (`bom: range.start === 0`) makes the loader agree.
+ *   only U+FEFF, then reads differently. The record reader skips a BOM only
+ *   for the chunk that starts at byte 0 (`skipBom`), and so agrees.
  *
  * The scan jumps between quote, LF and CR bytes with Buffer#indexOf (native
  * memchr) instead of a per-byte JS loop, which measured ~2.5x faster; the
@@ -114,12 +113,7 @@ export class ChunkPlanner {
     if (!Number.isSafeInteger(maxRecordBytes) || maxRecordBytes < 1) {
       throw new RangeError(`maxRecordBytes must be an integer >= 1, got ${maxRecordBytes}`);
     }
-    if (!isByte(quote) || quote === LF || quote === CR) {
-      throw new RangeError(`quote must be a byte other than LF or CR, got ${quote}`);
-    }
-    if (!isByte(delimiter) || delimiter === LF || delimiter === CR || delimiter === quote) {
-      throw new RangeError(`delimiter must be a byte other than LF, CR or quote, got ${delimiter}`);
-    }
+    checkCsvSyntax({ quote, delimiter });
     this.target = targetChunkBytes;
     this.quote = quote;
     this.delimiter = delimiter;
@@ -342,5 +336,3 @@ export class ChunkPlanner {
     };
   }
 }
-
-const isByte = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= 0xff;

@@ -1,5 +1,5 @@
 import { PassThrough, Readable } from 'node:stream';
-import type { ObjectStore, ObjectUpload } from './ports/object-store';
+import type { ObjectStore, ObjectUpload } from './object-store';
 
 /**
  * Where a file's bytes are stored: one object at `key`, or — when

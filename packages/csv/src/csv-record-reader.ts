@@ -1,5 +1,15 @@
-const LF = 0x0a;
-const CR = 0x0d;
+import {
+  CR as CR_BYTE,
+  LF as LF_BYTE,
+  bomLength,
+  checkCsvSyntax,
+  fieldStops,
+  type CsvSyntax,
+} from './csv-syntax';
+
+// Imported bindings compile to getter calls (tsx, swc): the record loop reads local copies.
+const LF = LF_BYTE;
+const CR = CR_BYTE;
 const EMPTY = Buffer.alloc(0);
 
 /** How a field was written, which decides how its value is read from its bytes. */
@@ -52,9 +62,7 @@ export class CsvRecord {
   }
 }
 
-export interface CsvRecordReaderOptions {
-  delimiter: number;
-  quote: number;
+export interface CsvRecordReaderOptions extends CsvSyntax {
   /** Skip a UTF-8 byte-order mark at the very start (only true where the file itself starts). */
   skipBom: boolean;
   /** Absolute offset of the first byte pushed, for byte offsets of records. Default 0. */
@@ -66,11 +74,10 @@ export interface CsvRecordReaderOptions {
 export type RecordCallback = (record: CsvRecord) => void;
 
 /**
- * Streaming RFC 4180 record reader over Buffers, reading quotes exactly as
- * the chunk planner and csv-parse (`relax_quotes`, `skip_empty_lines`, LF,
- * CRLF and lone CR terminators) do: a quote opens a field only at the
- * field's start; `""` inside a quoted field is one quote; blank lines are
- * skipped; an unclosed quote runs to the end of the input.
+ * Streaming record reader over Buffers, by the rules of csv-syntax.ts (the
+ * chunk planner's, and csv-parse's with `relax_quotes`): a quote opens a
+ * field only at the field's start; `""` inside a quoted field is one quote;
+ * blank lines are skipped; an unclosed quote runs to the end of the input.
  *
  * It allocates nothing per record: each record is a set of offsets into the
  * current buffer. Bytes of a record split across pieces are carried into the
@@ -81,7 +88,7 @@ export class CsvRecordReader {
   private readonly delimiter: number;
   private readonly quote: number;
   /** 1 for the bytes that end an unquoted field: delimiter, LF, CR (one lookup per byte). */
-  private readonly stops = new Uint8Array(256);
+  private readonly stops: Uint8Array;
   private readonly record = new CsvRecord();
   private carry: Buffer = EMPTY;
   /** Absolute offset of `carry[0]` (then of the working buffer's first byte). */
@@ -97,11 +104,10 @@ export class CsvRecordReader {
   private nextCr = -1;
 
   constructor(options: CsvRecordReaderOptions) {
+    checkCsvSyntax(options);
     this.delimiter = options.delimiter;
     this.quote = options.quote;
-    this.stops[options.delimiter] = 1;
-    this.stops[LF] = 1;
-    this.stops[CR] = 1;
+    this.stops = fieldStops(options.delimiter);
     this.base = options.firstOffset ?? 0;
     this.lineAtMark = options.firstLine ?? 1;
     this.bomPending = options.skipBom;
@@ -190,10 +196,8 @@ export class CsvRecordReader {
         return;
       }
       this.bomPending = false;
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
-        i = 3;
-        this.mark = 3;
-      }
+      i = bomLength(buf);
+      this.mark = i;
     }
     const record = this.record;
     record.buf = buf;

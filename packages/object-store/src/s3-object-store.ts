@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { errors } from '@ingest/errors';
-import type { ObjectStore, ObjectUpload, StoredObject, UploadOptions } from '@ingest/domain';
+import type { ObjectStore, ObjectUpload, StoredObject, UploadOptions } from './object-store';
 import { Readable, Transform } from 'node:stream';
 
 /** Passes on the first `n` bytes of a stream and drops the rest. */
