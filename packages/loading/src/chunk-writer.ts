@@ -3,7 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LoadPlan } from '@ingest/contracts';
-import { loadStrategyFor } from './load-strategy';
+import { loadStrategyFor } from './load-strategy-for';
 
 export interface RejectedRow {
   line: number;

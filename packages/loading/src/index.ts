@@ -1,4 +1,5 @@
 export * from './load-strategy';
+export * from './load-strategy-for';
 export * from './prepare-load-plan';
 export * from './chunk-writer';
 export * from './target-table';

@@ -1,8 +1,5 @@
 import type { LoadPlan } from '@ingest/contracts';
 import type { Pool, PoolClient } from '@ingest/postgres';
-import { DirectLoad } from './direct-load';
-import { MergeLoad } from './merge-load';
-import { StagedLoad } from './staged-load';
 
 /** The job a strategy loads for: its id (work tables are named after it), table and columns. */
 export interface LoadTarget {
@@ -39,16 +36,4 @@ export interface LoadStrategy {
   publish(client: PoolClient): Promise<void>;
   /** Drops the job's work tables, inside a transaction the caller holds. */
   cleanUp(client: PoolClient): Promise<void>;
-}
-
-/** The strategy for a plan (as carried by chunk tasks and stored on the job). */
-export function loadStrategyFor(plan: LoadPlan, target: LoadTarget): LoadStrategy {
-  switch (plan.kind) {
-    case 'direct':
-      return new DirectLoad(plan, target);
-    case 'merge':
-      return new MergeLoad(plan, target);
-    case 'staged':
-      return new StagedLoad(plan, target);
-  }
 }

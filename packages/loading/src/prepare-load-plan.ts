@@ -1,7 +1,7 @@
 import type { LoadMode, LoadPlan } from '@ingest/contracts';
 import { AppError } from '@ingest/errors';
 import type { Pool } from '@ingest/postgres';
-import { loadStrategyFor } from './load-strategy';
+import { loadStrategyFor } from './load-strategy-for';
 import { claimsTableName, stageTableName } from './sql-names';
 
 export interface LoadSettings {

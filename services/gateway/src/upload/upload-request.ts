@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Caller } from '../http/authenticate';
 import { DATASET_NAME, DATASET_NAME_RULE } from '../http/id-patterns';
 import { parseInput } from '../http/parse-input';
-import { resolveLoad, type QueryLoad } from './job-options';
+import { resolveLoad, type QueryLoad } from './load-options';
 
 /**
  * A job upload as its URL and headers ask for it, read once before any byte
