@@ -51,4 +51,32 @@ describe('parseEnv', () => {
       /WEBHOOK_ENCRYPTION_KEY/,
     );
   });
+
+  it('reads durations with their unit, in milliseconds', () => {
+    const gateway = parseEnv(gatewayEnvSchema, {});
+    expect(gateway.STORAGE_RETENTION).toBe(7 * 24 * 3600 * 1000);
+    expect(gateway.STORAGE_UPLOAD_LEASE).toBe(5 * 60 * 1000);
+    const splitter = parseEnv(splitterEnvSchema, {});
+    expect(splitter.SWEEPER_INTERVAL).toBe(60_000);
+    expect(splitter.SWEEPER_ORPHAN_GRACE).toBe(24 * 3600 * 1000);
+    for (const [value, expected] of [
+      ['0', 0],
+      ['250ms', 250],
+      ['30s', 30_000],
+      ['1.5h', 5_400_000],
+      [' 2d ', 172_800_000],
+    ] as const) {
+      expect(parseEnv(gatewayEnvSchema, { STORAGE_RETENTION: value }).STORAGE_RETENTION).toBe(
+        expected,
+      );
+    }
+    for (const bad of ['', '7', '-1d', 'soon', '5 parsecs']) {
+      expect(() => parseEnv(gatewayEnvSchema, { STORAGE_RETENTION: bad })).toThrow(
+        /STORAGE_RETENTION/,
+      );
+    }
+    expect(() => parseEnv(gatewayEnvSchema, { STORAGE_UPLOAD_LEASE: '10ms' })).toThrow(
+      /STORAGE_UPLOAD_LEASE/,
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import ms, { type StringValue } from 'ms';
 import { z } from 'zod';
 
 /**
@@ -6,6 +7,26 @@ import { z } from 'zod';
  */
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = z.coerce.number().int();
+
+/** Milliseconds of a duration text; `ms` returns undefined for text it cannot read. */
+const millisecondsOf = (v: string): number | undefined =>
+  ms(v as StringValue) as number | undefined;
+
+/**
+ * A duration with its unit, as `ms` reads it (`500ms`, `30s`, `5m`, `12h`, `7d`), or `0`;
+ * parsed to milliseconds. A bare number is refused: seconds or milliseconds would be a guess.
+ */
+export const duration = z
+  .string()
+  .trim()
+  .refine((v) => v === '0' || (/[a-z]$/i.test(v) && millisecondsOf(v) !== undefined), {
+    message: 'must be a duration with its unit, e.g. 500ms, 30s, 5m, 12h, 7d (or 0)',
+  })
+  .transform((v) => Math.round(millisecondsOf(v) ?? 0))
+  .pipe(z.number().min(0, 'must not be negative'));
+
+/** How long an object being written counts as alive without its writer renewing it. */
+const uploadLease = duration.prefault('5m').pipe(z.number().min(1000));
 
 const common = {
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -82,6 +103,14 @@ export const gatewayEnvSchema = z.object({
     .min(0)
     .max(5 * 1024 ** 3)
     .default(64 * 1024 * 1024),
+  /**
+   * How long a job's stored objects (the upload, its segments, derived objects) are kept
+   * after the job ended; 0 removes them at the sweeper's next pass. Recorded on each job
+   * when it is created.
+   */
+  STORAGE_RETENTION: duration.prefault('7d'),
+  /** An upload is recorded as in flight and renewed every third of this while it runs. */
+  STORAGE_UPLOAD_LEASE: uploadLease,
 });
 
 export const splitterEnvSchema = z.object({
@@ -89,6 +118,18 @@ export const splitterEnvSchema = z.object({
   SPLITTER_CHUNK_BYTES: int.positive().default(32 * 1024 * 1024),
   /** A compressed upload may expand to at most this many bytes (stops gzip bombs). */
   INGEST_MAX_DECOMPRESSED_BYTES: int.positive().default(1024 ** 4),
+  /** A derived object being written is recorded as in flight, renewed every third of this. */
+  STORAGE_UPLOAD_LEASE: uploadLease,
+  /** Runs the storage and outbox sweeps in this splitter (safe in every replica at once). */
+  SWEEPER_ENABLED: bool.default(true),
+  /** Pause between two passes of the retention, abandoned-upload and outbox sweeps. */
+  SWEEPER_INTERVAL: duration.prefault('1m').pipe(z.number().min(10)),
+  /** Pause between two listings of the bucket for orphans (one ListObjectsV2 per 1000 keys). */
+  SWEEPER_ORPHAN_INTERVAL: duration.prefault('1h').pipe(z.number().min(10)),
+  /** An object under uploads/ that no job or upload owns is deleted once it is this old. */
+  SWEEPER_ORPHAN_GRACE: duration.prefault('24h'),
+  /** A `stored` job no splitter picked up for this long is published again. */
+  SWEEPER_REPUBLISH_AFTER: duration.prefault('5m'),
 });
 
 export const loaderEnvSchema = z.object({

@@ -32,6 +32,11 @@ export interface JobView {
   schema_source?: 'declared' | 'dataset' | 'inferred' | null;
   /** How rows reach the table: mode, key (upsert), and whether all appear at once. */
   load: { mode: 'append' | 'upsert' | 'replace'; key: string[] | null; atomic: boolean };
+  /**
+   * Whether the upload and its derived objects are still in storage, and when they go:
+   * `expires_at` is the job's end plus its retention (null while the job runs).
+   */
+  object: { stored: boolean; expires_at: string | null };
   error?: { code: string; message: string };
   created_at: string;
   updated_at: string;

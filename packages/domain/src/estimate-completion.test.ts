@@ -21,6 +21,7 @@ const view = (over: Partial<JobView>): JobView => ({
     loading_started_at: '2026-01-01T00:00:00Z',
   },
   load: { mode: 'append', key: null, atomic: false },
+  object: { stored: true, expires_at: null },
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
   ...over,

@@ -12,3 +12,6 @@ export * from './transitions/complete-staged-job';
 export * from './transitions/fail-job';
 export * from './transitions/cancel-job';
 export * from './transitions/mark-announced';
+export * from './storage/delete-ended-job';
+export * from './storage/expired-objects';
+export * from './storage/unpicked-jobs';

@@ -16,6 +16,9 @@ import { failJob } from './transitions/fail-job';
 import { finishPlanning, type PlanTotals } from './transitions/finish-planning';
 import { markAnnounced } from './transitions/mark-announced';
 import { settleJob, type SettledJob } from './transitions/settle-job';
+import { deleteEndedJob, type DeleteOutcome } from './storage/delete-ended-job';
+import { removeExpiredObjects } from './storage/expired-objects';
+import { claimUnpickedJobs, markPlanningStarted } from './storage/unpicked-jobs';
 
 export interface LifecycleLogger {
   warn(obj: object, msg?: string): void;
@@ -92,6 +95,40 @@ export class JobLifecycle {
   /** Counts a failed attempt of a chunk and keeps its error (a dead letter names it later). */
   recordChunkFailure(jobId: string, chunkIndex: number, code: string | null, error: string) {
     return this.failures.recordChunkFailure(jobId, chunkIndex, code, error);
+  }
+
+  /** Records that a splitter took the job's message (see claimUnpicked). */
+  markPlanningStarted(jobId: string) {
+    return markPlanningStarted(this.pool, jobId);
+  }
+
+  // Storage housekeeping ------------------------------------------------------------------
+
+  /**
+   * Deletes an ended job of the tenant with everything recorded about it (rows,
+   * hot state, work tables left behind); the caller removes its objects.
+   */
+  async delete(jobId: string, tenant: string): Promise<DeleteOutcome> {
+    const outcome = await deleteEndedJob(this.pool, jobId, tenant);
+    if (outcome.kind !== 'deleted') return outcome;
+    await this.state.remove(jobId).catch(this.warnState(jobId));
+    await this.dropWorkTables(outcome.job);
+    return outcome;
+  }
+
+  /**
+   * Runs `remove` for ended jobs whose objects outlived their retention (a
+   * batch of at most `limit`) and marks them removed; their views follow.
+   */
+  async removeExpiredObjects(limit: number, remove: (job: JobRecord) => Promise<void>) {
+    const removed = await removeExpiredObjects(this.pool, limit, remove);
+    for (const id of removed) await this.refresh(id);
+    return removed;
+  }
+
+  /** Claims `stored` jobs no splitter took within `graceMs`, to publish them again. */
+  claimUnpicked(graceMs: number, limit: number) {
+    return claimUnpickedJobs(this.pool, graceMs, limit);
   }
 
   // Views ---------------------------------------------------------------------------------
@@ -212,18 +249,20 @@ export class JobLifecycle {
     return job;
   }
 
+  /** Drops the work tables of an ended job (none for a direct load); a failure only warns. */
+  private async dropWorkTables(job: JobRecord): Promise<void> {
+    const plan = job.load_plan;
+    if (plan === null || plan.kind === 'direct') return;
+    const strategy = loadStrategyFor(plan, { jobId: job.id, table: job.table_name, columns: [] });
+    await cleanUpWorkTables(this.pool, strategy).catch((e: unknown) => {
+      this.deps.logger.warn({ err: e, jobId: job.id }, 'work tables not dropped yet');
+    });
+  }
+
   private async announce(job: JobRecord, progress?: JobProgress): Promise<void> {
     // A completed staged job dropped its stage while publishing; other work tables go now.
-    const plan = job.load_plan;
-    if (
-      plan !== null &&
-      plan.kind !== 'direct' &&
-      !(plan.kind === 'staged' && job.status === 'completed')
-    ) {
-      const strategy = loadStrategyFor(plan, { jobId: job.id, table: job.table_name, columns: [] });
-      await cleanUpWorkTables(this.pool, strategy).catch((e: unknown) => {
-        this.deps.logger.warn({ err: e, jobId: job.id }, 'work tables not dropped yet');
-      });
+    if (!(job.load_plan?.kind === 'staged' && job.status === 'completed')) {
+      await this.dropWorkTables(job);
     }
     if (progress) await this.putView(job, progress);
     else await this.refresh(job.id);

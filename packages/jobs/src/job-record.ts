@@ -41,6 +41,13 @@ export interface JobRecord {
   atomic: boolean;
   /** Chosen by the splitter before the first chunk; null until then. */
   load_plan: LoadPlan | null;
+  /** How long the job's objects are kept after it ends (STORAGE_RETENTION at creation). */
+  object_retention_seconds: number;
+  /** When the sweeper (or a delete) removed the job's objects; null while they are stored. */
+  object_removed_at: Date | null;
+  /** When a splitter first took the job's message (the outbox sweep republishes jobs never taken). */
+  planning_started_at: Date | null;
+  republished_at: Date | null;
 }
 
 export type SchemaSource = 'declared' | 'dataset' | 'inferred';
@@ -63,6 +70,8 @@ export interface NewJob {
   schemaSource?: SchemaSource | null;
   maxRejects?: { count: number | null; ratio: number | null };
   load?: { mode: LoadMode; key: string[] | null; atomic: boolean };
+  /** Seconds the objects are kept after the job ends. Default 7 days. */
+  objectRetentionSeconds?: number;
 }
 
 export interface JobProgress {

@@ -135,6 +135,11 @@ export class RedisJobStateStore implements JobStateStore {
     );
   }
 
+  async remove(jobId: string): Promise<void> {
+    const key = this.key(jobId);
+    await this.redis.del(key, `${key}:chunks`);
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }

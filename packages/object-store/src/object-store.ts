@@ -19,6 +19,25 @@ export interface UploadOptions {
    * then as small as it allows, which bounds the memory an upload holds.
    */
   expectedBytes?: number;
+  /**
+   * Called with the upload id as soon as the store starts a multipart upload for the body
+   * (not at all when it fits one request), so that a writer that dies can be cleaned up.
+   */
+  onMultipartStarted?: (uploadId: string) => void;
+}
+
+/** One object as a listing shows it. */
+export interface ListedObject {
+  key: string;
+  lastModified: Date;
+  bytes: number;
+}
+
+/** A multipart upload that was started and neither completed nor aborted. */
+export interface PendingMultipartUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
 }
 
 /** Object storage as this system needs it: streamed writes, ranged streamed reads. */
@@ -35,6 +54,18 @@ export interface ObjectStore {
   /** Size of the object, or null when it does not exist. */
   size(key: string): Promise<number | null>;
   remove(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix`, a page (at most 1000) at a time, in key order. */
+  list(prefix: string): AsyncIterable<ListedObject[]>;
+  /**
+   * Unfinished multipart uploads under `prefix`; null when the store cannot list them
+   * (s3rver), so the caller falls back to the upload ids it recorded.
+   */
+  listMultipartUploads(prefix: string): Promise<PendingMultipartUpload[] | null>;
+  /**
+   * Aborts a multipart upload, freeing its parts; one already completed, aborted or
+   * unknown is no error. False when the store cannot abort uploads (s3rver).
+   */
+  abortMultipartUpload(key: string, uploadId: string): Promise<boolean>;
   /** Throws when storage is unreachable. */
   ping(): Promise<void>;
 }

@@ -1,16 +1,26 @@
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { errors } from '@ingest/errors';
-import type { ObjectStore, ObjectUpload, StoredObject, UploadOptions } from './object-store';
+import type {
+  ListedObject,
+  ObjectStore,
+  ObjectUpload,
+  PendingMultipartUpload,
+  StoredObject,
+  UploadOptions,
+} from './object-store';
 import { Readable, Transform } from 'node:stream';
 
 /** Passes on the first `n` bytes of a stream and drops the rest. */
@@ -58,9 +68,22 @@ const isUnreachable = (e: unknown): boolean => {
 const wrap = (e: unknown): Error =>
   isUnreachable(e) ? errors.storageUnavailable(e) : (e as Error);
 
+/** The server does not implement the operation (s3rver: 501 for listing uploads, 405 for abort). */
+const isUnsupported = (e: unknown): boolean =>
+  e instanceof S3ServiceException &&
+  (e.name === 'NotImplemented' ||
+    e.name === 'MethodNotAllowed' ||
+    e.$metadata.httpStatusCode === 501 ||
+    e.$metadata.httpStatusCode === 405);
+
+const isNoSuchUpload = (e: unknown): boolean =>
+  e instanceof S3ServiceException && e.name === 'NoSuchUpload';
+
 export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly partSize: number;
+  /** Who wants to hear the upload id of the multipart upload started for a key. */
+  private readonly multipartListeners = new Map<string, (uploadId: string) => void>();
 
   constructor(private readonly options: S3ObjectStoreOptions) {
     this.client = new S3Client({
@@ -83,6 +106,21 @@ export class S3ObjectStore implements ObjectStore {
       },
     });
     this.partSize = partSizeFor(options.maxObjectBytes);
+    // lib-storage starts the multipart upload itself; its answer is the first moment the
+    // upload id exists, so it is taken here rather than after the first part.
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'CreateMultipartUploadCommand') {
+          const key = (args.input as { Key?: string }).Key;
+          const uploadId = (result.output as { UploadId?: string }).UploadId;
+          const listener = key === undefined ? undefined : this.multipartListeners.get(key);
+          if (listener && uploadId) listener(uploadId);
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'reportMultipartStarted' },
+    );
   }
 
   /** Creates the bucket when it is missing; safe to call from every replica at start. */
@@ -103,7 +141,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   startUpload(key: string, body: Readable, options: UploadOptions = {}): ObjectUpload {
-    const { metadata, expectedBytes } = options;
+    const { metadata, expectedBytes, onMultipartStarted } = options;
     // Parts as small as the expected size allows (each part in flight is held in memory).
     const partSize =
       expectedBytes === undefined || !(expectedBytes >= 0)
@@ -116,11 +154,16 @@ export class S3ObjectStore implements ObjectStore {
       queueSize: this.options.queueSize ?? 2,
       leavePartsOnError: false,
     });
+    if (onMultipartStarted) this.multipartListeners.set(key, onMultipartStarted);
     const done = (async (): Promise<StoredObject> => {
       try {
         await upload.done();
       } catch (e) {
         throw wrap(e);
+      } finally {
+        if (this.multipartListeners.get(key) === onMultipartStarted) {
+          this.multipartListeners.delete(key);
+        }
       }
       return { key };
     })();
@@ -189,6 +232,74 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
     } catch (e) {
       if (!isNotFound(e)) throw wrap(e);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject[]> {
+    let token: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.options.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            MaxKeys: 1000,
+          }),
+        );
+      } catch (e) {
+        throw wrap(e);
+      }
+      yield (out.Contents ?? []).map((o) => ({
+        key: o.Key ?? '',
+        lastModified: o.LastModified ?? new Date(0),
+        bytes: o.Size ?? 0,
+      }));
+      token = out.IsTruncated === true ? out.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  async listMultipartUploads(prefix: string): Promise<PendingMultipartUpload[] | null> {
+    const found: PendingMultipartUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let out;
+      try {
+        out = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.options.bucket,
+            Prefix: prefix,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+      } catch (e) {
+        if (isUnsupported(e)) return null;
+        throw wrap(e);
+      }
+      for (const u of out.Uploads ?? []) {
+        if (u.Key && u.UploadId) {
+          found.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated ?? new Date(0) });
+        }
+      }
+      if (out.IsTruncated !== true) return found;
+      keyMarker = out.NextKeyMarker;
+      uploadIdMarker = out.NextUploadIdMarker;
+    }
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: key, UploadId: uploadId }),
+      );
+      return true;
+    } catch (e) {
+      if (isUnsupported(e)) return false;
+      if (isNoSuchUpload(e) || isNotFound(e)) return true;
+      throw wrap(e);
     }
   }
 

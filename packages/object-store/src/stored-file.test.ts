@@ -1,8 +1,15 @@
 import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type { ObjectStore, ObjectUpload } from './object-store';
-import { readStoredFile, removeStoredFile, segmentKey, startSegmentedUpload } from './stored-file';
+import type { ListedObject, ObjectStore, ObjectUpload } from './object-store';
+import {
+  readStoredFile,
+  removeStoredFile,
+  removeUploadObjects,
+  segmentKey,
+  startSegmentedUpload,
+  uploadKeyOf,
+} from './stored-file';
 
 /** Objects in memory: enough to test how ranges map onto segments (the S3 adapter has its own tests). */
 class MemoryStore implements ObjectStore {
@@ -29,6 +36,21 @@ class MemoryStore implements ObjectStore {
   async ping() {}
   startUpload(): ObjectUpload {
     throw new Error('not used');
+  }
+  async *list(prefix: string): AsyncIterable<ListedObject[]> {
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    // Pages of two, so callers are seen to follow every page.
+    for (let i = 0; i < keys.length; i += 2) {
+      yield keys
+        .slice(i, i + 2)
+        .map((key) => ({ key, lastModified: new Date(0), bytes: this.objects.get(key)?.length ?? 0 }));
+    }
+  }
+  listMultipartUploads() {
+    return Promise.resolve(null);
+  }
+  abortMultipartUpload() {
+    return Promise.resolve(false);
   }
 }
 
@@ -98,5 +120,37 @@ describe('segmented stored files', () => {
     const long = new MemoryStore();
     const over = startSegmentedUpload(long, 'f', Readable.from([Buffer.alloc(70)]), 60, 20);
     await expect(over.done()).rejects.toThrow(/more than the 60 bytes/);
+  });
+
+  it('names the upload an object belongs to', () => {
+    for (const key of [
+      'uploads/a',
+      'uploads/a/000000',
+      'uploads/a/000123',
+      'uploads/a/1000000',
+      'uploads/a.csv',
+      'uploads/a.utf8.csv',
+    ]) {
+      expect(uploadKeyOf(key)).toBe('uploads/a');
+    }
+    expect(uploadKeyOf('uploads/a/12')).toBe('uploads/a/12');
+  });
+
+  it('removes an upload whatever its layout: object, every listed segment, derived objects', async () => {
+    const store = new MemoryStore();
+    for (const key of [
+      'uploads/a',
+      'uploads/a/000000',
+      'uploads/a/000001',
+      'uploads/a/000002',
+      'uploads/a.csv',
+      'uploads/a.utf8.csv',
+      'uploads/ab',
+      'uploads/ab/000000',
+    ]) {
+      store.objects.set(key, Buffer.from('x'));
+    }
+    await removeUploadObjects(store, 'uploads/a');
+    expect([...store.objects.keys()].sort()).toEqual(['uploads/ab', 'uploads/ab/000000']);
   });
 });

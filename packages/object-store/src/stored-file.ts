@@ -17,6 +17,20 @@ export interface StoredFile {
 export const segmentKey = (key: string, n: number): string =>
   `${key}/${String(n).padStart(6, '0')}`;
 
+/** The plain object the splitter derives from a gzip upload at `key`. */
+export const decompressedKey = (key: string): string => `${key}.csv`;
+
+/** The UTF-8 object the splitter derives from a (decompressed) upload at `key` in another encoding. */
+export const transcodedKey = (key: string): string => `${key}.utf8.csv`;
+
+const SEGMENT_OR_DERIVED = /(?:\/\d{6,}|\.utf8\.csv|\.csv)$/;
+
+/**
+ * The upload key an object belongs to: the object itself, one of its segments
+ * (`<key>/000000`) or an object derived from it (`<key>.csv`, `<key>.utf8.csv`).
+ */
+export const uploadKeyOf = (objectKey: string): string => objectKey.replace(SEGMENT_OR_DERIVED, '');
+
 /** Segments a file of `bytes` bytes has. */
 export const segmentCount = (bytes: number, segmentBytes: number): number =>
   Math.max(1, Math.ceil(bytes / segmentBytes));
@@ -66,6 +80,19 @@ export async function removeStoredFile(
   if (file.segmentBytes === null) return store.remove(file.key);
   const n = segmentCount(bytes, file.segmentBytes);
   for (let i = 0; i < n; i++) await store.remove(segmentKey(file.key, i));
+}
+
+/**
+ * Removes every object stored for the upload at `key`, whatever its layout or
+ * how far it got: the object, the segments found under `<key>/` (listed, so a
+ * partial upload of unknown length goes too) and the derived objects. Returns
+ * how many objects it deleted or tried to (a missing one is no error).
+ */
+export async function removeUploadObjects(store: ObjectStore, key: string): Promise<number> {
+  const keys = [key, decompressedKey(key), transcodedKey(key)];
+  for await (const page of store.list(`${key}/`)) keys.push(...page.map((o) => o.key));
+  for (const k of keys) await store.remove(k);
+  return keys.length;
 }
 
 /**

@@ -1,6 +1,11 @@
 import type { DialectOverrides, Encoding } from '@ingest/contracts';
 import { detectEncoding, isGzip } from '@ingest/csv';
-import type { ObjectStore, StoredFile } from '@ingest/object-store';
+import {
+  decompressedKey,
+  transcodedKey,
+  type ObjectStore,
+  type StoredFile,
+} from '@ingest/object-store';
 import type { JobRecord } from '@ingest/jobs';
 import { createGunzip } from 'node:zlib';
 import { deriveObject } from './derived-object';
@@ -41,7 +46,7 @@ export async function prepareSource(
 
   if (isGzip(samples.head)) {
     compression = 'gzip';
-    const target = `${job.object_key}.csv`;
+    const target = decompressedKey(job.object_key);
     bytes = await deriveObject(
       store,
       { file, bytes },
@@ -56,7 +61,7 @@ export async function prepareSource(
   const encoding =
     overrides.encoding ?? detectEncoding(samples.head, samples.all.slice(1)).encoding;
   if (encoding !== 'utf-8') {
-    const target = `${job.object_key}.utf8.csv`;
+    const target = transcodedKey(job.object_key);
     const transcoded = await deriveObject(
       store,
       { file, bytes },

@@ -22,4 +22,6 @@ export interface JobStateStore {
   advance(jobId: string, status: JobStatus, at: Date): Promise<void>;
   /** Counts a chunk's rows and bytes once, however often it is reported. */
   recordChunk(jobId: string, chunkIndex: number, counts: ChunkCounts): Promise<void>;
+  /** Forgets the job (it was deleted): a read then finds nothing to serve. */
+  remove(jobId: string): Promise<void>;
 }

@@ -26,6 +26,15 @@ export function toJobView(job: JobRecord, progress: JobProgress): JobView {
     schema: job.schema ?? null,
     schema_source: job.schema_source ?? null,
     load: { mode: job.load_mode, key: job.load_key, atomic: job.atomic },
+    object: {
+      stored: job.object_removed_at === null,
+      expires_at:
+        job.completed_at === null
+          ? null
+          : new Date(
+              job.completed_at.getTime() + Number(job.object_retention_seconds) * 1000,
+            ).toISOString(),
+    },
     created_at: job.created_at.toISOString(),
     updated_at: job.updated_at.toISOString(),
   };
