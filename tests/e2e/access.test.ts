@@ -69,6 +69,7 @@ describe('access: API keys, tenants and limits', () => {
     for (const [method, path] of [
       ['GET', `/v1/jobs/${id}`],
       ['GET', `/v1/jobs/${id}/events`],
+      ['POST', `/v1/jobs/${id}/cancel`],
       ['DELETE', `/v1/jobs/${id}`],
     ] as const) {
       const r = await as(path, { method });

@@ -106,7 +106,7 @@ describe('job status: polling, listing, events, cancel', () => {
   it('cancels a running job: loading stops and the status stays cancelled', async () => {
     const big = peopleFixture(30000, 4).text;
     const id = await put(ctx.system, 'cancel_people', big, '&chunk_size=2048');
-    const res = await ctx.system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
+    const res = await ctx.system.fetch(`/v1/jobs/${id}/cancel`, { method: 'POST' });
     expect(res.status).toBe(202);
     expect(((await res.json()) as JobView).status).toBe('cancelled');
     await new Promise((r) => setTimeout(r, 1500));
@@ -123,7 +123,7 @@ describe('job status: polling, listing, events, cancel', () => {
     const job = await ctx.system.waitForJob(id);
     expect(job.status).toBe('cancelled');
     expect(job.rows.loaded).toBeLessThan(30000);
-    const again = await ctx.system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
+    const again = await ctx.system.fetch(`/v1/jobs/${id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
   });
 });

@@ -9,8 +9,10 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const int = z.coerce.number().int();
 
 /** Milliseconds of a duration text; `ms` returns undefined for text it cannot read. */
-const millisecondsOf = (v: string): number | undefined =>
-  ms(v as StringValue) as number | undefined;
+const millisecondsOf = (v: string): number | undefined => {
+  const parsed: number | undefined = ms(v as StringValue);
+  return parsed;
+};
 
 /**
  * A duration with its unit, as `ms` reads it (`500ms`, `30s`, `5m`, `12h`, `7d`), or `0`;

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'INVALID_TABLE_NAME'
   | 'JOB_NOT_FOUND'
   | 'JOB_ALREADY_ENDED'
+  | 'JOB_NOT_ENDED'
   | 'ROUTE_NOT_FOUND'
   | 'STORAGE_UNAVAILABLE'
   | 'QUEUE_UNAVAILABLE'
@@ -125,6 +126,12 @@ export const errors = {
     new AppError('WEBHOOK_DELIVERY_NOT_FOUND', `no webhook delivery with id "${id}"`, 404),
   jobAlreadyEnded: (id: string, status: string) =>
     new AppError('JOB_ALREADY_ENDED', `job "${id}" has already ended (${status})`, 409),
+  jobNotEnded: (id: string, status: string) =>
+    new AppError(
+      'JOB_NOT_ENDED',
+      `job "${id}" is still running (${status}): cancel it first (POST /v1/jobs/${id}/cancel), then delete it`,
+      409,
+    ),
   routeNotFound: (method: string, path: string) =>
     new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${path}`, 404),
   storageUnavailable: (cause?: unknown) =>

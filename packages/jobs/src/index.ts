@@ -15,3 +15,4 @@ export * from './transitions/mark-announced';
 export * from './storage/delete-ended-job';
 export * from './storage/expired-objects';
 export * from './storage/unpicked-jobs';
+export * from './storage/object-owners';

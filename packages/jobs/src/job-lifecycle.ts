@@ -19,6 +19,7 @@ import { settleJob, type SettledJob } from './transitions/settle-job';
 import { deleteEndedJob, type DeleteOutcome } from './storage/delete-ended-job';
 import { removeExpiredObjects } from './storage/expired-objects';
 import { claimUnpickedJobs, markPlanningStarted } from './storage/unpicked-jobs';
+import { keysOwnedByJobs } from './storage/object-owners';
 
 export interface LifecycleLogger {
   warn(obj: object, msg?: string): void;
@@ -124,6 +125,11 @@ export class JobLifecycle {
     const removed = await removeExpiredObjects(this.pool, limit, remove);
     for (const id of removed) await this.refresh(id);
     return removed;
+  }
+
+  /** Of these upload keys, those a job owns with its objects still stored. */
+  keysOwnedByJobs(keys: readonly string[]) {
+    return keysOwnedByJobs(this.pool, keys);
   }
 
   /** Claims `stored` jobs no splitter took within `graceMs`, to publish them again. */

@@ -38,6 +38,7 @@ class MemoryStore implements ObjectStore {
     throw new Error('not used');
   }
   async *list(prefix: string): AsyncIterable<ListedObject[]> {
+    await Promise.resolve(); // a real store answers each page later
     const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
     // Pages of two, so callers are seen to follow every page.
     for (let i = 0; i < keys.length; i += 2) {

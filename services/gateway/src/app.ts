@@ -1,6 +1,7 @@
 import type { ApiKeyRepository, RequestRateLimiter } from '@ingest/access';
 import type { Logger } from '@ingest/config';
 import type { JobLifecycle } from '@ingest/jobs';
+import type { ObjectStore } from '@ingest/object-store';
 import type { Cidr } from '@ingest/net-guard';
 import type { DatasetRepository, Pool } from '@ingest/postgres';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from '@ingest/webhooks';
@@ -20,6 +21,8 @@ export interface AppDeps {
   intake: JobIntake;
   uploader: Uploader;
   lifecycle: JobLifecycle;
+  /** Where uploads are stored: a deleted job's objects are removed from it. */
+  store: ObjectStore;
   keys: ApiKeyRepository;
   rate: RequestRateLimiter;
   access: AccessDefaults;

@@ -1,5 +1,6 @@
 import { ApiKeyRepository, RequestRateLimiter, UploadLeases } from '@ingest/access';
 import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
+import { UploadRegistry, UploadTracker } from '@ingest/housekeeping';
 import { parseCidrs } from '@ingest/net-guard';
 import { DatasetRepository } from '@ingest/postgres';
 import { createServiceAdapters } from '@ingest/runtime';
@@ -13,6 +14,7 @@ import { createApp } from './app';
 import { HttpService } from './gateway-service';
 import { JobIntake } from './job-intake';
 import { Uploader } from './upload/uploader';
+import { hostname } from 'node:os';
 
 export interface Gateway extends Service {
   /** Resolves once listening, with the bound port (useful with GATEWAY_PORT=0). */
@@ -30,7 +32,7 @@ export function buildGateway(
     logger,
   );
   const { pool, store, state, amqp, publisher, lifecycle } = adapters;
-  const intake = new JobIntake(lifecycle, publisher, logger);
+  const intake = new JobIntake(lifecycle, publisher, logger, env.STORAGE_RETENTION);
   const datasets = new DatasetRepository(pool);
   const webhookAllow = parseCidrs(env.WEBHOOK_ALLOWED_CIDRS);
   // Per-key limits share the hot-state connection; their keys live beside the jobs'.
@@ -46,6 +48,11 @@ export function buildGateway(
       windowMs: env.GATEWAY_SLOW_UPLOAD_WINDOW_MS,
     },
     segmentBytes: env.GATEWAY_SEGMENT_BYTES,
+    tracker: new UploadTracker(new UploadRegistry(pool), {
+      writer: `gateway ${hostname()} ${process.pid}`,
+      leaseMs: env.STORAGE_UPLOAD_LEASE,
+      logger,
+    }),
   });
   // Producer only (manual redelivery); fails fast so a Redis outage answers 503.
   const webhookQueue = new WebhookQueue({
@@ -57,6 +64,7 @@ export function buildGateway(
     intake,
     uploader,
     lifecycle,
+    store,
     keys: new ApiKeyRepository(pool),
     rate: new RequestRateLimiter(state.redis, accessPrefix),
     access: {

@@ -25,6 +25,8 @@ export class JobIntake {
     private readonly jobs: JobLifecycle,
     private readonly publisher: MessagePublisher,
     private readonly logger: Logger,
+    /** STORAGE_RETENTION, recorded on each job it creates. Default 7 days. */
+    private readonly objectRetentionMs = 7 * 24 * 3600 * 1000,
   ) {}
 
   /** The earlier job for this tenant's idempotency key, if there is one. */
@@ -69,6 +71,7 @@ export class JobIntake {
       schemaSource: options.schemaSource,
       maxRejects: options.maxRejects,
       load: options.load,
+      objectRetentionSeconds: Math.ceil(this.objectRetentionMs / 1000),
     };
     const insert = async () =>
       options.dedupeContent

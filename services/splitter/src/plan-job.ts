@@ -23,6 +23,7 @@ import type { Pool } from '@ingest/postgres';
 import type { Logger } from '@ingest/config';
 import { compileColumns, sqlType, type TableSchema } from '@ingest/normalize';
 import { resolveSchema, sampleRecords } from './job-schema';
+import type { WriteTracker } from './derived-object';
 import { prepareSource, type PreparedSource } from './prepare-source';
 
 class PlanningStopped extends Error {
@@ -40,6 +41,7 @@ export interface PlanJobDeps {
   defaultChunkBytes: number;
   maxRecordBytes: number;
   maxDecompressedBytes: number;
+  tracker?: WriteTracker;
 }
 
 /**
@@ -64,6 +66,14 @@ export async function planJob(
     await lifecycle.settle(job.id); // repairs a lost terminal event, if any
     return;
   }
+  if (job.chunks_total !== null) {
+    // Planning finished (its totals are written after every task was confirmed): a
+    // duplicate message, e.g. one the outbox sweep republished, has nothing left to do.
+    await lifecycle.settle(job.id);
+    return;
+  }
+  // Taken: the outbox sweep republishes only jobs no splitter ever took.
+  await lifecycle.markPlanningStarted(job.id);
   try {
     const source = await prepareSource(deps, job);
     if (source.file.key !== job.object_key) {

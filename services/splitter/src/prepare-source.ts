@@ -8,7 +8,7 @@ import {
 } from '@ingest/object-store';
 import type { JobRecord } from '@ingest/jobs';
 import { createGunzip } from 'node:zlib';
-import { deriveObject } from './derived-object';
+import { deriveObject, type WriteTracker } from './derived-object';
 import { readSamples, type ObjectSamples } from './object-samples';
 import { createTranscodeStream } from './transcode-stream';
 
@@ -24,6 +24,8 @@ export interface PreparedSource {
 
 export interface PrepareSourceDeps {
   store: ObjectStore;
+  /** Records each derived object while it is written (a sweep cleans up after a splitter that died). */
+  tracker?: WriteTracker;
   /** Largest plain object a compressed upload may expand to. */
   maxDecompressedBytes: number;
 }
@@ -48,7 +50,7 @@ export async function prepareSource(
     compression = 'gzip';
     const target = decompressedKey(job.object_key);
     bytes = await deriveObject(
-      store,
+      deps,
       { file, bytes },
       target,
       [createGunzip()],
@@ -63,7 +65,7 @@ export async function prepareSource(
   if (encoding !== 'utf-8') {
     const target = transcodedKey(job.object_key);
     const transcoded = await deriveObject(
-      store,
+      deps,
       { file, bytes },
       target,
       [createTranscodeStream(encoding)],

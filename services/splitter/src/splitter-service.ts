@@ -1,13 +1,16 @@
 import { createLogger, type SplitterEnv, type Service } from '@ingest/config';
 import { QUEUES, jobStoredSchema } from '@ingest/contracts';
 import { DeadLetterConsumer, QueueConsumer } from '@ingest/rabbitmq';
+import { Sweeper, UploadRegistry, UploadTracker } from '@ingest/housekeeping';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
+import { hostname } from 'node:os';
 import { planJob } from './plan-job';
 
 /**
  * Builds the splitter: consumes stored jobs and publishes their chunk tasks;
- * it also settles dead-lettered messages, failing their jobs, since it is the
- * service that owns a job's course as a whole.
+ * it also settles dead-lettered messages, failing their jobs, and runs the
+ * storage and outbox sweeps, since it is the service that owns a job's course
+ * as a whole.
  */
 export function buildSplitter(
   env: SplitterEnv,
@@ -20,7 +23,23 @@ export function buildSplitter(
     defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
     maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
     maxDecompressedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
+    tracker: new UploadTracker(new UploadRegistry(adapters.pool), {
+      writer: `splitter ${hostname()} ${process.pid}`,
+      leaseMs: env.STORAGE_UPLOAD_LEASE,
+      logger,
+    }),
   };
+  const sweeper = env.SWEEPER_ENABLED
+    ? new Sweeper(
+        { ...adapters, logger },
+        {
+          intervalMs: env.SWEEPER_INTERVAL,
+          orphanIntervalMs: env.SWEEPER_ORPHAN_INTERVAL,
+          orphanGraceMs: env.SWEEPER_ORPHAN_GRACE,
+          republishAfterMs: env.SWEEPER_REPUBLISH_AFTER,
+        },
+      )
+    : undefined;
   const consumer = new QueueConsumer(adapters.amqp, {
     ...retryPolicyFor(env),
     queue: QUEUES.jobs,
@@ -46,9 +65,11 @@ export function buildSplitter(
       await adapters.migrate();
       await consumer.start();
       await deadLetters.start();
+      sweeper?.start();
       logger.info('splitter consuming');
     },
     async stop() {
+      await sweeper?.stop();
       await deadLetters.stop();
       await consumer.stop();
       await adapters.close();

@@ -29,7 +29,7 @@ export async function removeExpiredObjects(
   limit: number,
   remove: (job: JobRecord) => Promise<void>,
 ): Promise<string[]> {
-  let failure: unknown;
+  let failure: Error | undefined;
   const removed = await withTransaction(pool, async (client) => {
     const { rows } = await client.query<JobRecord>(CLAIM_EXPIRED, [limit]);
     const done: string[] = [];
@@ -37,7 +37,7 @@ export async function removeExpiredObjects(
       try {
         await remove(job);
       } catch (e) {
-        failure = e;
+        failure = e instanceof Error ? e : new Error(String(e));
         break;
       }
       done.push(job.id);

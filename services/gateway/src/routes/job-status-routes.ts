@@ -1,6 +1,9 @@
 import { isTerminal, JOB_STATUSES, type JobView } from '@ingest/contracts';
 import { errors } from '@ingest/errors';
+import { removeJob } from '@ingest/housekeeping';
 import type { JobLifecycle } from '@ingest/jobs';
+import type { Logger } from '@ingest/config';
+import type { ObjectStore } from '@ingest/object-store';
 import { Router, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -13,6 +16,8 @@ import { decodeCursor, encodeCursor } from './job-cursor';
 export interface JobStatusRoutesDeps {
   intake: JobIntake;
   lifecycle: JobLifecycle;
+  store: ObjectStore;
+  logger: Logger;
   /** Interval between progress checks of an event stream. Default 500 ms. */
   eventIntervalMs?: number;
 }
@@ -32,7 +37,7 @@ const listQuery = z.object({
   cursor: z.string().optional(),
 });
 
-/** Reading and cancelling jobs: polling with ETags, listing, and server-sent progress events. */
+/** Reading, cancelling and deleting jobs: polling with ETags, listing, server-sent progress events. */
 export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
   const router = Router();
 
@@ -64,13 +69,19 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
     res.json(view);
   });
 
-  router.delete('/v1/jobs/:id', async (req: Request, res: Response) => {
+  router.post('/v1/jobs/:id/cancel', async (req: Request, res: Response) => {
     const id = jobId(req);
     const { tenant } = callerOf(res);
     const view = await deps.intake.view(id, tenant);
     if (isTerminal(view.status)) throw errors.jobAlreadyEnded(id, view.status);
     await deps.lifecycle.cancel(id);
     res.status(202).json(await deps.intake.view(id, tenant));
+  });
+
+  // An ended job only (JOB_NOT_ENDED otherwise): its rows, hot state and objects go.
+  router.delete('/v1/jobs/:id', async (req: Request, res: Response) => {
+    await removeJob(deps, jobId(req), callerOf(res).tenant);
+    res.status(204).end();
   });
 
   /**

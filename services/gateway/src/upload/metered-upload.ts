@@ -1,3 +1,4 @@
+import type { TrackedWrite } from '@ingest/housekeeping';
 import { removeStoredFile, startSegmentedUpload, type ObjectStore } from '@ingest/object-store';
 import { errors } from '@ingest/errors';
 import { createHash } from 'node:crypto';
@@ -65,12 +66,19 @@ class ByteMeter extends Transform {
   }
 }
 
+/** Records a write in progress, so a sweep can clean up after a gateway that died (see @ingest/housekeeping). */
+export interface WriteTracker {
+  open(objectKey: string): Promise<TrackedWrite>;
+}
+
 export interface StoredUpload {
   objectKey: string;
   /** Set when the upload was stored as segments `<objectKey>/<n>` of this size. */
   segmentBytes: number | null;
   bytes: number;
   sha256: string;
+  /** The record of the write: confirmed before the job is created, closed once it is. */
+  tracking?: TrackedWrite;
 }
 
 /** Removes a stored upload's object or segments (after a failure, or when a job took its place). */
@@ -92,6 +100,7 @@ export interface UploadOptions {
   exactBytes?: number;
   segmentBytes?: number;
   pace?: MinimumPace;
+  tracker?: WriteTracker;
 }
 
 /**
@@ -107,15 +116,6 @@ export async function storeMeteredUpload(
   options: UploadOptions,
 ): Promise<StoredUpload> {
   const meter = new ByteMeter(limitBytes, options.pace);
-  const { exactBytes, segmentBytes } = options;
-  const segmented =
-    exactBytes !== undefined && exactBytes > 0 && segmentBytes !== undefined && segmentBytes > 0;
-  const upload = segmented
-    ? startSegmentedUpload(store, objectKey, meter, exactBytes, segmentBytes)
-    : store.startUpload(objectKey, meter, {
-        metadata: options.metadata,
-        expectedBytes: options.expectedBytes,
-      });
   let sourceError: Error | undefined;
   const fail = (e: Error) => {
     sourceError ??= e;
@@ -131,21 +131,45 @@ export async function storeMeteredUpload(
     source.unpipe(meter);
     source.resume(); // drain the rest so the response can still be written
   });
+  // Recorded before the first byte is stored, so nothing is ever written unaccounted for.
+  let tracking: TrackedWrite | undefined;
+  try {
+    tracking = await options.tracker?.open(objectKey);
+  } catch (e) {
+    fail(errors.databaseUnavailable(e));
+  }
+  if (sourceError) {
+    await tracking?.close();
+    source.resume();
+    throw sourceError;
+  }
+  const { exactBytes, segmentBytes } = options;
+  const segmented =
+    exactBytes !== undefined && exactBytes > 0 && segmentBytes !== undefined && segmentBytes > 0;
+  const upload = segmented
+    ? startSegmentedUpload(store, objectKey, meter, exactBytes, segmentBytes)
+    : store.startUpload(objectKey, meter, {
+        metadata: options.metadata,
+        expectedBytes: options.expectedBytes,
+        onMultipartStarted: (uploadId) => tracking?.recordUploadId(uploadId),
+      });
   source.pipe(meter);
+  const giveUp = async (e: Error): Promise<never> => {
+    await upload.abort();
+    await tracking?.close();
+    throw e;
+  };
   try {
     await upload.done();
   } catch (e) {
-    await upload.abort();
-    throw sourceError ?? e;
+    return giveUp(sourceError ?? (e as Error));
   }
-  if (sourceError) {
-    await upload.abort();
-    throw sourceError;
-  }
+  if (sourceError) return giveUp(sourceError);
   return {
     objectKey,
     segmentBytes: segmented ? segmentBytes : null,
     bytes: meter.bytes,
     sha256: meter.digest(),
+    tracking,
   };
 }

@@ -2,7 +2,12 @@ import type { ObjectStore } from '@ingest/object-store';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { randomUUID } from 'node:crypto';
-import { storeMeteredUpload, type MinimumPace, type StoredUpload } from './metered-upload';
+import {
+  storeMeteredUpload,
+  type MinimumPace,
+  type StoredUpload,
+  type WriteTracker,
+} from './metered-upload';
 
 export interface StoredFileInfo extends StoredUpload {
   /** multer removes files that have a `path` when a request fails after storing them. */
@@ -19,6 +24,7 @@ export interface StorageEngineOptions {
    * throwing refuses the request before a byte is stored.
    */
   beforeStore?: (fields: Record<string, unknown> | undefined) => void;
+  tracker?: WriteTracker;
 }
 
 /**
@@ -49,6 +55,7 @@ export class ObjectStoreStorageEngine implements StorageEngine {
       metadata: { 'original-name': encodeURIComponent(file.originalname) },
       expectedBytes: this.options.expectedBytes,
       pace: this.options.pace,
+      tracker: this.options.tracker,
     }).then(
       (stored) => callback(null, { ...stored, path: objectKey }),
       (e: unknown) => callback(e),
@@ -56,9 +63,13 @@ export class ObjectStoreStorageEngine implements StorageEngine {
   }
 
   _removeFile(_req: Request, file: Express.Multer.File, callback: (error: Error | null) => void) {
-    this.store.remove(file.path).then(
-      () => callback(null),
-      (e: unknown) => callback(e as Error),
-    );
+    const { tracking } = file as Express.Multer.File & Partial<StoredUpload>;
+    this.store
+      .remove(file.path)
+      .then(() => tracking?.close())
+      .then(
+        () => callback(null),
+        (e: unknown) => callback(e as Error),
+      );
   }
 }

@@ -14,6 +14,7 @@ import {
   storeMeteredUpload,
   type MinimumPace,
   type StoredUpload,
+  type WriteTracker,
 } from './metered-upload';
 import { receiveMultipartFile } from './multipart-file';
 import { RequestSchema } from './request-schema';
@@ -30,6 +31,8 @@ export interface UploaderDeps {
   pace: MinimumPace;
   /** Raw uploads of declared length are stored as segments of this size (0: one object). */
   segmentBytes: number;
+  /** Records each write in progress (a sweep cleans up after a gateway that died). */
+  tracker?: WriteTracker;
 }
 
 /** How an upload request was answered. */
@@ -70,6 +73,7 @@ export class Uploader {
       expectedBytes: request.limits.declaredBytes,
       // Fields sent before the file part are checked before a byte is stored.
       beforeStore: (fields) => schema.takeField(fields),
+      tracker: this.deps.tracker,
     });
     if (!file) throw errors.missingFile();
     return this.accept(file, () => {
@@ -98,6 +102,7 @@ export class Uploader {
         exactBytes: declaredBytes,
         segmentBytes: this.deps.segmentBytes,
         pace: this.deps.pace,
+        tracker: this.deps.tracker,
       },
     );
     return this.accept(stored, () => options);
@@ -143,6 +148,9 @@ export class Uploader {
   /**
    * Makes the stored upload a job. On any failure — and when an earlier job
    * of the same key or content takes its place — the stored copy is removed.
+   * The record of the write is confirmed first (a sweep that took it for
+   * abandoned has removed the objects) and forgotten only once the job row
+   * holds the key, so the objects always have an owner a sweep can see.
    */
   private async accept(stored: StoredUpload, resolve: () => JobOptions): Promise<UploadOutcome> {
     let result: IntakeResult;
@@ -152,12 +160,17 @@ export class Uploader {
       if (options.declaredSha256 !== null && options.declaredSha256 !== stored.sha256) {
         throw errors.digestMismatch(options.declaredSha256, stored.sha256);
       }
+      if (stored.tracking && !(await stored.tracking.confirm())) {
+        throw errors.storageUnavailable(new Error('the upload outlived its lease and was removed'));
+      }
       result = await this.deps.intake.accept(stored, options);
     } catch (e) {
       await removeUpload(this.deps.store, stored).catch(() => undefined);
+      await stored.tracking?.close();
       throw e;
     }
     if (!result.created) await removeUpload(this.deps.store, stored).catch(() => undefined);
+    await stored.tracking?.close();
     return result;
   }
 }
