@@ -2,6 +2,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 
@@ -19,6 +20,28 @@ export async function listObjectKeys(env: Record<string, string>): Promise<strin
   try {
     const out = await client.send(new ListObjectsV2Command({ Bucket: env.S3_BUCKET }));
     return (out.Contents ?? []).map((o) => o.Key ?? '');
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The test bucket's keys that start with `prefix` (a job's object, segments and derived objects). */
+export async function keysStartingWith(
+  env: Record<string, string>,
+  prefix: string,
+): Promise<string[]> {
+  return (await listObjectKeys(env)).filter((k) => k.startsWith(prefix));
+}
+
+/** Stores `body` at `key` straight on the S3 server, as a writer that left it behind would. */
+export async function putObject(
+  env: Record<string, string>,
+  key: string,
+  body: string | Buffer,
+): Promise<void> {
+  const client = clientFor(env);
+  try {
+    await client.send(new PutObjectCommand({ Bucket: env.S3_BUCKET, Key: key, Body: body }));
   } finally {
     client.destroy();
   }
