@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { peopleFixture, useTestSystem } from '@ingest/testing';
+import type { JobView } from '@ingest/contracts';
+import { startGatewayProcess, startStalledUpload } from '../support/gateway-process';
+import { keysStartingWith, listObjectKeys, putObject } from '../support/s3-objects';
+
+/** Polls `check` every 100 ms until it returns true (or fails after `timeoutMs`). */
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The splitter's sweeper after crashes: the writes of a gateway killed
+ * mid-upload, objects nobody owns, and a job whose message was never published.
+ */
+describe('storage sweeps', () => {
+  const ctx = useTestSystem(
+    {
+      SWEEPER_INTERVAL: '200ms',
+      SWEEPER_ORPHAN_INTERVAL: '200ms',
+      SWEEPER_ORPHAN_GRACE: '1s',
+      SWEEPER_REPUBLISH_AFTER: '1s',
+      STORAGE_UPLOAD_LEASE: '1s',
+      GATEWAY_SEGMENT_BYTES: '4096',
+      // Multipart parts of 5 MiB (S3's minimum): a 6 MiB body starts a multipart upload.
+      GATEWAY_MAX_UPLOAD_BYTES: String(1024 ** 3),
+    },
+    { loaders: 1, notifier: false },
+  );
+
+  const uploadsRows = async () =>
+    (
+      await ctx.db.query<{ object_key: string; upload_id: string | null }>(
+        'SELECT object_key, upload_id FROM ingest.uploads ORDER BY started_at',
+      )
+    ).rows;
+
+  it('leaves nothing of the uploads of a gateway killed mid-upload', async () => {
+    const gateway = await startGatewayProcess(ctx.t.env, 'gateway-killed');
+    const csv = peopleFixture(2000, 7).text;
+    const segmented = startStalledUpload(
+      gateway.baseUrl,
+      ctx.system.apiKey,
+      'killed_segmented',
+      Buffer.from(csv.slice(0, 50_000)),
+      200_000,
+    );
+    const big = Buffer.alloc(6 * 1024 * 1024 + 1, 'a,b\n1,2\n');
+    const multipart = startStalledUpload(
+      gateway.baseUrl,
+      ctx.system.apiKey,
+      'killed_multipart',
+      Buffer.concat([Buffer.from('a,b\n'), big]),
+    );
+    // Both writes recorded, the multipart upload with its id, segments written.
+    let keys: string[] = [];
+    let segmentKeys: string[] = [];
+    await eventually('both uploads in flight', async () => {
+      const rows = await uploadsRows();
+      keys = rows.map((r) => r.object_key);
+      if (rows.length !== 2 || !rows.some((r) => r.upload_id !== null)) return false;
+      const stored = await listObjectKeys(ctx.t.env);
+      segmentKeys = stored.filter((k) => keys.some((key) => k.startsWith(`${key}/`)));
+      return segmentKeys.length >= 10;
+    });
+
+    gateway.process.child.kill('SIGKILL');
+    await gateway.process.exited;
+    segmented.destroy();
+    multipart.destroy();
+
+    // The leases run out (1 s) and the sweeper settles both writes.
+    await eventually('the abandoned writes settled', async () => (await uploadsRows()).length === 0);
+    for (const key of keys) expect(await keysStartingWith(ctx.t.env, key)).toEqual([]);
+    const jobs = await ctx.db.query(
+      `SELECT 1 FROM ingest.jobs WHERE table_name IN ('killed_segmented', 'killed_multipart')`,
+    );
+    expect(jobs.rowCount).toBe(0);
+  });
+
+  it('deletes old objects that no job and no write owns, and only those', async () => {
+    const res = await ctx.system.fetch('/v1/jobs/raw?table=sweeps_kept', {
+      method: 'PUT',
+      body: peopleFixture(50, 2).text,
+    });
+    const { id } = (await res.json()) as JobView;
+    await ctx.system.waitForJob(id);
+    const owned = await ctx.db.query<{ object_key: string }>(
+      'SELECT object_key FROM ingest.jobs WHERE id = $1',
+      [id],
+    );
+    const jobKey = owned.rows[0]?.object_key ?? '';
+    const inFlight = `uploads/${randomUUID()}`;
+    await ctx.db.query(
+      `INSERT INTO ingest.uploads (id, object_key, writer, expires_at)
+       VALUES ($1, $2, 'a test', now() + interval '1 hour')`,
+      [randomUUID(), inFlight],
+    );
+    const orphans = [
+      `uploads/${randomUUID()}`,
+      `uploads/${randomUUID()}/000000`,
+      `uploads/${randomUUID()}.csv`,
+    ];
+    for (const key of [...orphans, `${inFlight}/000000`]) await putObject(ctx.t.env, key, 'x,y\n');
+
+    await eventually('the orphans deleted', async () => {
+      const keys = await listObjectKeys(ctx.t.env);
+      return orphans.every((k) => !keys.includes(k));
+    });
+    const keys = await listObjectKeys(ctx.t.env);
+    expect(keys).toContain(`${inFlight}/000000`);
+    expect(keys.filter((k) => k.startsWith(jobKey)).length).toBeGreaterThan(0);
+    expect((await ctx.system.fetch(`/v1/jobs/${id}`)).status).toBe(200);
+  });
+
+  it('publishes again a job left stored without its message, which then completes', async () => {
+    const id = randomUUID();
+    const key = `uploads/${id}`;
+    const csv = peopleFixture(120, 8).text;
+    await putObject(ctx.t.env, key, csv);
+    // What a gateway that died between the insert and the publish leaves behind.
+    await ctx.db.query(
+      `INSERT INTO ingest.jobs (id, tenant, status, table_name, object_key, bytes, sha256, created_at)
+       VALUES ($1, 'default', 'stored', 'sweeps_outbox', $2, $3, 'x', now() - interval '10 seconds')`,
+      [id, key, Buffer.byteLength(csv)],
+    );
+    const done = await ctx.system.waitForJob(id, 20_000);
+    expect(done).toMatchObject({ status: 'completed', rows: { loaded: 120, rejected: 0 } });
+    const row = await ctx.db.query<{ republished: boolean; picked: boolean }>(
+      `SELECT republished_at IS NOT NULL AS republished, planning_started_at IS NOT NULL AS picked
+       FROM ingest.jobs WHERE id = $1`,
+      [id],
+    );
+    expect(row.rows[0]).toEqual({ republished: true, picked: true });
+    const table = await ctx.db.query('SELECT count(*)::int AS n FROM sweeps_outbox');
+    expect(table.rows[0]).toEqual({ n: 120 });
+  });
+});
