@@ -74,7 +74,10 @@ describe('storage sweeps', () => {
     multipart.destroy();
 
     // The leases run out (1 s) and the sweeper settles both writes.
-    await eventually('the abandoned writes settled', async () => (await uploadsRows()).length === 0);
+    await eventually(
+      'the abandoned writes settled',
+      async () => (await uploadsRows()).length === 0,
+    );
     for (const key of keys) expect(await keysStartingWith(ctx.t.env, key)).toEqual([]);
     const jobs = await ctx.db.query(
       `SELECT 1 FROM ingest.jobs WHERE table_name IN ('killed_segmented', 'killed_multipart')`,

@@ -293,7 +293,11 @@ export class S3ObjectStore implements ObjectStore {
   async abortMultipartUpload(key: string, uploadId: string): Promise<boolean> {
     try {
       await this.client.send(
-        new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: key, UploadId: uploadId }),
+        new AbortMultipartUploadCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          UploadId: uploadId,
+        }),
       );
       return true;
     } catch (e) {

@@ -44,7 +44,11 @@ class MemoryStore implements ObjectStore {
     for (let i = 0; i < keys.length; i += 2) {
       yield keys
         .slice(i, i + 2)
-        .map((key) => ({ key, lastModified: new Date(0), bytes: this.objects.get(key)?.length ?? 0 }));
+        .map((key) => ({
+          key,
+          lastModified: new Date(0),
+          bytes: this.objects.get(key)?.length ?? 0,
+        }));
     }
   }
   listMultipartUploads() {

@@ -19,7 +19,11 @@ export type DeleteOutcome =
  * so a sweep holding it finishes before, and a live job cannot end meanwhile
  * unseen.
  */
-export async function deleteEndedJob(pool: Pool, id: string, tenant: string): Promise<DeleteOutcome> {
+export async function deleteEndedJob(
+  pool: Pool,
+  id: string,
+  tenant: string,
+): Promise<DeleteOutcome> {
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ status: JobStatus; ended: boolean }>(
       `SELECT status, ingest.status_rank(status) = 100 AS ended FROM ingest.jobs
