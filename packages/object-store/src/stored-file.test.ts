@@ -42,13 +42,11 @@ class MemoryStore implements ObjectStore {
     const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
     // Pages of two, so callers are seen to follow every page.
     for (let i = 0; i < keys.length; i += 2) {
-      yield keys
-        .slice(i, i + 2)
-        .map((key) => ({
-          key,
-          lastModified: new Date(0),
-          bytes: this.objects.get(key)?.length ?? 0,
-        }));
+      yield keys.slice(i, i + 2).map((key) => ({
+        key,
+        lastModified: new Date(0),
+        bytes: this.objects.get(key)?.length ?? 0,
+      }));
     }
   }
   listMultipartUploads() {
