@@ -6,7 +6,8 @@
  *               net-guard
  *   technology  postgres, redis, rabbitmq,          — foundation and pure logic; connection-level
  *               object-store                          code only, never a feature
- *   features    loading, jobs, access, webhooks     — the above; jobs may use loading
+ *   features    loading, jobs, access, webhooks,    — the above; jobs may use loading,
+ *               housekeeping                          housekeeping may use jobs
  *   wiring      runtime                             — builds adapters for the services
  *   services    gateway, splitter, loader, notifier — anything but another service
  *   testing     packages/testing, tests/, scripts/  — anything
@@ -14,7 +15,7 @@
  */
 const PURE = 'contracts|errors|config|csv|normalize|pg-copy|domain|net-guard';
 const TECHNOLOGY = 'postgres|redis|rabbitmq|object-store';
-const FEATURES = 'loading|jobs|access|webhooks';
+const FEATURES = 'loading|jobs|access|webhooks|housekeeping';
 const DRIVERS = 'pg|pg-copy-streams|ioredis|bullmq|amqplib|@aws-sdk|express|multer|undici';
 
 module.exports = {
@@ -84,10 +85,20 @@ module.exports = {
       name: 'features-are-independent',
       severity: 'error',
       comment: 'Features meet in services; only jobs builds on loading (a completion publishes).',
-      from: { path: `^packages/(${FEATURES})/` },
+      from: { path: `^packages/(${FEATURES})/`, pathNot: '^packages/housekeeping/' },
       to: {
         path: `^packages/(${FEATURES}|runtime)/`,
         pathNot: ['^packages/$1/', '^packages/loading/'],
+      },
+    },
+    {
+      name: 'housekeeping-builds-on-jobs-only',
+      severity: 'error',
+      comment: 'The sweeps move jobs through their lifecycle; no other feature is theirs to use.',
+      from: { path: '^packages/housekeeping/' },
+      to: {
+        path: `^packages/(${FEATURES}|runtime)/`,
+        pathNot: ['^packages/housekeeping/', '^packages/jobs/'],
       },
     },
     {
