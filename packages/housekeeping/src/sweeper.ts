@@ -1,6 +1,6 @@
 import type { MessagePublisher } from '@ingest/domain';
 import type { JobLifecycle } from '@ingest/jobs';
-import type { ObjectStore } from '@ingest/object-store';
+import { UPLOAD_PREFIX, type ObjectStore } from '@ingest/object-store';
 import type { Pool } from '@ingest/postgres';
 import { UploadRegistry } from './upload-registry';
 import { sweepAbandonedUploads } from './sweeps/abandoned-upload-sweep';
@@ -8,9 +8,6 @@ import { sweepOrphans } from './sweeps/orphan-sweep';
 import { sweepUnpickedJobs } from './sweeps/outbox-sweep';
 import { sweepExpiredObjects } from './sweeps/retention-sweep';
 import type { SweepContext, SweepLogger } from './sweeps/sweep-context';
-
-/** Where uploads are stored: the orphan sweep lists this prefix only. */
-export const UPLOAD_PREFIX = 'uploads/';
 
 export interface SweeperOptions {
   /** Pause between passes of the retention, abandoned-upload and outbox sweeps. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { ObjectStore, ObjectUpload } from './object-store';
 
@@ -16,6 +17,12 @@ export interface StoredFile {
 /** The object holding segment `n` of a segmented file. */
 export const segmentKey = (key: string, n: number): string =>
   `${key}/${String(n).padStart(6, '0')}`;
+
+/** Where uploads are stored; the orphan sweep lists this prefix only. */
+export const UPLOAD_PREFIX = 'uploads/';
+
+/** The key a new upload is stored under (random: no two writers ever share one). */
+export const newUploadKey = (): string => `${UPLOAD_PREFIX}${randomUUID()}`;
 
 /** The plain object the splitter derives from a gzip upload at `key`. */
 export const decompressedKey = (key: string): string => `${key}.csv`;

@@ -1,7 +1,6 @@
-import type { ObjectStore } from '@ingest/object-store';
+import { newUploadKey, type ObjectStore } from '@ingest/object-store';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
-import { randomUUID } from 'node:crypto';
 import {
   storeMeteredUpload,
   type MinimumPace,
@@ -50,7 +49,7 @@ export class ObjectStoreStorageEngine implements StorageEngine {
       callback(e);
       return;
     }
-    const objectKey = `uploads/${randomUUID()}`;
+    const objectKey = newUploadKey();
     storeMeteredUpload(this.store, objectKey, file.stream, this.options.limitBytes, {
       metadata: { 'original-name': encodeURIComponent(file.originalname) },
       expectedBytes: this.options.expectedBytes,

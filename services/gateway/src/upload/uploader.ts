@@ -1,11 +1,10 @@
 import type { UploadLeases } from '@ingest/access';
-import type { ObjectStore } from '@ingest/object-store';
+import { newUploadKey, type ObjectStore } from '@ingest/object-store';
 import { errors } from '@ingest/errors';
 import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
 import { parseTableSchema } from '@ingest/normalize';
 import type { DatasetRepository } from '@ingest/postgres';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import { holdUploadSlot } from '../http/upload-slot';
 import type { IntakeResult, JobIntake } from '../job-intake';
 import { resolveJobOptions, type JobOptions, type JobSchema } from './job-options';
@@ -92,19 +91,13 @@ export class Uploader {
     if (declaredBytes !== undefined && declaredBytes > maxUploadBytes) {
       throw errors.uploadTooLarge(maxUploadBytes);
     }
-    const stored = await storeMeteredUpload(
-      this.deps.store,
-      `uploads/${randomUUID()}`,
-      req,
-      maxUploadBytes,
-      {
-        expectedBytes: declaredBytes,
-        exactBytes: declaredBytes,
-        segmentBytes: this.deps.segmentBytes,
-        pace: this.deps.pace,
-        tracker: this.deps.tracker,
-      },
-    );
+    const stored = await storeMeteredUpload(this.deps.store, newUploadKey(), req, maxUploadBytes, {
+      expectedBytes: declaredBytes,
+      exactBytes: declaredBytes,
+      segmentBytes: this.deps.segmentBytes,
+      pace: this.deps.pace,
+      tracker: this.deps.tracker,
+    });
     return this.accept(stored, () => options);
   }
 
