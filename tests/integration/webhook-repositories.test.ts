@@ -85,6 +85,7 @@ describe('webhook repositories', () => {
       url: 'https://example.com/hook',
       event: 'job.completed' as const,
       body: '{"first":true}',
+      firstAttemptInMs: 0,
     };
     await deliveries.create(delivery);
     await deliveries.create({ ...delivery, body: '{"second":true}' }); // a redelivered event
@@ -119,6 +120,7 @@ describe('webhook repositories', () => {
       url: 'https://example.com/hook',
       event: 'job.failed',
       body: '{}',
+      firstAttemptInMs: 0,
     });
     await deliveries.recordAttempt(id, attempt('failed'));
     expect((await deliveries.get(id))?.status).toBe('failed');

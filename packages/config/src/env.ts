@@ -159,6 +159,11 @@ export const notifierEnvSchema = z.object({
   /** Delay before each attempt (the first included), so its length is the attempt count. */
   NOTIFIER_SCHEDULE_MS: msList.prefault('0,5000,300000,1800000,7200000,18000000,36000000,36000000'),
   NOTIFIER_TIMEOUT_MS: int.positive().default(10000),
+  /**
+   * How often the notifier looks in Postgres for pending deliveries that are due but have no
+   * queued job (lost with Redis) and queues them again.
+   */
+  NOTIFIER_SWEEP_INTERVAL_MS: int.positive().default(30_000),
   WEBHOOK_ENCRYPTION_KEY: encryptionKey,
 });
 

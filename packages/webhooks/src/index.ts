@@ -5,5 +5,7 @@ export * from './webhook-signature';
 export * from './webhook-sender';
 export * from './webhook-fanout';
 export * from './webhook-queue';
+export * from './webhook-schedule';
+export * from './webhook-scheduler';
 export * from './webhook-attempt';
 export * from './webhook-worker';

@@ -1,10 +1,10 @@
 import { classifyFailure } from '@ingest/errors';
 import { isWebhookUrlForbidden } from '@ingest/net-guard';
-import { UnrecoverableError } from 'bullmq';
 import type { Dispatcher } from 'undici';
 import type { AttemptResult, WebhookDeliveryRepository } from './webhook-delivery-repository';
-import type { WebhookEndpointRepository } from './webhook-endpoint-repository';
+import { ENDPOINT_DELETED, type WebhookEndpointRepository } from './webhook-endpoint-repository';
 import type { WebhookTask } from './webhook-queue';
+import { nextAttemptDelay, type WebhookSchedule } from './webhook-schedule';
 import { deliverWebhook, WebhookDeliveryError } from './webhook-sender';
 
 export interface AttemptDeps {
@@ -14,9 +14,19 @@ export interface AttemptDeps {
   jobSecret: string;
   timeoutMs: number;
   dispatcher: Dispatcher;
+  /** NOTIFIER_SCHEDULE_MS: decides whether a failed scheduled attempt is retried, and when. */
+  schedule: WebhookSchedule;
 }
 
-export type AttemptOutcome = 'delivered' | 'skipped';
+/** What became of one attempt, for the queue: only `retry` queues another one. */
+export type AttemptOutcome =
+  | { kind: 'delivered' }
+  /** Nothing sent: the delivery is gone, or a scheduled attempt found it no longer pending. */
+  | { kind: 'skipped' }
+  /** Not delivered and not retried: the delivery ended `failed`, or a hand-made attempt failed. */
+  | { kind: 'failed'; reason: string }
+  /** Not delivered; the next scheduled attempt is due in `inMs` (recorded in Postgres). */
+  | { kind: 'retry'; inMs: number; error: string };
 
 /** The message and its causes, innermost last: "fetch failed: connect ECONNREFUSED …". */
 function describe(error: unknown): string {
@@ -32,19 +42,24 @@ function describe(error: unknown): string {
 }
 
 /**
- * One attempt of one delivery, logged in Postgres whatever happens. Throws to
- * let BullMQ retry on the schedule; UnrecoverableError when retrying cannot
- * help (the SSRF guard refused the address, the endpoint was deleted).
- * A scheduled attempt of a message already delivered (say, by hand) sends nothing.
+ * One attempt of one delivery, logged in Postgres whatever happens, with the delivery's next
+ * state in the same statement: when a scheduled attempt fails, Postgres records when the next
+ * one is due (from NOTIFIER_SCHEDULE_MS), or that the delivery failed once the schedule ran
+ * out. A refused address, a deleted endpoint or an unreadable secret fail it at once. A
+ * scheduled attempt of a delivery that is no longer pending sends nothing; a hand-made one
+ * always sends, and its failure leaves a pending delivery's schedule as it was.
+ * Throws only when the attempt could not be recorded (the database): nothing is then lost,
+ * since the delivery stays due and the sweeper queues it again.
  */
 export async function runWebhookAttempt(
   task: WebhookTask,
-  isLast: boolean,
   deps: AttemptDeps,
 ): Promise<AttemptOutcome> {
   const delivery = await deps.deliveries.get(task.deliveryId);
-  if (!delivery) throw new UnrecoverableError(`no webhook delivery ${task.deliveryId}`);
-  if (!task.manual && delivery.status === 'delivered') return 'skipped';
+  if (!delivery) return { kind: 'skipped' };
+  if (!task.manual && delivery.status !== 'pending') return { kind: 'skipped' };
+  const made = delivery.scheduled_attempts + 1;
+  const retryInMs = task.manual ? null : nextAttemptDelay(deps.schedule, made);
 
   const attemptedAt = new Date();
   const record = (result: Omit<AttemptResult, 'manual' | 'attemptedAt' | 'durationMs'>) =>
@@ -54,6 +69,10 @@ export async function runWebhookAttempt(
       durationMs: Date.now() - attemptedAt.getTime(),
       ...result,
     });
+  const fail = async (error: string, httpStatus: number | null = null) => {
+    await record({ httpStatus, error, outcome: 'failed' });
+    return { kind: 'failed', reason: error } as const;
+  };
 
   let secret = deps.jobSecret;
   if (delivery.target === 'endpoint') {
@@ -65,17 +84,14 @@ export async function runWebhookAttempt(
     } catch (e) {
       if (classifyFailure(e) === 'retryable') throw e; // the database, not the secret
       // Sealed under another WEBHOOK_ENCRYPTION_KEY (or altered): no retry can open it.
-      const error = `the endpoint secret cannot be decrypted: ${describe(e)}`;
-      await record({ httpStatus: null, error, outcome: 'failed' });
-      throw new UnrecoverableError(error);
+      return fail(`the endpoint secret cannot be decrypted: ${describe(e)}`);
     }
-    if (endpointSecret === null) {
-      await record({ httpStatus: null, error: 'the endpoint was deleted', outcome: 'failed' });
-      throw new UnrecoverableError(`endpoint of delivery ${delivery.id} was deleted`);
-    }
+    if (endpointSecret === null) return fail(ENDPOINT_DELETED);
     secret = endpointSecret;
   }
 
+  let error: string;
+  let httpStatus: number | null = null;
   try {
     const status = await deliverWebhook(
       { id: delivery.id, url: delivery.url, body: delivery.body },
@@ -84,16 +100,28 @@ export async function runWebhookAttempt(
       deps.dispatcher,
     );
     await record({ httpStatus: status, error: null, outcome: 'delivered' });
-    return 'delivered';
+    return { kind: 'delivered' };
   } catch (e) {
+    error = describe(e);
+    httpStatus = e instanceof WebhookDeliveryError ? e.httpStatus : null;
     // A refused address is policy, not a network blip: retrying later cannot help.
-    const forbidden = isWebhookUrlForbidden(e);
-    await record({
-      httpStatus: e instanceof WebhookDeliveryError ? e.httpStatus : null,
-      error: describe(e),
-      outcome: isLast || forbidden ? 'failed' : 'retrying',
-    });
-    if (forbidden) throw new UnrecoverableError(describe(e));
-    throw e;
+    if (isWebhookUrlForbidden(e)) return fail(error, httpStatus);
   }
+  if (task.manual) {
+    await record({ httpStatus, error, outcome: 'retrying' });
+    return { kind: 'failed', reason: error };
+  }
+  if (retryInMs === null) {
+    await record({
+      httpStatus,
+      error,
+      outcome: 'failed',
+      failureReason: `gave up after ${made} scheduled attempts: ${error}`,
+    });
+    return { kind: 'failed', reason: error };
+  }
+  const after = await record({ httpStatus, error, outcome: 'retrying', retryInMs });
+  // Ended meanwhile (its endpoint was deleted, say): nothing more to queue.
+  if (after?.status !== 'pending') return { kind: 'failed', reason: error };
+  return { kind: 'retry', inMs: retryInMs, error };
 }

@@ -20,6 +20,9 @@ export interface NewWebhookEndpoint {
 
 const COLUMNS = 'id, tenant, url, events, created_at';
 
+/** The failure reason of a delivery whose endpoint is gone. */
+export const ENDPOINT_DELETED = 'the endpoint was deleted';
+
 /** The secret's additional data: a sealed secret opens only on its own row. */
 const sealContext = (id: string) => `webhook_endpoint:${id}`;
 
@@ -66,13 +69,22 @@ export class WebhookEndpointRepository {
     return rows[0] ?? null;
   }
 
-  /** False when the tenant has no such endpoint. Its delivery log stays. */
+  /**
+   * False when the tenant has no such endpoint. Its delivery log stays; its pending
+   * deliveries end `failed` in the same statement, since nothing can sign them any more.
+   */
   async delete(tenant: string, id: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      'DELETE FROM ingest.webhook_endpoints WHERE tenant = $1 AND id = $2',
-      [tenant, id],
+    const { rows } = await this.pool.query<{ deleted: boolean }>(
+      `WITH gone AS (
+         DELETE FROM ingest.webhook_endpoints WHERE tenant = $1 AND id = $2 RETURNING id),
+       ended AS (
+         UPDATE ingest.webhook_deliveries
+         SET status = 'failed', failure_reason = $3, next_attempt_at = NULL, updated_at = now()
+         WHERE endpoint_id IN (SELECT id FROM gone) AND status = 'pending')
+       SELECT EXISTS (SELECT 1 FROM gone) AS deleted`,
+      [tenant, id, ENDPOINT_DELETED],
     );
-    return (rowCount ?? 0) > 0;
+    return rows[0]?.deleted === true;
   }
 
   /** The tenant's endpoints that want `event`. */

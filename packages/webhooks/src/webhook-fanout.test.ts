@@ -71,6 +71,7 @@ describe('fanOutEvent', () => {
           return Promise.resolve();
         },
       } as unknown as WebhookDeliveryRepository,
+      firstAttemptInMs: 250,
     };
     return { deps, created };
   }
@@ -93,6 +94,7 @@ describe('fanOutEvent', () => {
       new Set([JSON.stringify(webhookPayload(event, view))]),
     );
     expect(created.every((d) => d.tenant === 't1' && d.jobId === 'j1')).toBe(true);
+    expect(created.every((d) => d.firstAttemptInMs === 250)).toBe(true);
   });
 
   it('records only endpoints when the job has no URL of its own', async () => {

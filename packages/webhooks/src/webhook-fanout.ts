@@ -16,6 +16,8 @@ export interface FanOutDeps {
   findJob(jobId: string): Promise<JobSnapshot | null>;
   endpoints: WebhookEndpointRepository;
   deliveries: WebhookDeliveryRepository;
+  /** Wait before a new delivery's first attempt (NOTIFIER_SCHEDULE_MS[0]). */
+  firstAttemptInMs: number;
 }
 
 /**
@@ -46,7 +48,13 @@ export async function fanOutEvent(event: JobEvent, deps: FanOutDeps): Promise<st
   const job = await deps.findJob(event.jobId);
   if (!job) return [];
   const body = JSON.stringify(webhookPayload(event, job.view));
-  const common = { tenant: job.tenant, jobId: event.jobId, event: event.type, body };
+  const common = {
+    tenant: job.tenant,
+    jobId: event.jobId,
+    event: event.type,
+    body,
+    firstAttemptInMs: deps.firstAttemptInMs,
+  };
   const deliveries: NewWebhookDelivery[] = [];
   if (job.webhookUrl) {
     deliveries.push({

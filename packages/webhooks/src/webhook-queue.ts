@@ -2,33 +2,19 @@ import { connectRedis, type Redis } from '@ingest/redis';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 
-/** A queued webhook attempt: what to send lives in Postgres (ingest.webhook_deliveries). */
+/** A queued webhook attempt: what to send and when lives in Postgres (ingest.webhook_deliveries). */
 export interface WebhookTask {
   deliveryId: string;
   /** A hand-triggered redelivery: one attempt, sent even if the message was delivered. */
   manual: boolean;
 }
 
-/** BullMQ calls the worker's custom backoff strategy for any non-builtin type. */
-export const WEBHOOK_BACKOFF_TYPE = 'webhook-schedule';
-
 export const webhookQueueName = (queuePrefix: string): string =>
   `${queuePrefix}webhooks`.replace(/:/g, '_');
-
-/**
- * The custom backoff strategy for an explicit schedule (NOTIFIER_SCHEDULE_MS):
- * BullMQ passes the failed attempts so far, so after attempt n the wait is `schedule[n]`.
- */
-export const scheduleBackoff =
-  (schedule: readonly number[]) =>
-  (attemptsMade: number): number =>
-    schedule[Math.min(attemptsMade, schedule.length - 1)] ?? 0;
 
 export interface WebhookQueueOptions {
   redisUrl: string;
   queuePrefix: string;
-  /** Delay before each scheduled attempt; its length is the attempt count. Default: one, now. */
-  schedule?: readonly number[];
   /**
    * Fail a command quickly while Redis is down (the gateway answers 503) instead
    * of waiting for it to come back (the notifier keeps its event unacknowledged).
@@ -39,14 +25,17 @@ export interface WebhookQueueOptions {
 
 const DAY_SECONDS = 24 * 3600;
 
-/** Producer side of the webhook queue, shared by the notifier (fan-out) and the gateway (redeliver). */
+/**
+ * Producer side of the webhook queue, shared by the notifier (scheduled attempts) and the
+ * gateway (redeliver). Redis only caches the schedule: a delivery's BullMQ job id is the
+ * delivery id and its delay is the delivery's `next_attempt_at`, so whatever Redis loses
+ * is queued again from Postgres, once.
+ */
 export class WebhookQueue {
   private readonly redis: Redis;
   private readonly queue: Queue<WebhookTask>;
-  private readonly delays: readonly number[];
 
   constructor(options: WebhookQueueOptions) {
-    this.delays = options.schedule?.length ? options.schedule : [0];
     const onError = options.onError ?? (() => undefined);
     this.redis = connectRedis(options.redisUrl, {
       maxRetriesPerRequest: options.failFast ? 1 : null,
@@ -59,22 +48,27 @@ export class WebhookQueue {
   }
 
   /**
-   * Queues the scheduled attempts of a delivery. The BullMQ job id is the
-   * delivery id, so a repeated event (redelivered by RabbitMQ) queues nothing new.
+   * Makes sure the delivery's next scheduled attempt is queued, due in `dueInMs`. The BullMQ
+   * job id is the delivery id, and adding an id that is waiting, delayed or running is a
+   * no-op, so every notifier replica may call this for the same delivery at once. A finished
+   * job left under that id (kept by an older version) is replaced. True when a job was added.
    */
-  async schedule(deliveryId: string): Promise<void> {
+  async ensureScheduled(deliveryId: string, dueInMs: number): Promise<boolean> {
+    const state = await this.queue.getJobState(deliveryId);
+    if (state === 'completed' || state === 'failed') await this.queue.remove(deliveryId);
+    else if (state !== 'unknown') return false;
     await this.queue.add(
       'deliver',
       { deliveryId, manual: false },
       {
         jobId: deliveryId,
-        delay: this.delays[0] ?? 0,
-        attempts: this.delays.length,
-        backoff: { type: WEBHOOK_BACKOFF_TYPE },
-        removeOnComplete: { age: 7 * DAY_SECONDS },
-        removeOnFail: { age: 30 * DAY_SECONDS },
+        delay: Math.max(0, dueInMs),
+        // Postgres keeps the log and the schedule: a finished job has nothing left to say.
+        removeOnComplete: true,
+        removeOnFail: true,
       },
     );
+    return true;
   }
 
   /** Queues one hand-triggered attempt, under a job id of its own (never deduplicated). */

@@ -12,14 +12,16 @@ import {
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
   WebhookQueue,
+  WebhookScheduler,
   type JobSnapshot,
 } from '@ingest/webhooks';
 
 /**
  * Builds the notifier: turns job events into webhook deliveries (the job's own
- * URL and the tenant's subscribed endpoints), logged in Postgres and queued in
- * BullMQ (on Redis) on the NOTIFIER_SCHEDULE_MS schedule. The BullMQ job id is
- * the delivery id, so a repeated event never queues a second delivery.
+ * URL and the tenant's subscribed endpoints), logged in Postgres with their
+ * schedule (NOTIFIER_SCHEDULE_MS) and queued in BullMQ (on Redis) at their due
+ * time. The BullMQ job id is the delivery id, so a repeated event never queues a
+ * second delivery, and the sweeper queues again whatever Redis lost.
  */
 export function buildNotifier(
   env: NotifierEnv,
@@ -38,21 +40,21 @@ export function buildNotifier(
   const queue = new WebhookQueue({
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,
-    schedule: env.NOTIFIER_SCHEDULE_MS,
   });
+  const scheduler = new WebhookScheduler({ deliveries, queue, logger });
   const dispatcher = createGuardedDispatcher(parseCidrs(env.WEBHOOK_ALLOWED_CIDRS), {
     connectTimeoutMs: env.NOTIFIER_TIMEOUT_MS,
   });
   const worker = createWebhookWorker({
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,
-    schedule: env.NOTIFIER_SCHEDULE_MS,
     attempt: {
       deliveries,
       endpoints,
       jobSecret: env.WEBHOOK_SECRET,
       timeoutMs: env.NOTIFIER_TIMEOUT_MS,
       dispatcher,
+      schedule: env.NOTIFIER_SCHEDULE_MS,
     },
     logger,
   });
@@ -65,8 +67,9 @@ export function buildNotifier(
     return { tenant: record.tenant, webhookUrl: record.webhook_url, view };
   };
   const enqueue = async (event: JobEvent) => {
-    const ids = await fanOutEvent(event, { findJob, endpoints, deliveries });
-    for (const id of ids) await queue.schedule(id);
+    const firstAttemptInMs = env.NOTIFIER_SCHEDULE_MS[0] ?? 0;
+    const ids = await fanOutEvent(event, { findJob, endpoints, deliveries, firstAttemptInMs });
+    await scheduler.queue(ids);
   };
 
   const amqp = amqpConnectionFor(env);
@@ -83,11 +86,13 @@ export function buildNotifier(
     logger,
     async start() {
       worker.run();
+      scheduler.startSweeping(env.NOTIFIER_SWEEP_INTERVAL_MS);
       await consumer.start();
       logger.info('notifier consuming');
     },
     async stop() {
       await consumer.stop();
+      await scheduler.stop();
       await worker.close();
       await queue.close();
       await amqp.close();

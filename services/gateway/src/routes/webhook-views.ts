@@ -21,6 +21,10 @@ export const deliveryView = (d: WebhookDeliveryRecord, attempts: WebhookAttemptR
   endpoint_id: d.endpoint_id,
   url: d.url,
   status: d.status,
+  /** While pending: when the next scheduled attempt is due. */
+  next_attempt_at: d.next_attempt_at?.toISOString() ?? null,
+  /** Once failed: why it can no longer be sent. */
+  failure_reason: d.failure_reason,
   attempts: attempts.map((a) => ({
     number: a.number,
     manual: a.manual,
