@@ -27,6 +27,8 @@ interface DeliveryView {
   endpoint_id: string | null;
   url: string;
   status: 'pending' | 'delivered' | 'failed';
+  next_attempt_at: string | null;
+  failure_reason: string | null;
   attempts: {
     number: number;
     manual: boolean;
@@ -293,6 +295,8 @@ describe('webhooks: registered endpoints, delivery log, retries, redelivery', ()
       return d?.status === 'failed' ? d : undefined;
     });
     expect(failed.endpoint_id).toBe(endpoint.id);
+    expect(failed.failure_reason).toMatch(/^gave up after 6 scheduled attempts: .*503/);
+    expect(failed.next_attempt_at).toBeNull();
     expect(failed.attempts.map((x) => x.http_status)).toEqual([503, 503, 503, 503, 503, 503]);
     expect(failed.attempts.every((x) => !x.manual && x.error?.includes('503'))).toBe(true);
     expect(hooks.requests).toHaveLength(6);

@@ -1,9 +1,14 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
 export interface PrivateRedis {
   url: string;
+  /**
+   * Stops the server and starts a new one on the same port: with no persistence (as on
+   * this machine's shared Redis) everything it held is gone, as after a real restart.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -17,18 +22,14 @@ const freePort = () =>
     });
   });
 
-/**
- * A real Redis server of the test's own, for tests that must FLUSHALL or
- * restart Redis without touching the machine's shared one.
- */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  const child = spawn(
+const spawnRedis = (port: number) =>
+  spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: 'ignore' },
   );
-  const url = `redis://127.0.0.1:${port}`;
+
+async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
@@ -37,23 +38,41 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await probe.connect();
       await probe.ping();
       probe.disconnect();
-      break;
+      return;
     } catch {
       probe.disconnect();
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`redis-server on port ${port} did not start`);
+        throw new Error(`redis-server at ${url} did not start`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+const stopChild = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+/**
+ * A real Redis server of the test's own, for tests that must FLUSHALL or
+ * restart Redis without touching the machine's shared one.
+ */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let child = spawnRedis(port);
+  await waitUntilServing(url, child);
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    async restart() {
+      await stopChild(child);
+      child = spawnRedis(port);
+      await waitUntilServing(url, child);
+    },
+    stop: () => stopChild(child),
   };
 }

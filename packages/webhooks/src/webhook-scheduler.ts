@@ -31,7 +31,11 @@ export class WebhookScheduler {
     }
   }
 
-  /** Queues every due pending delivery that has no job; returns the ids queued again. */
+  /**
+   * Queues every due pending delivery that has no job; returns the ids this replica found
+   * without one (another replica sweeping at the same moment may report the same ids, but
+   * only one job is queued).
+   */
   async sweep(): Promise<string[]> {
     const requeued: string[] = [];
     for (const d of await this.deps.deliveries.due(SWEEP_BATCH)) {
@@ -40,7 +44,7 @@ export class WebhookScheduler {
     if (requeued.length > 0) {
       this.deps.logger.warn(
         { count: requeued.length, webhookIds: requeued.slice(0, 20) },
-        'webhook deliveries re-queued from Postgres (their queued attempt was lost)',
+        'due webhook deliveries had no queued attempt (lost with Redis?): queued again from Postgres',
       );
     }
     return requeued;
