@@ -88,8 +88,15 @@ stop_rabbitmq() { # name pid node
 # workers of the group (tsx, node) but not to pnpm and the shell: they then exit with the
 # service's own status instead of logging "Command failed with signal SIGTERM". When the group
 # has no such member, the whole group gets it. Anything left after STOP_TIMEOUT is SIGKILLed.
+# A supervised group (infra/local/supervise.sh leads it) gets SIGTERM on its supervisor only:
+# it passes the signal on the same way and does not restart what it sees stop.
 terminate_service() { # name pgid
   local name=$1 pgid=$2 mpid comm targets=()
+  if [[ $(pidfile_get "$name" supervised) == 1 ]] && pid_matches "$pgid" supervise.sh; then
+    log "$name: SIGTERM to its supervisor, pid $pgid"
+    kill -TERM "$pgid" 2>/dev/null || true
+    return 0
+  fi
   while read -r mpid comm; do
     [[ -n $mpid && $mpid != "$pgid" ]] || continue
     case $comm in sh | dash | bash) continue ;; esac

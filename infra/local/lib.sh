@@ -155,6 +155,17 @@ spawn_detached() {
   SPAWNED_PID=$!
 }
 
+# start_supervised NAME LOGFILE COMMAND...: COMMAND under infra/local/supervise.sh (restarted
+# with backoff when it crashes, given up after repeated fast crashes), detached as spawn_detached
+# does, recorded in .run/pids/NAME.pid as a supervised process group: down.sh sends SIGTERM to
+# the supervisor, which passes it on to the service and restarts nothing. Sets SPAWNED_PID.
+start_supervised() {
+  local name=$1 logfile=$2
+  shift 2
+  spawn_detached "$logfile" bash "$ROOT/infra/local/supervise.sh" "${name#svc-}" "$@"
+  write_pidfile "$name" "pid=$SPAWNED_PID" kind=group supervised=1 match=supervise.sh
+}
+
 # ---------------------------------------------------------------- pid files
 
 # write_pidfile NAME key=value...   (must include pid= and kind=)

@@ -122,13 +122,14 @@ SERVICE_NAMES=()
 start_service() { # service instance-label
   local svc=$1 label=$2
   printf '\n==== %s: started by infra/local/start.sh ====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOG_DIR/$label.log"
-  spawn_detached "$LOG_DIR/$label.log" pnpm --filter "@ingest/$svc" start
-  write_pidfile "svc-$label" "pid=$SPAWNED_PID" kind=group match=pnpm "service=$svc"
+  # Restarted with backoff when it crashes (infra/local/supervise.sh), as compose does.
+  start_supervised "svc-$label" "$LOG_DIR/$label.log" pnpm --filter "@ingest/$svc" start
   SERVICE_NAMES+=("$label")
-  log "  $label: pid $SPAWNED_PID, log .run/logs/$label.log"
+  log "  $label: supervisor pid $SPAWNED_PID, log .run/logs/$label.log"
 }
 
-# Prints the labels of the services whose process group is gone, one a line.
+# Prints the labels of the services whose process group is gone (their supervisor gave up or
+# was stopped), one a line.
 dead_services() {
   local label pid
   for label in "${SERVICE_NAMES[@]}"; do
@@ -145,12 +146,8 @@ show_log_tail() {
 
 # ---------------------------------------------------------------- 1. servers
 
-# Leftovers of an earlier start.sh that was killed without cleaning up.
-mapfile -t leftovers < <(pidfile_names | grep -e '^svc-' -e '^webhook-receiver$' -e '^gateway-lb$' || true)
-if ((${#leftovers[@]} > 0)); then
-  log "stopping leftovers of an earlier run: ${leftovers[*]}"
-  bash "$ROOT/infra/local/down.sh" "${leftovers[@]}"
-fi
+# Leftovers of an earlier start.sh that was killed without cleaning up (its own pid files).
+bash "$ROOT/infra/local/stop-leftovers.sh"
 
 if [[ $START_TOPOLOGY == ha ]]; then
   # shellcheck source=infra/ha/lib.sh
@@ -191,10 +188,10 @@ else
     lb_args+=("gateway-$i=${gw_host//[\[\]]/}:$port")
   done
   printf '\n==== %s: started by infra/local/start.sh ====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOG_DIR/gateway-lb.log"
-  GATEWAY_LB_HOST=${gw_host//[\[\]]/} spawn_detached "$LOG_DIR/gateway-lb.log" \
+  GATEWAY_LB_HOST=${gw_host//[\[\]]/} start_supervised svc-gateway-lb "$LOG_DIR/gateway-lb.log" \
     bash "$ROOT/infra/ha/gateway-lb.sh" "$GATEWAY_PORT" "${lb_args[@]}"
-  write_pidfile gateway-lb "pid=$SPAWNED_PID" kind=process "match=gateway-lb-$GATEWAY_PORT.cfg"
-  log "  gateway-lb: HAProxy pid $SPAWNED_PID on $GW -> ${lb_args[*]}, log .run/logs/gateway-lb.log"
+  SERVICE_NAMES+=(gateway-lb)
+  log "  gateway-lb: HAProxy on $GW -> ${lb_args[*]} (supervisor pid $SPAWNED_PID), log .run/logs/gateway-lb.log"
 fi
 start_service splitter splitter
 if ((START_LOADERS == 1)); then
@@ -346,7 +343,7 @@ while :; do
   fi
   for dead in $(dead_services); do
     [[ $reported == *" $dead "* ]] && continue
-    warn "service $dead has exited (see .run/logs/$dead.log); the others keep running"
+    warn "service $dead is down: its supervisor gave up (see .run/logs/$dead.log); the others keep running"
     reported+="$dead "
   done
 done
