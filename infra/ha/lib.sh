@@ -417,12 +417,18 @@ defaults
   option dontlog-normal
   option http-server-close
   timeout connect 2s
-  # Headers must come within 30 s; a multi-GB upload body may take hours.
+  # Headers must come within 30 s, as the gateway asks; a multi-GB upload body may take hours.
   timeout http-request 30s
+  # The gateway gives up first on a client (GATEWAY_IDLE_TIMEOUT_MS, 60 s of silence; the
+  # minimum upload pace) and answers it; HAProxy outlasts it on both sides, so it never cuts
+  # a request the gateway is still working on (storing an upload's last part can take
+  # minutes): a 502 then would hide a job that goes on. See docs/architecture.md.
   timeout client 6h
   timeout server 6h
   timeout check 3s
   # A connection refused by a dead gateway is retried on another one (nothing was sent yet).
+  # A request a gateway received but never answered is replayed only when that is safe
+  # (see disable-l7-retry in the frontend).
   retries 2
   option redispatch 1
   retry-on conn-failure empty-response
@@ -439,6 +445,12 @@ EOF
 
 frontend api
   bind $bind:$port
+  # A gateway may have created a job before it died without answering: replaying an upload
+  # then loads the file twice, unless it carries an Idempotency-Key (the replay returns the
+  # same job). Reads are always safe to replay.
+  acl replay_safe method GET HEAD OPTIONS
+  acl replay_safe req.hdr(idempotency-key) -m found
+  http-request disable-l7-retry unless replay_safe
   use_backend gateways_live if { nbsrv(gateways) lt 1 }
   default_backend gateways
 

@@ -1,11 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { judgeClientSilenceOnly } from './http/client-silence';
 
 export interface HttpServerOptions {
   host: string;
   port: number;
-  /** A connection that sends nothing for this long is closed (a stalled client). */
+  /**
+   * A connection whose client sends (or reads) nothing for this long is closed (a stalled
+   * client); time the gateway itself is working (storing, recording) does not count.
+   */
   idleTimeoutMs: number;
 }
 
@@ -27,8 +31,10 @@ export class HttpService {
     const server = this.app.listen(this.options.port, this.options.host);
     server.requestTimeout = 0;
     server.headersTimeout = 30_000;
-    // Trickling clients are cut by the upload's minimum pace; silent ones by this.
+    // Trickling clients are cut by the upload's minimum pace; silent ones by this, but
+    // never while the gateway is the one working (a proxy would answer 502 meanwhile).
     server.timeout = this.options.idleTimeoutMs;
+    server.on('request', judgeClientSilenceOnly);
     server.keepAliveTimeout = 5_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {

@@ -75,7 +75,7 @@ export class Uploader {
       tracker: this.deps.tracker,
     });
     if (!file) throw errors.missingFile();
-    return this.accept(file, () => {
+    return this.accept(res, file, () => {
       // A schema field sent after the file part is only seen now.
       schema.takeField(req.body as Record<string, unknown> | undefined);
       return resolveJobOptions(request, schema.current, file.originalname || null);
@@ -98,7 +98,7 @@ export class Uploader {
       pace: this.deps.pace,
       tracker: this.deps.tracker,
     });
-    return this.accept(stored, () => options);
+    return this.accept(res, stored, () => options);
   }
 
   /**
@@ -144,8 +144,14 @@ export class Uploader {
    * The record of the write is confirmed first (a sweep that took it for
    * abandoned has removed the objects) and forgotten only once the job row
    * holds the key, so the objects always have an owner a sweep can see.
+   * A client that is gone by then (it, or a proxy in front, gave up waiting) was
+   * told nothing was created, so nothing is: a retry then loads the file once.
    */
-  private async accept(stored: StoredUpload, resolve: () => JobOptions): Promise<UploadOutcome> {
+  private async accept(
+    res: Response,
+    stored: StoredUpload,
+    resolve: () => JobOptions,
+  ): Promise<UploadOutcome> {
     let result: IntakeResult;
     try {
       const options = resolve();
@@ -156,6 +162,7 @@ export class Uploader {
       if (stored.tracking && !(await stored.tracking.confirm())) {
         throw errors.storageUnavailable(new Error('the upload outlived its lease and was removed'));
       }
+      if (res.socket === null || res.socket.destroyed) throw errors.uploadAborted();
       result = await this.deps.intake.accept(stored, options);
     } catch (e) {
       await removeUpload(this.deps.store, stored).catch(() => undefined);
