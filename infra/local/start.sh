@@ -3,11 +3,16 @@
 #
 #  1. infra/local/up.sh: Postgres, Redis, RabbitMQ, s3rver (starts only what is not running)
 #  2. the services, built (npm run build: one bundle each) and started with
-#     `pnpm --filter @ingest/<name> start`, in the background:
+#     `pnpm --filter @ingest/<name> start`, in the background, each under
+#     infra/local/supervise.sh (a crash is restarted with backoff, as compose's restart policy
+#     does; repeated fast crashes are given up with a message in the service's log):
 #     1 gateway, 1 splitter, START_LOADERS (2) loaders, 1 notifier; logs in .run/logs/
+#     Leftovers of an earlier run killed before it cleaned up are stopped first
+#     (infra/local/stop-leftovers.sh, from the records under .run/pids/).
 #  3. waits for GET /readyz = 200 on the gateway
 #  4. a local webhook receiver (infra/local/webhook-receiver.mjs, 127.0.0.1:WEBHOOK_RECEIVER_PORT)
-#  5. ingests samples/people.csv through the public API with curl, polls the job until it is
+#  5. ingests samples/people.csv through the public API with curl (with an Idempotency-Key, so
+#     curl's retries are safe), polls the job until it is
 #     completed/failed/cancelled, prints the job, the webhook and where the rows are
 #  6. keeps serving until Ctrl-C / SIGTERM, then stops the services, the receiver and whatever
 #     step 1 started (servers that were already running stay running)
@@ -22,7 +27,9 @@
 # START_EXIT_AFTER_INGEST=1: stop everything after step 5 and exit 0 if the job completed,
 # 1 otherwise (for smoke tests). Other knobs: START_LOADERS=2 START_READY_TIMEOUT=180
 # START_JOB_TIMEOUT=600 START_WEBHOOK_WAIT=20 START_SAMPLE=samples/people.csv
-# START_TABLE=people_sample WEBHOOK_RECEIVER_PORT=9099 STOP_TIMEOUT=30.
+# START_TABLE=people_sample WEBHOOK_RECEIVER_PORT=9099 STOP_TIMEOUT=30; the supervisor's
+# SUPERVISE_BACKOFF_MS=1000 SUPERVISE_BACKOFF_MAX_MS=30000 SUPERVISE_STABLE_SECONDS=30
+# SUPERVISE_MAX_FAST_CRASHES=5.
 # Service settings: environment, then .env, then the defaults of .env.example.
 set -euo pipefail
 
@@ -251,8 +258,12 @@ AUTH_HEADER="Authorization: Bearer $API_KEY"
 
 query="table=$(node -p 'encodeURIComponent(process.argv[1])' "$START_TABLE")"
 [[ -z $WEBHOOK_URL ]] || query+="&webhook_url=$(node -p 'encodeURIComponent(process.argv[1])' "$WEBHOOK_URL")"
-log "POST $GW/v1/jobs?$query  (file ${START_SAMPLE#"$ROOT"/}, $(wc -c <"$START_SAMPLE") bytes)"
-code=$(curl -sS -o "$RUN_DIR/job-create.json" -w '%{http_code}' -m 300 -H "$AUTH_HEADER" \
+# One key per run: curl may retry the upload (a 502/503 on the way, a timeout) and a retry of
+# an upload the gateway already took returns that job instead of loading the file twice.
+IDEMPOTENCY_KEY="npm-start-$(date -u +%Y%m%dT%H%M%SZ)-$$"
+log "POST $GW/v1/jobs?$query  (file ${START_SAMPLE#"$ROOT"/}, $(wc -c <"$START_SAMPLE") bytes, Idempotency-Key $IDEMPOTENCY_KEY)"
+code=$(curl -sS -o "$RUN_DIR/job-create.json" -w '%{http_code}' -m 300 --retry 3 --retry-delay 1 \
+  -H "$AUTH_HEADER" -H "Idempotency-Key: $IDEMPOTENCY_KEY" \
   -F "file=@$START_SAMPLE;type=text/csv" "$GW/v1/jobs?$query") || code=000
 if [[ $code != 2?? ]]; then
   echo "HTTP $code: $(head -c 2000 "$RUN_DIR/job-create.json" 2>/dev/null)" >&2
