@@ -1,4 +1,4 @@
--- 000002: a webhook delivery's retry schedule lives in Postgres, not only in Redis.
+-- 000003: a webhook delivery's retry schedule lives in Postgres, not only in Redis.
 -- BullMQ's delayed job is a cache of `next_attempt_at`: the notifier's sweeper re-queues a due
 -- pending delivery whose job was lost (a Redis restart without persistence), so no retry is lost.
 
