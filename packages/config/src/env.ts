@@ -96,6 +96,8 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_IDLE_TIMEOUT_MS: int.positive().default(60_000),
   /** Per-job override floor for chunk_size, so nobody plans a million 1-byte chunks. */
   GATEWAY_MIN_CHUNK_BYTES: int.positive().default(1024),
+  /** Per-job ceiling for chunk_size: one chunk is one loader's work, and its rejects are held in memory. */
+  GATEWAY_MAX_CHUNK_BYTES: int.positive().default(1024 ** 3),
   /**
    * A raw upload of declared length is stored as objects of this size, one plain PUT each
    * (measured 2.5× faster and half the CPU of a multipart upload); 0 stores one object.

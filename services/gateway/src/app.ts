@@ -3,7 +3,7 @@ import type { Logger } from '@ingest/config';
 import type { JobLifecycle } from '@ingest/jobs';
 import type { ObjectStore } from '@ingest/object-store';
 import type { Cidr } from '@ingest/net-guard';
-import type { DatasetRepository, Pool } from '@ingest/postgres';
+import type { DatasetRepository } from '@ingest/datasets';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from '@ingest/webhooks';
 import express, { type Express } from 'express';
 import { authenticate, type AccessDefaults } from './http/authenticate';
@@ -28,13 +28,13 @@ export interface AppDeps {
   access: AccessDefaults;
   logger: Logger;
   minChunkBytes: number;
+  maxChunkBytes: number;
   webhookAllow: readonly Cidr[];
   webhookEndpoints: WebhookEndpointRepository;
   webhookDeliveries: WebhookDeliveryRepository;
   webhookQueue: { redeliver(deliveryId: string): Promise<void> };
   readiness: Record<string, ReadinessCheck>;
   datasets: DatasetRepository;
-  pool: Pool;
 }
 
 export function createApp(deps: AppDeps): Express {

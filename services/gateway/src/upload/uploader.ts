@@ -3,7 +3,7 @@ import { newUploadKey, type ObjectStore } from '@ingest/object-store';
 import { errors } from '@ingest/errors';
 import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
 import { parseTableSchema } from '@ingest/normalize';
-import type { DatasetRepository } from '@ingest/postgres';
+import type { DatasetRepository } from '@ingest/datasets';
 import type { Request, Response } from 'express';
 import { holdUploadSlot } from '../http/upload-slot';
 import type { IntakeResult, JobIntake } from '../job-intake';
