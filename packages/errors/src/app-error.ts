@@ -39,6 +39,11 @@ export type ErrorCode =
   | 'TARGET_KEY_MISSING'
   | 'DIGEST_MISMATCH'
   | 'LOAD_KEY_UNKNOWN'
+  | 'METHOD_NOT_ALLOWED'
+  | 'BODY_TOO_LARGE'
+  | 'MALFORMED_JSON'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'BAD_REQUEST'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';
@@ -134,6 +139,23 @@ export const errors = {
     ),
   routeNotFound: (method: string, path: string) =>
     new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${path}`, 404),
+  methodNotAllowed: (method: string, path: string, allowed: readonly string[]) =>
+    new AppError(
+      'METHOD_NOT_ALLOWED',
+      `${method} is not allowed on ${path}; it takes ${allowed.join(', ')}`,
+      405,
+    ),
+  bodyTooLarge: (limitBytes: number) =>
+    new AppError(
+      'BODY_TOO_LARGE',
+      `the request body exceeds the limit of ${limitBytes} bytes for this route`,
+      413,
+    ),
+  malformedJson: (detail: string) =>
+    new AppError('MALFORMED_JSON', `the request body is not valid JSON: ${detail}`, 400),
+  unsupportedMediaType: (detail: string) =>
+    new AppError('UNSUPPORTED_MEDIA_TYPE', `the request body cannot be read: ${detail}`, 415),
+  badRequest: (detail: string) => new AppError('BAD_REQUEST', detail, 400),
   storageUnavailable: (cause?: unknown) =>
     new AppError('STORAGE_UNAVAILABLE', 'object storage is unreachable', 503, 'retryable', {
       cause,

@@ -8,6 +8,7 @@ import type { WebhookDeliveryRepository, WebhookEndpointRepository } from '@inge
 import express, { type Express } from 'express';
 import { authenticate, type AccessDefaults } from './http/authenticate';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
+import { methodNotAllowed } from './http/method-not-allowed';
 import type { JobIntake } from './job-intake';
 import { datasetRoutes } from './routes/dataset-routes';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(rejectRoutes(deps));
   app.use(datasetRoutes(deps));
   app.use(webhookRoutes(deps));
+  app.use(methodNotAllowed(app.router));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger, deps.access.maxUploadBytes));
   return app;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { holdContinue } from './http/expect-continue';
 
 export interface HttpServerOptions {
   host: string;
@@ -30,6 +31,11 @@ export class HttpService {
     // Trickling clients are cut by the upload's minimum pace; silent ones by this.
     server.timeout = this.options.idleTimeoutMs;
     server.keepAliveTimeout = 5_000;
+    // `Expect: 100-continue`: no automatic 100; the route sends it once the request is accepted.
+    server.on('checkContinue', (req, res) => {
+      holdContinue(req);
+      server.emit('request', req, res);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
