@@ -427,12 +427,9 @@ defaults
   option redispatch 1
   retry-on conn-failure empty-response
   # What HAProxy answers itself is in the API's shape too: {"error":{"code","message"}}, JSON.
-  # Except in HAProxy 2.6 for bytes it cannot parse as HTTP, or headers that time out: its
-  # connection layer answers those with a built-in page before these rules apply.
-  http-error status 400 content-type application/json string '{"error":{"code":"BAD_REQUEST","message":"the request is not valid HTTP"}}'
-  http-error status 408 content-type application/json string '{"error":{"code":"REQUEST_TIMEOUT","message":"the request headers did not arrive in time"}}'
+  # (Not a request it cannot parse, or whose headers time out: HAProxy 2.6 answers those in its
+  # connection layer with a built-in page, before any of this applies.)
   http-error status 500 content-type application/json string '{"error":{"code":"INTERNAL","message":"internal error"}}'
-  http-error status 501 content-type application/json string '{"error":{"code":"NOT_IMPLEMENTED","message":"the request uses an HTTP feature this service does not support"}}'
   http-error status 502 content-type application/json string '{"error":{"code":"BAD_GATEWAY","message":"the gateway closed the connection or answered invalid HTTP; retry"}}'
   http-error status 503 content-type application/json string '{"error":{"code":"GATEWAY_UNAVAILABLE","message":"no gateway is available; retry shortly"}}' hdr Retry-After 5
   http-error status 504 content-type application/json string '{"error":{"code":"GATEWAY_TIMEOUT","message":"the gateway did not answer in time"}}'
