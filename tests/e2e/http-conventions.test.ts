@@ -40,7 +40,7 @@ describe('HTTP conventions clients rely on', () => {
     expect((await errorOf(unknown)).code).toBe('ROUTE_NOT_FOUND');
   });
 
-  it('answers body-parser refusals in JSON: 413 BODY_TOO_LARGE, 400 MALFORMED_JSON', async () => {
+  it('answers body-parser refusals in JSON: 413 BODY_TOO_LARGE, 400 for malformed JSON', async () => {
     const big = await ctx.system.fetch('/v1/webhooks', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -55,7 +55,14 @@ describe('HTTP conventions clients rely on', () => {
       body: '{"name": "x", ',
     });
     expect(malformed.status).toBe(400);
-    expect((await errorOf(malformed)).code).toBe('MALFORMED_JSON');
+    expect(malformed.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await errorOf(malformed)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(/^the request body is not valid JSON/),
+    });
+    const undecodable = await ctx.system.fetch('/v1/datasets/%E0%A4%A');
+    expect(undecodable.status).toBe(400);
+    expect((await errorOf(undecodable)).code).toBe('VALIDATION_FAILED');
   });
 
   it('400 VALIDATION_FAILED naming unknown query parameters, on every route that takes some', async () => {

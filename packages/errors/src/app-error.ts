@@ -41,9 +41,6 @@ export type ErrorCode =
   | 'LOAD_KEY_UNKNOWN'
   | 'METHOD_NOT_ALLOWED'
   | 'BODY_TOO_LARGE'
-  | 'MALFORMED_JSON'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'BAD_REQUEST'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';
@@ -151,11 +148,6 @@ export const errors = {
       `the request body exceeds the limit of ${limitBytes} bytes for this route`,
       413,
     ),
-  malformedJson: (detail: string) =>
-    new AppError('MALFORMED_JSON', `the request body is not valid JSON: ${detail}`, 400),
-  unsupportedMediaType: (detail: string) =>
-    new AppError('UNSUPPORTED_MEDIA_TYPE', `the request body cannot be read: ${detail}`, 415),
-  badRequest: (detail: string) => new AppError('BAD_REQUEST', detail, 400),
   storageUnavailable: (cause?: unknown) =>
     new AppError('STORAGE_UNAVAILABLE', 'object storage is unreachable', 503, 'retryable', {
       cause,

@@ -38,10 +38,11 @@ const isHttpError = (e: unknown): e is HttpErrorShape =>
 
 /** A refused request body or an undecodable URL, in the system's vocabulary rather than a 500. */
 function fromHttpError(e: HttpErrorShape): AppError {
-  if (e.type === 'entity.parse.failed') return errors.malformedJson(e.message);
   if (e.status === 413) return errors.bodyTooLarge(typeof e.limit === 'number' ? e.limit : 0);
-  if (e.status === 415) return errors.unsupportedMediaType(e.message);
-  return errors.badRequest(e.message);
+  if (e.type === 'entity.parse.failed') {
+    return errors.validation(`the request body is not valid JSON: ${e.message}`);
+  }
+  return errors.validation(`the request cannot be read: ${e.message}`);
 }
 
 /** Multipart parse failures from busboy arrive as plain Errors with these messages. */
