@@ -7,7 +7,7 @@
  *   technology  postgres, redis, rabbitmq,          — foundation and pure logic; connection-level
  *               object-store                          code only, never a feature
  *   features    loading, jobs, access, webhooks,    — the above; jobs may use loading,
- *               housekeeping                          housekeeping may use jobs
+ *               housekeeping, datasets                housekeeping may use jobs
  *   wiring      runtime                             — builds adapters for the services
  *   services    gateway, splitter, loader, notifier — anything but another service
  *   testing     packages/testing, tests/, scripts/  — anything
@@ -15,7 +15,7 @@
  */
 const PURE = 'contracts|errors|config|csv|normalize|pg-copy|domain|net-guard';
 const TECHNOLOGY = 'postgres|redis|rabbitmq|object-store';
-const FEATURES = 'loading|jobs|access|webhooks|housekeeping';
+const FEATURES = 'loading|jobs|access|webhooks|housekeeping|datasets';
 const DRIVERS = 'pg|pg-copy-streams|ioredis|bullmq|amqplib|@aws-sdk|express|multer|undici';
 
 module.exports = {

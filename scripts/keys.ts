@@ -1,35 +1,186 @@
 /**
- * API key administration:
- *   npm run keys -- create <tenant> [--label TEXT] [--rpm N] [--uploads N] [--max-bytes N]
- *   npm run keys -- revoke <key-id>
- *   npm run keys -- list [tenant]
- *   npm run keys -- ensure-dev <file>   (a key for tenant "dev", created once, kept in <file>)
+ * API key administration (`npm run keys -- <command> …`; `usage` below lists the commands).
  * Uses DATABASE_URL; creates the system's tables first if they are missing.
+ *
+ * Each command is one entry of COMMANDS: its usage line, its flags (anything else is refused
+ * with the usage) and how it runs. Arguments are checked before the database is touched.
  */
-import { ApiKeyRepository } from '@ingest/access';
+import { ApiKeyRepository, tenantNameProblem, type ApiKeyInfo } from '@ingest/access';
 import { createPool, migrate } from '@ingest/postgres';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-const usage = `usage: npm run keys -- create <tenant> [--label TEXT] [--rpm N] [--uploads N] [--max-bytes N]
-       npm run keys -- revoke <key-id>
-       npm run keys -- list [tenant]
-       npm run keys -- ensure-dev <file>`;
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+interface Command {
+  /** Arguments after the command name, as the usage shows them. */
+  synopsis: string;
+  /** What the command does, when its synopsis does not say. */
+  about?: string;
+  options: Options;
+  /** Required positional arguments, then the most allowed. */
+  positionals: [min: number, max: number];
+  /** Checks the arguments (throwing a UsageError) and returns what runs against the database. */
+  prepare(args: string[], values: Values): (keys: ApiKeyRepository) => Promise<number>;
 }
 
-function intFlag(args: string[], name: string): number | undefined {
-  const value = flag(args, name);
+/** A mistake in the command line: reported with the usage, exit code 2. */
+class UsageError extends Error {}
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+function positiveInt(values: Values, name: string): number | undefined {
+  const value = values[name];
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} needs a positive integer`);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(`--${name} needs a positive whole number, not "${String(value)}"`);
+  }
   return n;
 }
 
-async function main(args: string[]): Promise<number> {
-  const [command, target] = args;
+function tenant(name: string | undefined): string {
+  const problem = tenantNameProblem(name ?? '');
+  if (problem) throw new UsageError(problem);
+  return name ?? '';
+}
+
+/** A key's own limit, or what the deployment's default means for it. */
+const limitText = (n: number | null) => (n === null ? 'default' : String(n));
+
+const keyLine = (k: ApiKeyInfo) =>
+  [
+    k.id,
+    k.tenant,
+    k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
+    limitText(k.limits.maxRequestsPerMinute),
+    limitText(k.limits.maxConcurrentUploads),
+    limitText(k.limits.maxUploadBytes),
+    k.label ?? '',
+  ].join('\t');
+
+const COMMANDS: Record<string, Command> = {
+  create: {
+    synopsis: '<tenant> [--label TEXT] [--rpm N] [--uploads N] [--max-bytes N]',
+    options: {
+      label: { type: 'string' },
+      rpm: { type: 'string' },
+      uploads: { type: 'string' },
+      'max-bytes': { type: 'string' },
+    },
+    positionals: [1, 1],
+    prepare([name], values) {
+      const owner = tenant(name);
+      const label = typeof values.label === 'string' ? values.label : undefined;
+      const limits = {
+        maxRequestsPerMinute: positiveInt(values, 'rpm'),
+        maxConcurrentUploads: positiveInt(values, 'uploads'),
+        maxUploadBytes: positiveInt(values, 'max-bytes'),
+      };
+      return async (keys) => {
+        const { key, info } = await keys.create(owner, { label, limits });
+        process.stderr.write(`created key ${info.id} for tenant "${info.tenant}" (shown once):\n`);
+        print(key);
+        return 0;
+      };
+    },
+  },
+  revoke: {
+    synopsis: '<key-id>',
+    options: {},
+    positionals: [1, 1],
+    prepare([id = '']) {
+      return async (keys) => {
+        if (await keys.revoke(id)) {
+          print(`revoked ${id}`);
+          return 0;
+        }
+        process.stderr.write(`no active key ${id}\n`);
+        return 1;
+      };
+    },
+  },
+  list: {
+    synopsis: '[tenant]',
+    options: {},
+    positionals: [0, 1],
+    // Filters only: names made before tenant names were checked are still listed.
+    prepare([owner]) {
+      return async (keys) => {
+        print(['id', 'tenant', 'state', 'rpm', 'uploads', 'max-bytes', 'label'].join('\t'));
+        for (const k of await keys.list(owner)) print(keyLine(k));
+        return 0;
+      };
+    },
+  },
+  'ensure-dev': {
+    synopsis: '<file>',
+    about: 'a key for tenant "dev", created once, kept in <file>',
+    options: {},
+    positionals: [1, 1],
+    prepare([file = '']) {
+      return async (keys) => {
+        if (existsSync(file)) {
+          const existing = readFileSync(file, 'utf8').trim();
+          if (await keys.verify(existing)) {
+            print(existing);
+            return 0;
+          }
+        }
+        const { key } = await keys.create('dev', { label: 'local development (npm start)' });
+        writeFileSync(file, `${key}\n`, { mode: 0o600 });
+        print(key);
+        return 0;
+      };
+    },
+  },
+};
+
+const usage = [
+  ...Object.entries(COMMANDS).map(
+    ([name, c], i) =>
+      `${i === 0 ? 'usage: ' : '       '}npm run keys -- ${name} ${c.synopsis}${c.about ? `   (${c.about})` : ''}`,
+  ),
+  'Limits a key does not set (rpm: requests per minute, uploads: concurrent uploads,',
+  'max-bytes: largest upload) follow the deployment; `list` shows them as "default".',
+].join('\n');
+
+/** The command line → what to run; a UsageError for anything it does not take. */
+function parseCommandLine(argv: string[]): (keys: ApiKeyRepository) => Promise<number> {
+  const [name = '', ...rest] = argv;
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command)
+    throw new UsageError(name === '' ? 'no command given' : `unknown command "${name}"`);
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: command.options,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    // node:util rejects unknown flags and flags without their value.
+    throw new UsageError(`${name}: ${(e as Error).message}`);
+  }
+  const [min, max] = command.positionals;
+  const count = parsed.positionals.length;
+  if (count < min || count > max) {
+    throw new UsageError(`${name} takes ${command.synopsis}`);
+  }
+  return command.prepare(parsed.positionals, parsed.values);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let run: (keys: ApiKeyRepository) => Promise<number>;
+  try {
+    run = parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`keys: ${e.message}\n${usage}\n`);
+    return 2;
+  }
   const pool = createPool({
     connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ingest',
     applicationName: 'ingest-keys',
@@ -37,57 +188,7 @@ async function main(args: string[]): Promise<number> {
   });
   try {
     await migrate(pool);
-    const keys = new ApiKeyRepository(pool);
-    switch (command ?? '') {
-      case 'create': {
-        if (!target) break;
-        const { key, info } = await keys.create(target, {
-          label: flag(args, '--label'),
-          limits: {
-            maxRequestsPerMinute: intFlag(args, '--rpm'),
-            maxConcurrentUploads: intFlag(args, '--uploads'),
-            maxUploadBytes: intFlag(args, '--max-bytes'),
-          },
-        });
-        process.stderr.write(`created key ${info.id} for tenant "${info.tenant}" (shown once):\n`);
-        process.stdout.write(`${key}\n`);
-        return 0;
-      }
-      case 'revoke': {
-        if (!target) break;
-        if (await keys.revoke(target)) {
-          process.stdout.write(`revoked ${target}\n`);
-          return 0;
-        }
-        process.stderr.write(`no active key ${target}\n`);
-        return 1;
-      }
-      case 'list': {
-        for (const k of await keys.list(target)) {
-          const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
-          process.stdout.write(`${k.id}\t${k.tenant}\t${state}\t${k.label ?? ''}\n`);
-        }
-        return 0;
-      }
-      case 'ensure-dev': {
-        if (!target) break;
-        if (existsSync(target)) {
-          const existing = readFileSync(target, 'utf8').trim();
-          if (await keys.verify(existing)) {
-            process.stdout.write(`${existing}\n`);
-            return 0;
-          }
-        }
-        const { key } = await keys.create('dev', { label: 'local development (npm start)' });
-        writeFileSync(target, `${key}\n`, { mode: 0o600 });
-        process.stdout.write(`${key}\n`);
-        return 0;
-      }
-      default:
-        break;
-    }
-    process.stderr.write(`${usage}\n`);
-    return 2;
+    return await run(new ApiKeyRepository(pool));
   } finally {
     await pool.end();
   }

@@ -432,6 +432,13 @@ defaults
   retries 2
   option redispatch 1
   retry-on conn-failure empty-response
+  # What HAProxy answers itself is in the API's shape too: {"error":{"code","message"}}, JSON.
+  # (Not a request it cannot parse, or whose headers time out: HAProxy 2.6 answers those in its
+  # connection layer with a built-in page, before any of this applies.)
+  http-error status 500 content-type application/json string '{"error":{"code":"INTERNAL","message":"internal error"}}'
+  http-error status 502 content-type application/json string '{"error":{"code":"BAD_GATEWAY","message":"the gateway closed the connection or answered invalid HTTP; retry"}}'
+  http-error status 503 content-type application/json string '{"error":{"code":"GATEWAY_UNAVAILABLE","message":"no gateway is available; retry shortly"}}' hdr Retry-After 5
+  http-error status 504 content-type application/json string '{"error":{"code":"GATEWAY_TIMEOUT","message":"the gateway did not answer in time"}}'
 EOF
   if [[ ${HA_HAPROXY_RESOLVERS:-} == docker ]]; then
     cat <<EOF

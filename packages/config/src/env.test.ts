@@ -1,6 +1,8 @@
 import {
   ConfigError,
+  DEVELOPMENT_SECRETS,
   gatewayEnvSchema,
+  loaderEnvSchema,
   notifierEnvSchema,
   parseEnv,
   splitterEnvSchema,
@@ -78,5 +80,50 @@ describe('parseEnv', () => {
     expect(() => parseEnv(gatewayEnvSchema, { STORAGE_UPLOAD_LEASE: '10ms' })).toThrow(
       /STORAGE_UPLOAD_LEASE/,
     );
+  });
+});
+
+describe('secrets in production', () => {
+  const own = {
+    WEBHOOK_SECRET: 'whsec_b3duLXNlY3JldC1vZi10aGlzLWRlcGxveW1lbnQ=',
+    WEBHOOK_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+  };
+
+  it('keeps the public development values outside production', () => {
+    for (const NODE_ENV of [undefined, 'development', 'test']) {
+      expect(parseEnv(notifierEnvSchema, { NODE_ENV }).WEBHOOK_SECRET).toBe(
+        DEVELOPMENT_SECRETS.WEBHOOK_SECRET,
+      );
+      expect(parseEnv(gatewayEnvSchema, { NODE_ENV }).WEBHOOK_ENCRYPTION_KEY).toBe(
+        DEVELOPMENT_SECRETS.WEBHOOK_ENCRYPTION_KEY,
+      );
+    }
+  });
+
+  it('refuses to start without them, naming each missing one', () => {
+    expect(() => parseEnv(notifierEnvSchema, { NODE_ENV: 'production' })).toThrow(
+      /WEBHOOK_SECRET: must be set to a secret of your own.*WEBHOOK_ENCRYPTION_KEY: must be set/,
+    );
+    expect(() => parseEnv(gatewayEnvSchema, { NODE_ENV: 'production' })).toThrow(
+      /WEBHOOK_ENCRYPTION_KEY: must be set to a secret of your own/,
+    );
+    expect(() =>
+      parseEnv(notifierEnvSchema, { NODE_ENV: 'production', WEBHOOK_SECRET: own.WEBHOOK_SECRET }),
+    ).toThrow(/^invalid configuration: WEBHOOK_ENCRYPTION_KEY: must be set[^;]*$/);
+  });
+
+  it('refuses the development values set explicitly', () => {
+    expect(() =>
+      parseEnv(notifierEnvSchema, { NODE_ENV: 'production', ...DEVELOPMENT_SECRETS }),
+    ).toThrow(/WEBHOOK_SECRET.*WEBHOOK_ENCRYPTION_KEY/);
+  });
+
+  it('starts with secrets of its own; services that sign nothing need none', () => {
+    expect(parseEnv(notifierEnvSchema, { NODE_ENV: 'production', ...own })).toMatchObject(own);
+    expect(
+      parseEnv(gatewayEnvSchema, { NODE_ENV: 'production', ...own }).WEBHOOK_ENCRYPTION_KEY,
+    ).toBe(own.WEBHOOK_ENCRYPTION_KEY);
+    expect(parseEnv(splitterEnvSchema, { NODE_ENV: 'production' }).NODE_ENV).toBe('production');
+    expect(parseEnv(loaderEnvSchema, { NODE_ENV: 'production' }).NODE_ENV).toBe('production');
   });
 });

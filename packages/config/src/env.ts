@@ -30,7 +30,39 @@ export const duration = z
 /** How long an object being written counts as alive without its writer renewing it. */
 const uploadLease = duration.prefault('5m').pipe(z.number().min(1000));
 
+/**
+ * Public development values of the secrets: they let the local stack and the tests run
+ * with no set-up, and are refused when NODE_ENV=production (anyone can read them here).
+ */
+export const DEVELOPMENT_SECRETS = {
+  WEBHOOK_SECRET: 'whsec_ZGV2ZWxvcG1lbnQtb25seS13ZWJob29rLXNlY3JldA==',
+  WEBHOOK_ENCRYPTION_KEY: 'ZGV2ZWxvcG1lbnQtb25seS13ZWJob29rLWVuYy1rZXk=',
+} as const;
+
+type SecretName = keyof typeof DEVELOPMENT_SECRETS;
+
+/**
+ * With NODE_ENV=production each of `names` must be set, to a value of its own: a
+ * missing one would fall back to its public development default, so that is refused too.
+ */
+const requireOwnSecrets =
+  (names: readonly SecretName[]) =>
+  (env: { NODE_ENV: string } & Partial<Record<SecretName, string>>, ctx: z.RefinementCtx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const name of names) {
+      if (env[name] !== DEVELOPMENT_SECRETS[name]) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message:
+          'must be set to a secret of your own when NODE_ENV=production (the default is a public development value)',
+      });
+    }
+  };
+
 const common = {
+  /** `production` refuses the public development secrets (see DEVELOPMENT_SECRETS). */
+  NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ingest'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -77,43 +109,47 @@ const msList = z
 const encryptionKey = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be the base64 of 32 random bytes')
-  .default('ZGV2ZWxvcG1lbnQtb25seS13ZWJob29rLWVuYy1rZXk=');
+  .default(DEVELOPMENT_SECRETS.WEBHOOK_ENCRYPTION_KEY);
 
-export const gatewayEnvSchema = z.object({
-  ...common,
-  WEBHOOK_ENCRYPTION_KEY: encryptionKey,
-  GATEWAY_HOST: z.string().default('127.0.0.1'),
-  GATEWAY_PORT: int.min(0).max(65535).default(8080),
-  GATEWAY_MAX_UPLOAD_BYTES: int.positive().default(100 * 1024 ** 3),
-  /** Requests per minute per API key, unless the key sets its own. */
-  GATEWAY_RATE_LIMIT_PER_MINUTE: int.positive().default(600),
-  /** Concurrent uploads per API key, unless the key sets its own. */
-  GATEWAY_MAX_CONCURRENT_UPLOADS: int.positive().default(4),
-  /** An upload slower than this (over the window below) is cut off with 408. */
-  GATEWAY_MIN_UPLOAD_BYTES_PER_SEC: int.positive().default(16 * 1024),
-  GATEWAY_SLOW_UPLOAD_WINDOW_MS: int.positive().default(30_000),
-  /** A connection silent for this long is closed. */
-  GATEWAY_IDLE_TIMEOUT_MS: int.positive().default(60_000),
-  /** Per-job override floor for chunk_size, so nobody plans a million 1-byte chunks. */
-  GATEWAY_MIN_CHUNK_BYTES: int.positive().default(1024),
-  /**
-   * A raw upload of declared length is stored as objects of this size, one plain PUT each
-   * (measured 2.5× faster and half the CPU of a multipart upload); 0 stores one object.
-   * At most 5 GiB, S3's limit for one PUT.
-   */
-  GATEWAY_SEGMENT_BYTES: int
-    .min(0)
-    .max(5 * 1024 ** 3)
-    .default(64 * 1024 * 1024),
-  /**
-   * How long a job's stored objects (the upload, its segments, derived objects) are kept
-   * after the job ended; 0 removes them at the sweeper's next pass. Recorded on each job
-   * when it is created.
-   */
-  STORAGE_RETENTION: duration.prefault('7d'),
-  /** An upload is recorded as in flight and renewed every third of this while it runs. */
-  STORAGE_UPLOAD_LEASE: uploadLease,
-});
+export const gatewayEnvSchema = z
+  .object({
+    ...common,
+    WEBHOOK_ENCRYPTION_KEY: encryptionKey,
+    GATEWAY_HOST: z.string().default('127.0.0.1'),
+    GATEWAY_PORT: int.min(0).max(65535).default(8080),
+    GATEWAY_MAX_UPLOAD_BYTES: int.positive().default(100 * 1024 ** 3),
+    /** Requests per minute per API key, unless the key sets its own. */
+    GATEWAY_RATE_LIMIT_PER_MINUTE: int.positive().default(600),
+    /** Concurrent uploads per API key, unless the key sets its own. */
+    GATEWAY_MAX_CONCURRENT_UPLOADS: int.positive().default(4),
+    /** An upload slower than this (over the window below) is cut off with 408. */
+    GATEWAY_MIN_UPLOAD_BYTES_PER_SEC: int.positive().default(16 * 1024),
+    GATEWAY_SLOW_UPLOAD_WINDOW_MS: int.positive().default(30_000),
+    /** A connection silent for this long is closed. */
+    GATEWAY_IDLE_TIMEOUT_MS: int.positive().default(60_000),
+    /** Per-job override floor for chunk_size, so nobody plans a million 1-byte chunks. */
+    GATEWAY_MIN_CHUNK_BYTES: int.positive().default(1024),
+    /** Per-job ceiling for chunk_size: one chunk is one loader's work, and its rejects are held in memory. */
+    GATEWAY_MAX_CHUNK_BYTES: int.positive().default(1024 ** 3),
+    /**
+     * A raw upload of declared length is stored as objects of this size, one plain PUT each
+     * (measured 2.5× faster and half the CPU of a multipart upload); 0 stores one object.
+     * At most 5 GiB, S3's limit for one PUT.
+     */
+    GATEWAY_SEGMENT_BYTES: int
+      .min(0)
+      .max(5 * 1024 ** 3)
+      .default(64 * 1024 * 1024),
+    /**
+     * How long a job's stored objects (the upload, its segments, derived objects) are kept
+     * after the job ended; 0 removes them at the sweeper's next pass. Recorded on each job
+     * when it is created.
+     */
+    STORAGE_RETENTION: duration.prefault('7d'),
+    /** An upload is recorded as in flight and renewed every third of this while it runs. */
+    STORAGE_UPLOAD_LEASE: uploadLease,
+  })
+  .superRefine(requireOwnSecrets(['WEBHOOK_ENCRYPTION_KEY']));
 
 export const splitterEnvSchema = z.object({
   ...common,
@@ -150,22 +186,26 @@ export const loaderEnvSchema = z.object({
   LOADER_FAILPOINTS: z.string().default(''),
 });
 
-export const notifierEnvSchema = z.object({
-  ...common,
-  WEBHOOK_SECRET: z
-    .string()
-    .regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must look like whsec_<base64>')
-    .default('whsec_ZGV2ZWxvcG1lbnQtb25seS13ZWJob29rLXNlY3JldA=='),
-  /** Delay before each attempt (the first included), so its length is the attempt count. */
-  NOTIFIER_SCHEDULE_MS: msList.prefault('0,5000,300000,1800000,7200000,18000000,36000000,36000000'),
-  NOTIFIER_TIMEOUT_MS: int.positive().default(10000),
-  /**
-   * How often the notifier looks in Postgres for pending deliveries that are due but have no
-   * queued job (lost with Redis) and queues them again.
-   */
-  NOTIFIER_SWEEP_INTERVAL_MS: int.positive().default(30_000),
-  WEBHOOK_ENCRYPTION_KEY: encryptionKey,
-});
+export const notifierEnvSchema = z
+  .object({
+    ...common,
+    WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must look like whsec_<base64>')
+      .default(DEVELOPMENT_SECRETS.WEBHOOK_SECRET),
+    /** Delay before each attempt (the first included), so its length is the attempt count. */
+    NOTIFIER_SCHEDULE_MS: msList.prefault(
+      '0,5000,300000,1800000,7200000,18000000,36000000,36000000',
+    ),
+    NOTIFIER_TIMEOUT_MS: int.positive().default(10000),
+    /**
+     * How often the notifier looks in Postgres for pending deliveries that are due but have no
+     * queued job (lost with Redis) and queues them again.
+     */
+    NOTIFIER_SWEEP_INTERVAL_MS: int.positive().default(30_000),
+    WEBHOOK_ENCRYPTION_KEY: encryptionKey,
+  })
+  .superRefine(requireOwnSecrets(['WEBHOOK_SECRET', 'WEBHOOK_ENCRYPTION_KEY']));
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
 export type SplitterEnv = z.infer<typeof splitterEnvSchema>;

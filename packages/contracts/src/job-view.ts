@@ -9,6 +9,8 @@ export interface JobView {
   status: JobStatus;
   table: string;
   file_name: string | null;
+  /** Where the job's own events are POSTed (`?webhook_url=`), if anywhere. */
+  webhook_url: string | null;
   /** Bytes stored (as uploaded). */
   bytes: number;
   /** Bytes of plain UTF-8 CSV the splitter scanned (after decompression/transcoding). */

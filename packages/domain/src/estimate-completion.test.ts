@@ -7,6 +7,7 @@ const view = (over: Partial<JobView>): JobView => ({
   status: 'loading',
   table: 't',
   file_name: null,
+  webhook_url: null,
   bytes: 1000,
   bytes_scanned: null,
   sha256: null,

@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'TARGET_KEY_MISSING'
   | 'DIGEST_MISMATCH'
   | 'LOAD_KEY_UNKNOWN'
+  | 'METHOD_NOT_ALLOWED'
+  | 'BODY_TOO_LARGE'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';
@@ -134,6 +136,18 @@ export const errors = {
     ),
   routeNotFound: (method: string, path: string) =>
     new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${path}`, 404),
+  methodNotAllowed: (method: string, path: string, allowed: readonly string[]) =>
+    new AppError(
+      'METHOD_NOT_ALLOWED',
+      `${method} is not allowed on ${path}; it takes ${allowed.join(', ')}`,
+      405,
+    ),
+  bodyTooLarge: (limitBytes: number) =>
+    new AppError(
+      'BODY_TOO_LARGE',
+      `the request body exceeds the limit of ${limitBytes} bytes for this route`,
+      413,
+    ),
   storageUnavailable: (cause?: unknown) =>
     new AppError('STORAGE_UNAVAILABLE', 'object storage is unreachable', 503, 'retryable', {
       cause,

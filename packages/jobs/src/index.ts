@@ -2,6 +2,7 @@ export * from './job-record';
 export * from './job-lifecycle';
 export type { RecordedPlan } from './job-records';
 export type { JobListOptions } from './read-model/job-list';
+export type { RejectCursor, RejectListOptions, RejectRecord } from './read-model/reject-list';
 export { toJobView } from './read-model/job-view';
 export { readJob, readJobView } from './read-model/read-job-view';
 export * from './redis-job-state-store';

@@ -8,6 +8,7 @@ import { FailureRecords } from './failure-records';
 import type { JobProgress, JobRecord, NewJob } from './job-record';
 import { JobRecords, type RecordedPlan } from './job-records';
 import { listJobs, type JobListOptions } from './read-model/job-list';
+import { listRejects, type RejectListOptions } from './read-model/reject-list';
 import { toJobView } from './read-model/job-view';
 import { readJobView, syncJobState } from './read-model/read-job-view';
 import { cancelJob } from './transitions/cancel-job';
@@ -83,6 +84,11 @@ export class JobLifecycle {
 
   list(tenant: string, options: JobListOptions) {
     return listJobs(this.pool, tenant, options);
+  }
+
+  /** The job's rejected records in file order, a page after the cursor. */
+  listRejects(jobId: string, options: RejectListOptions) {
+    return listRejects(this.pool, jobId, options);
   }
 
   recordSource(jobId: string, sourceKey: string) {

@@ -3,5 +3,4 @@ export * from './with-transaction';
 export * from './migrate';
 export * from './migration-files';
 export * from './identifiers';
-export * from './dataset-repository';
 export * from './migration-sources';

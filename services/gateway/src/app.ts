@@ -3,11 +3,12 @@ import type { Logger } from '@ingest/config';
 import type { JobLifecycle } from '@ingest/jobs';
 import type { ObjectStore } from '@ingest/object-store';
 import type { Cidr } from '@ingest/net-guard';
-import type { DatasetRepository, Pool } from '@ingest/postgres';
+import type { DatasetRepository } from '@ingest/datasets';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from '@ingest/webhooks';
 import express, { type Express } from 'express';
 import { authenticate, type AccessDefaults } from './http/authenticate';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
+import { methodNotAllowed } from './http/method-not-allowed';
 import type { JobIntake } from './job-intake';
 import { datasetRoutes } from './routes/dataset-routes';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes';
@@ -28,13 +29,13 @@ export interface AppDeps {
   access: AccessDefaults;
   logger: Logger;
   minChunkBytes: number;
+  maxChunkBytes: number;
   webhookAllow: readonly Cidr[];
   webhookEndpoints: WebhookEndpointRepository;
   webhookDeliveries: WebhookDeliveryRepository;
   webhookQueue: { redeliver(deliveryId: string): Promise<void> };
   readiness: Record<string, ReadinessCheck>;
   datasets: DatasetRepository;
-  pool: Pool;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(rejectRoutes(deps));
   app.use(datasetRoutes(deps));
   app.use(webhookRoutes(deps));
+  app.use(methodNotAllowed(app.router));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger, deps.access.maxUploadBytes));
   return app;

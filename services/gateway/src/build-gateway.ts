@@ -2,7 +2,7 @@ import { ApiKeyRepository, RequestRateLimiter, UploadLeases } from '@ingest/acce
 import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
 import { UploadRegistry, UploadTracker } from '@ingest/housekeeping';
 import { parseCidrs } from '@ingest/net-guard';
-import { DatasetRepository } from '@ingest/postgres';
+import { DatasetRepository } from '@ingest/datasets';
 import { createServiceAdapters } from '@ingest/runtime';
 import {
   SecretBox,
@@ -74,6 +74,7 @@ export function buildGateway(
     },
     logger,
     minChunkBytes: env.GATEWAY_MIN_CHUNK_BYTES,
+    maxChunkBytes: env.GATEWAY_MAX_CHUNK_BYTES,
     webhookAllow,
     webhookEndpoints: new WebhookEndpointRepository(
       pool,
@@ -82,7 +83,6 @@ export function buildGateway(
     webhookDeliveries: new WebhookDeliveryRepository(pool),
     webhookQueue,
     datasets,
-    pool,
     readiness: {
       postgres: async () => void (await pool.query('SELECT 1')),
       redis: () => state.ping(),

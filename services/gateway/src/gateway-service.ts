@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { judgeClientSilenceOnly } from './http/client-silence';
+import { holdContinue } from './http/expect-continue';
 
 export interface HttpServerOptions {
   host: string;
@@ -36,6 +37,11 @@ export class HttpService {
     server.timeout = this.options.idleTimeoutMs;
     server.on('request', judgeClientSilenceOnly);
     server.keepAliveTimeout = 5_000;
+    // `Expect: 100-continue`: no automatic 100; the route sends it once the request is accepted.
+    server.on('checkContinue', (req, res) => {
+      holdContinue(req);
+      server.emit('request', req, res);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

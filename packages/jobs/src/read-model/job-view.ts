@@ -9,6 +9,7 @@ export function toJobView(job: JobRecord, progress: JobProgress): JobView {
     status: job.status,
     table: job.table_name,
     file_name: job.file_name,
+    webhook_url: job.webhook_url,
     bytes: job.bytes,
     bytes_scanned: job.bytes_scanned,
     sha256: job.sha256,

@@ -17,7 +17,11 @@ export interface Caller {
   limits: EffectiveLimits;
 }
 
-/** `Authorization: Bearer <key>` → the caller; then the key's request rate is counted. */
+/**
+ * `Authorization: Bearer <key>` → the caller; then the key's request rate is
+ * counted and told in `RateLimit-Limit`, `RateLimit-Remaining` and
+ * `RateLimit-Reset` (seconds; IETF RateLimit header fields draft) on every answer.
+ */
 export function authenticate(
   keys: ApiKeyRepository,
   rate: RequestRateLimiter,
@@ -36,8 +40,15 @@ export function authenticate(
       keyId: info.id,
       limits: effectiveLimits(info.limits, defaults),
     };
-    const wait = await rate.hit(caller.keyId, caller.limits.maxRequestsPerMinute);
-    if (wait > 0) throw errors.rateLimited(caller.limits.maxRequestsPerMinute, wait);
+    const window = await rate.take(caller.keyId, caller.limits.maxRequestsPerMinute);
+    res.set({
+      'RateLimit-Limit': String(window.limit),
+      'RateLimit-Remaining': String(window.remaining),
+      'RateLimit-Reset': String(window.resetSeconds),
+    });
+    if (window.retryAfterSeconds > 0) {
+      throw errors.rateLimited(window.limit, window.retryAfterSeconds);
+    }
     res.locals.caller = caller;
     next();
   };

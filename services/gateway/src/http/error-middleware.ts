@@ -21,6 +21,30 @@ function fromMulter(e: multer.MulterError, maxUploadBytes: number): AppError {
   }
 }
 
+/** What body-parser and the router throw (http-errors): a status, and a type for body-parser's. */
+interface HttpErrorShape {
+  status: number;
+  type?: unknown;
+  limit?: unknown;
+  message: string;
+}
+
+const isHttpError = (e: unknown): e is HttpErrorShape =>
+  e instanceof Error &&
+  'status' in e &&
+  typeof e.status === 'number' &&
+  e.status >= 400 &&
+  e.status < 500;
+
+/** A refused request body or an undecodable URL, in the system's vocabulary rather than a 500. */
+function fromHttpError(e: HttpErrorShape): AppError {
+  if (e.status === 413) return errors.bodyTooLarge(typeof e.limit === 'number' ? e.limit : 0);
+  if (e.type === 'entity.parse.failed') {
+    return errors.validation(`the request body is not valid JSON: ${e.message}`);
+  }
+  return errors.validation(`the request cannot be read: ${e.message}`);
+}
+
 /** Multipart parse failures from busboy arrive as plain Errors with these messages. */
 const BUSBOY_MESSAGES =
   /Multipart: Boundary not found|Unexpected end of form|Malformed part header|Unsupported content type/i;
@@ -39,7 +63,8 @@ export function errorMiddleware(logger: Logger, maxUploadBytes: number): ErrorRe
       appError = fromMulter(err, caller?.limits.maxUploadBytes ?? maxUploadBytes);
     } else if (err instanceof Error && BUSBOY_MESSAGES.test(err.message)) {
       appError = errors.malformedMultipart(err.message);
-    } else if (classifyFailure(err) === 'retryable') appError = errors.databaseUnavailable(err);
+    } else if (isHttpError(err)) appError = fromHttpError(err);
+    else if (classifyFailure(err) === 'retryable') appError = errors.databaseUnavailable(err);
     else appError = errors.internal(err);
 
     if (appError.httpStatus >= 500) {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { JobIntake } from '../job-intake';
 import { callerOf } from '../http/authenticate';
 import { UUID } from '../http/id-patterns';
-import { parseInput } from '../http/parse-input';
+import { parseQuery } from '../http/parse-input';
 import { decodeCursor, encodeCursor } from './job-cursor';
 
 export interface JobStatusRoutesDeps {
@@ -42,7 +42,7 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
   const router = Router();
 
   router.get('/v1/jobs', async (req: Request, res: Response) => {
-    const { status, limit, cursor } = parseInput(listQuery, req.query, 'query parameter');
+    const { status, limit, cursor } = parseQuery(listQuery, req.query);
     const { tenant } = callerOf(res);
     const records = await deps.lifecycle.list(tenant, {
       status,

@@ -6,6 +6,7 @@ import type { UploadOutcome, Uploader } from '../upload/uploader';
 export interface JobsRoutesDeps {
   uploader: Uploader;
   minChunkBytes: number;
+  maxChunkBytes: number;
 }
 
 const sendOutcome = (res: Response, outcome: UploadOutcome) => {
@@ -27,7 +28,7 @@ const sendOutcome = (res: Response, outcome: UploadOutcome) => {
 /** Uploads: each route parses its request once and hands it to the uploader. */
 export function jobsRoutes(deps: JobsRoutesDeps): Router {
   const router = Router();
-  const limits = { minChunkBytes: deps.minChunkBytes };
+  const limits = { minChunkBytes: deps.minChunkBytes, maxChunkBytes: deps.maxChunkBytes };
   const parse = (req: Request, res: Response) => parseUploadRequest(req, callerOf(res), limits);
 
   router.post('/v1/jobs', async (req: Request, res: Response) => {

@@ -1,17 +1,15 @@
 import { errors } from '@ingest/errors';
-import type { JobLifecycle } from '@ingest/jobs';
-import { listRejects, type Pool } from '@ingest/postgres';
+import type { JobLifecycle, RejectCursor } from '@ingest/jobs';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { callerOf } from '../http/authenticate';
 import { UUID } from '../http/id-patterns';
-import { parseInput } from '../http/parse-input';
+import { parseQuery } from '../http/parse-input';
 import type { JobIntake } from '../job-intake';
 
 export interface RejectRoutesDeps {
   intake: JobIntake;
-  lifecycle: Pick<JobLifecycle, 'get'>;
-  pool: Pool;
+  lifecycle: Pick<JobLifecycle, 'get' | 'listRejects'>;
 }
 
 const query = z.object({
@@ -20,13 +18,13 @@ const query = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-const encodeCursor = (line: string, id: string) =>
+const encodeCursor = ({ line, id }: RejectCursor) =>
   Buffer.from(`${line}:${id}`).toString('base64url');
 
-function decodeCursor(cursor: string): { line: string; id: string } {
-  const m = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+function decodeCursor(cursor: string): RejectCursor {
+  const m = /^(\d{1,15}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m) throw errors.validation('cursor is not one this API returned');
-  return { line: m[1] as string, id: m[2] as string };
+  return { line: Number(m[1]), id: Number(m[2]) };
 }
 
 const CSV_PAGE = 5000;
@@ -44,7 +42,7 @@ export function rejectRoutes(deps: RejectRoutesDeps): Router {
     const id = String(req.params.id);
     if (!UUID.test(id)) throw errors.jobNotFound(id);
     await deps.intake.view(id, callerOf(res).tenant); // another tenant's job: 404
-    const q = parseInput(query, req.query, 'query parameter');
+    const q = parseQuery(query, req.query);
 
     if (q.format === 'csv') {
       const job = await deps.lifecycle.get(id);
@@ -52,19 +50,19 @@ export function rejectRoutes(deps: RejectRoutesDeps): Router {
       res.status(200).type('text/csv');
       res.set('Content-Disposition', `attachment; filename="${id}-rejects.csv"`);
       if (job?.header_raw) res.write(Buffer.concat([job.header_raw, Buffer.from(eol)]));
-      let after: { line: string; id: string } | undefined;
+      let after: RejectCursor | undefined;
       for (;;) {
-        const page = await listRejects(deps.pool, id, { limit: CSV_PAGE, after });
+        const page = await deps.lifecycle.listRejects(id, { limit: CSV_PAGE, after });
         for (const r of page) res.write(Buffer.concat([r.raw, Buffer.from(eol)]));
         const last = page[page.length - 1];
         if (!last || page.length < CSV_PAGE) break;
-        after = { line: last.line, id: last.id };
+        after = last;
       }
       res.end();
       return;
     }
 
-    const rows = await listRejects(deps.pool, id, {
+    const rows = await deps.lifecycle.listRejects(id, {
       limit: q.limit + 1,
       after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
     });
@@ -72,15 +70,15 @@ export function rejectRoutes(deps: RejectRoutesDeps): Router {
     const last = page[page.length - 1];
     res.json({
       rejects: page.map((r) => ({
-        line: Number(r.line),
-        byte_offset: r.byte_offset === null ? null : Number(r.byte_offset),
+        line: r.line,
+        byte_offset: r.byte_offset,
         chunk: r.chunk_index,
         column: r.column,
         code: r.code,
         message: r.message,
         raw: r.raw.toString('utf8'),
       })),
-      next_cursor: rows.length > q.limit && last ? encodeCursor(last.line, last.id) : null,
+      next_cursor: rows.length > q.limit && last ? encodeCursor(last) : null,
     });
   });
 

@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { callerOf } from '../http/authenticate';
 import { UUID } from '../http/id-patterns';
-import { parseInput } from '../http/parse-input';
+import { parseQuery } from '../http/parse-input';
 import { deliveryView } from './webhook-views';
 
 export interface WebhookDeliveryRoutesDeps {
@@ -38,7 +38,7 @@ export function webhookDeliveryRoutes(deps: WebhookDeliveryRoutesDeps): Router {
 
   router.get('/v1/webhooks/deliveries', async (req: Request, res: Response) => {
     const { tenant } = callerOf(res);
-    const { job, limit } = parseInput(listQuery, req.query, 'query parameter');
+    const { job, limit } = parseQuery(listQuery, req.query);
     if (job !== undefined) {
       // Another tenant's job is as unknown as a missing one.
       const record = UUID.test(job) ? await deps.lifecycle.get(job) : null;

@@ -17,7 +17,10 @@ const fakeRequest = (query: Record<string, unknown>, headers: Record<string, str
   }) as unknown as Request;
 
 const parse = (query: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  parseUploadRequest(fakeRequest(query, headers), caller, { minChunkBytes: 1024 });
+  parseUploadRequest(fakeRequest(query, headers), caller, {
+    minChunkBytes: 1024,
+    maxChunkBytes: 1024 ** 3,
+  });
 
 const refusal = (query: Record<string, unknown>, headers: Record<string, string> = {}) => {
   try {
@@ -92,7 +95,25 @@ describe('parseUploadRequest', () => {
   it.each([
     [{ delimiter: 'x' }, {}, 'VALIDATION_FAILED', /^query parameter delimiter: must be one of/],
     [{ chunk_size: '-1' }, {}, 'VALIDATION_FAILED', /^query parameter chunk_size: /],
-    [{ chunk_size: '512' }, {}, 'VALIDATION_FAILED', /^chunk_size must be at least 1024 bytes$/],
+    [
+      { chunk_size: '512' },
+      {},
+      'VALIDATION_FAILED',
+      /^chunk_size must be between 1 KiB and 1 GiB, not 512 B$/,
+    ],
+    [
+      { chunk_size: '2GiB' },
+      {},
+      'VALIDATION_FAILED',
+      /^chunk_size must be between 1 KiB and 1 GiB, not 2 GiB$/,
+    ],
+    [{ chunk_size: '1.5' }, {}, 'VALIDATION_FAILED', /chunk_size: must be a size such as/],
+    [
+      { limt: '5', tabel: 'x' },
+      {},
+      'VALIDATION_FAILED',
+      /^unknown query parameters "limt", "tabel"/,
+    ],
     [{ max_rejects: '101%' }, {}, 'VALIDATION_FAILED', /^query parameter max_rejects: /],
     [{ dataset: '1x' }, {}, 'VALIDATION_FAILED', /^query parameter dataset: must be 1 to 63/],
     [{}, { 'idempotency-key': '' }, 'VALIDATION_FAILED', /^Idempotency-Key must be 1 to 255/],
@@ -104,6 +125,12 @@ describe('parseUploadRequest', () => {
     const refused = refusal(query, headers);
     expect(refused?.code).toBe(code);
     expect(refused?.message).toMatch(message);
+  });
+
+  it('reads chunk_size in bytes or with a unit', () => {
+    expect(parse({ chunk_size: '32MiB' }).chunkBytes).toBe(32 * 1024 ** 2);
+    expect(parse({ chunk_size: '1GB' }).chunkBytes).toBe(1e9);
+    expect(parse({ chunk_size: '4096' }).chunkBytes).toBe(4096);
   });
 
   it('checks in a fixed order: the table before the load options before the digest', () => {

@@ -6,7 +6,8 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { Caller } from '../http/authenticate';
 import { DATASET_NAME, DATASET_NAME_RULE } from '../http/id-patterns';
-import { parseInput } from '../http/parse-input';
+import { formatByteSize, parseByteSize } from '../http/byte-size';
+import { parseQuery } from '../http/parse-input';
 import { resolveLoad, type QueryLoad } from './load-options';
 
 /**
@@ -45,7 +46,9 @@ export interface UploadLimits {
 }
 
 export interface UploadRequestLimits {
+  /** The range a job's `chunk_size` must fall in (GATEWAY_MIN_CHUNK_BYTES, GATEWAY_MAX_CHUNK_BYTES). */
   minChunkBytes: number;
+  maxChunkBytes: number;
 }
 
 const ENCODING_ALIASES: Record<string, string> = {
@@ -87,7 +90,12 @@ const querySchema = z.object({
   table: z.string().min(1).optional(),
   // Scheme, syntax and address are checked by the SSRF guard (WEBHOOK_URL_FORBIDDEN).
   webhook_url: z.string().min(1).max(2048).optional(),
-  chunk_size: z.coerce.number().int().positive().optional(),
+  chunk_size: z
+    .string()
+    .transform((v) => parseByteSize(v))
+    .refine((v) => v !== null, { message: 'must be a size such as 33554432, 32MiB or 1GB' })
+    .transform((v) => v ?? 0)
+    .optional(),
   dataset: z.string().regex(DATASET_NAME, DATASET_NAME_RULE).optional(),
   max_rejects: z
     .string()
@@ -148,9 +156,12 @@ export function parseUploadRequest(
   const raw = Object.fromEntries(
     Object.entries(req.query).map(([k, v]) => [k, firstValue(v)] as const),
   );
-  const q = parseInput(querySchema, raw, 'query parameter');
-  if (q.chunk_size !== undefined && q.chunk_size < limits.minChunkBytes) {
-    throw errors.validation(`chunk_size must be at least ${limits.minChunkBytes} bytes`);
+  const q = parseQuery(querySchema, raw);
+  const { minChunkBytes: min, maxChunkBytes: max } = limits;
+  if (q.chunk_size !== undefined && (q.chunk_size < min || q.chunk_size > max)) {
+    throw errors.validation(
+      `chunk_size must be between ${formatByteSize(min)} and ${formatByteSize(max)}, not ${formatByteSize(q.chunk_size)}`,
+    );
   }
   const idempotencyKey = req.get('Idempotency-Key') ?? null;
   if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {

@@ -3,8 +3,9 @@ import { newUploadKey, type ObjectStore } from '@ingest/object-store';
 import { errors } from '@ingest/errors';
 import { assertWebhookUrl, type Cidr } from '@ingest/net-guard';
 import { parseTableSchema } from '@ingest/normalize';
-import type { DatasetRepository } from '@ingest/postgres';
+import type { DatasetRepository } from '@ingest/datasets';
 import type { Request, Response } from 'express';
+import { sendContinue } from '../http/expect-continue';
 import { holdUploadSlot } from '../http/upload-slot';
 import type { IntakeResult, JobIntake } from '../job-intake';
 import { resolveJobOptions, type JobOptions, type JobSchema } from './job-options';
@@ -15,7 +16,7 @@ import {
   type StoredUpload,
   type WriteTracker,
 } from './metered-upload';
-import { receiveMultipartFile } from './multipart-file';
+import { MULTIPART_ENVELOPE_BYTES, receiveMultipartFile } from './multipart-file';
 import { RequestSchema } from './request-schema';
 import type { UploadRequest } from './upload-request';
 
@@ -62,8 +63,11 @@ export class Uploader {
     res: Response,
     request: UploadRequest,
   ): Promise<UploadOutcome> {
-    const prepared = await this.prepare(request, res);
+    // The form's other parts come on top of the file: only a length beyond both is refused early.
+    const envelope = MULTIPART_ENVELOPE_BYTES;
+    const prepared = await this.prepare(request, res, envelope);
     if ('answer' in prepared) return prepared.answer;
+    sendContinue(req, res);
     const schema = new RequestSchema(prepared.schema);
     const file = await receiveMultipartFile(req, res, this.deps.store, {
       limitBytes: request.limits.maxUploadBytes,
@@ -84,13 +88,11 @@ export class Uploader {
 
   /** `PUT /v1/jobs/raw`: the request body is the upload. */
   async acceptRaw(req: Request, res: Response, request: UploadRequest): Promise<UploadOutcome> {
-    const prepared = await this.prepare(request, res);
+    const prepared = await this.prepare(request, res, 0);
     if ('answer' in prepared) return prepared.answer;
     const options = prepared.options ?? resolveJobOptions(request, prepared.schema, null);
     const { maxUploadBytes, declaredBytes } = request.limits;
-    if (declaredBytes !== undefined && declaredBytes > maxUploadBytes) {
-      throw errors.uploadTooLarge(maxUploadBytes);
-    }
+    sendContinue(req, res);
     const stored = await storeMeteredUpload(this.deps.store, newUploadKey(), req, maxUploadBytes, {
       expectedBytes: declaredBytes,
       exactBytes: declaredBytes,
@@ -105,9 +107,16 @@ export class Uploader {
    * A forbidden callback URL or an unknown dataset is refused, and an earlier
    * job of the same Idempotency-Key — or, with dedupe=content, of a declared
    * Content-Digest already loaded into the table — answers, all before the
-   * body is read. Then an upload slot is held until the response closes.
+   * body is read. A declared Content-Length beyond the caller's limit (plus
+   * `envelopeBytes` the request may carry besides the upload) is a 413. Then an
+   * upload slot is held until the response closes. A client that sent
+   * `Expect: 100-continue` has sent no body byte until all of this passed.
    */
-  private async prepare(request: UploadRequest, res: Response): Promise<Preparation> {
+  private async prepare(
+    request: UploadRequest,
+    res: Response,
+    envelopeBytes: number,
+  ): Promise<Preparation> {
     const { intake } = this.deps;
     if (request.webhookUrl) {
       await assertWebhookUrl(request.webhookUrl, { allow: this.deps.webhookAllow });
@@ -127,6 +136,12 @@ export class Uploader {
       }
     }
     const { keyId, limits } = request;
+    if (
+      limits.declaredBytes !== undefined &&
+      limits.declaredBytes > limits.maxUploadBytes + envelopeBytes
+    ) {
+      throw errors.uploadTooLarge(limits.maxUploadBytes);
+    }
     await holdUploadSlot(this.deps.leases, keyId, limits.maxConcurrentUploads, res);
     return { schema, options };
   }
