@@ -2,7 +2,7 @@
  * Which package may import which: the layering docs/architecture.md draws, checked in
  * `npm run lint`. Layers, bottom up:
  *   foundation  contracts, errors, config           — no other @ingest package (config: none)
- *   pure logic  csv, normalize, pg-copy, domain,    — foundation only; no drivers, no I/O
+ *   pure logic  csv, normalize, pg-copy,          — foundation only; no drivers, no I/O
  *               net-guard
  *   technology  postgres, redis, rabbitmq,          — foundation and pure logic; connection-level
  *               object-store                          code only, never a feature
@@ -13,7 +13,7 @@
  *   testing     packages/testing, tests/, scripts/  — anything
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const PURE = 'contracts|errors|config|csv|normalize|pg-copy|domain|net-guard';
+const PURE = 'contracts|errors|config|csv|normalize|pg-copy|net-guard';
 const TECHNOLOGY = 'postgres|redis|rabbitmq|object-store';
 const FEATURES = 'loading|jobs|access|webhooks|housekeeping|datasets';
 const DRIVERS = 'pg|pg-copy-streams|ioredis|bullmq|amqplib|@aws-sdk|express|multer|undici';

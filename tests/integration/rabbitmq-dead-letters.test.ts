@@ -1,5 +1,5 @@
 import { QUEUES, jobStoredSchema } from '@ingest/contracts';
-import type { DeadMessage } from '@ingest/domain';
+import type { DeadMessage } from '@ingest/contracts';
 import { DeadLetterConsumer, QueueConsumer } from '@ingest/rabbitmq';
 import { eventually, jobStored, recordingLogger, useBroker } from '../support/broker';
 

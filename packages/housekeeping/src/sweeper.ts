@@ -1,4 +1,4 @@
-import type { MessagePublisher } from '@ingest/domain';
+import type { MessagePublisher } from '@ingest/contracts';
 import type { JobLifecycle } from '@ingest/jobs';
 import { UPLOAD_PREFIX, type ObjectStore } from '@ingest/object-store';
 import type { Pool } from '@ingest/postgres';

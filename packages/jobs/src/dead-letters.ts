@@ -1,5 +1,5 @@
 import { chunkTaskSchema, jobStoredSchema } from '@ingest/contracts';
-import type { DeadMessage } from '@ingest/domain';
+import type { DeadMessage } from '@ingest/contracts';
 import type { FailureRecords } from './failure-records';
 import type { JobRecord } from './job-record';
 

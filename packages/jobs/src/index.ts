@@ -5,7 +5,9 @@ export type { JobListOptions } from './read-model/job-list';
 export type { RejectCursor, RejectListOptions, RejectRecord } from './read-model/reject-list';
 export { toJobView } from './read-model/job-view';
 export { readJob, readJobView } from './read-model/read-job-view';
+export type { ChunkCounts, JobStateStore } from './job-state-store';
 export * from './redis-job-state-store';
+export { estimateSecondsLeft } from './read-model/estimate-completion';
 // Each transition on its own (the lifecycle composes them; tests exercise them alone).
 export * from './transitions/finish-planning';
 export * from './transitions/settle-job';

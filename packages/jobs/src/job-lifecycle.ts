@@ -1,5 +1,11 @@
-import { QUEUES, isTerminal, type JobEvent, type JobView } from '@ingest/contracts';
-import type { ChunkCounts, DeadMessage, JobStateStore, MessagePublisher } from '@ingest/domain';
+import {
+  QUEUES,
+  isTerminal,
+  type DeadMessage,
+  type JobEvent,
+  type JobView,
+  type MessagePublisher,
+} from '@ingest/contracts';
 import { classifyFailure, isAppError, permanentCodeOf } from '@ingest/errors';
 import { cleanUpWorkTables, loadStrategyFor } from '@ingest/loading';
 import type { Pool } from '@ingest/postgres';
@@ -21,6 +27,7 @@ import { deleteEndedJob, type DeleteOutcome } from './storage/delete-ended-job';
 import { removeExpiredObjects } from './storage/expired-objects';
 import { claimUnpickedJobs, markPlanningStarted } from './storage/unpicked-jobs';
 import { keysOwnedByJobs } from './storage/object-owners';
+import type { ChunkCounts, JobStateStore } from './job-state-store';
 
 export interface LifecycleLogger {
   warn(obj: object, msg?: string): void;

@@ -1,5 +1,5 @@
 import { statusRank, type JobStatus, type JobView } from '@ingest/contracts';
-import type { ChunkCounts, JobStateStore } from '@ingest/domain';
+import type { ChunkCounts, JobStateStore } from './job-state-store';
 import { Redis } from 'ioredis';
 
 export interface RedisJobStateStoreOptions {

@@ -1,4 +1,4 @@
-import { identifierProblem, toIdentifiers } from './identifiers';
+import { identifierProblem, tableNameFromFileName, toIdentifiers } from './identifiers';
 
 describe('toIdentifiers', () => {
   it.each([
@@ -76,5 +76,19 @@ describe('identifierProblem', () => {
     const problem = identifierProblem(name);
     if (expected === null) expect(problem).toBeNull();
     else expect(problem).toMatch(expected);
+  });
+});
+
+describe('tableNameFromFileName', () => {
+  it.each<[string | null, string]>([
+    ['people.csv', 'people'],
+    ['Sales Report 2024.csv.gz', 'sales_report_2024'],
+    ['/tmp/x/orders.CSV', 'orders'],
+    ['', 'upload'],
+    [null, 'upload'],
+    ['2024.csv', 'c_2024'],
+    ['select.csv', 'select_'],
+  ])('%j → %s', (file, expected) => {
+    expect(tableNameFromFileName(file)).toBe(expected);
   });
 });

@@ -98,3 +98,10 @@ export function toIdentifiers(header: readonly string[]): string[] {
     return `${base}_${n}`;
   });
 }
+
+/** Default target table for an upload: the file name without extensions, as an identifier. */
+export function tableNameFromFileName(fileName: string | null | undefined): string {
+  const stem = (fileName ?? '').replace(/^.*[\\/]/, '').replace(/(\.[A-Za-z0-9]+)+$/, '');
+  const [name] = toIdentifiers([stem]);
+  return name === undefined || name === 'column_1' ? 'upload' : name;
+}

@@ -1,5 +1,5 @@
 import type { QueueName } from '@ingest/contracts';
-import type { MessagePublisher } from '@ingest/domain';
+import type { MessagePublisher } from '@ingest/contracts';
 import { errors } from '@ingest/errors';
 import type { ConfirmChannel } from 'amqplib';
 import type { AmqpConnection } from './amqp-connection';

@@ -1,4 +1,4 @@
-import type { DeadMessage } from '@ingest/domain';
+import type { DeadMessage } from '@ingest/contracts';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnection } from './amqp-connection';
 import { Subscription, safely } from './subscription';

@@ -1,7 +1,11 @@
-import { QUEUES, type JobStoredMessage, type JobView } from '@ingest/contracts';
-import { estimateSecondsLeft, type MessagePublisher } from '@ingest/domain';
+import {
+  QUEUES,
+  type JobStoredMessage,
+  type JobView,
+  type MessagePublisher,
+} from '@ingest/contracts';
 import { errors, retryWhileRetryable } from '@ingest/errors';
-import type { JobLifecycle, NewJob } from '@ingest/jobs';
+import { estimateSecondsLeft, type JobLifecycle, type NewJob } from '@ingest/jobs';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
 import type { JobOptions } from './upload/job-options';

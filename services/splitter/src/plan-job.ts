@@ -13,7 +13,7 @@ import {
   sniffDialect,
   type PlannedChunk,
 } from '@ingest/csv';
-import type { MessagePublisher } from '@ingest/domain';
+import type { MessagePublisher } from '@ingest/contracts';
 import { readStoredFile, type ObjectStore } from '@ingest/object-store';
 import { AppError, errors, isAppError } from '@ingest/errors';
 import type { DeliveryInfo } from '@ingest/rabbitmq';

@@ -1,5 +1,5 @@
 import type { JobView } from '@ingest/contracts';
-import type { JobStateStore } from '@ingest/domain';
+import type { JobStateStore } from '../job-state-store';
 import type { Queryable } from '@ingest/postgres';
 import type { JobRecord } from '../job-record';
 import { readJobProgress } from './job-progress';

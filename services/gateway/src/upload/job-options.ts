@@ -1,5 +1,5 @@
 import type { DialectOverrides } from '@ingest/contracts';
-import { tableNameFromFileName } from '@ingest/domain';
+import { tableNameFromFileName } from '@ingest/normalize';
 import { parseRejectBudget, type RejectBudget, type TableSchema } from '@ingest/normalize';
 import type { SchemaSource } from '@ingest/jobs';
 import { assertTableName } from '@ingest/postgres';

@@ -1,4 +1,4 @@
-import type { QueueName } from '@ingest/contracts';
+import type { QueueName } from './messages';
 
 /** Publishes one message and resolves only once the broker has confirmed it durably. */
 export interface MessagePublisher {

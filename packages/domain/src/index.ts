@@ -1,3 +1,0 @@
-export * from './column-names';
-export * from './estimate-completion';
-export * from './ports';

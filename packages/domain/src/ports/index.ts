@@ -1,2 +1,0 @@
-export * from './message-bus';
-export * from './job-state-store';
