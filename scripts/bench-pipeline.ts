@@ -4,8 +4,15 @@
  *   npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
  *                    [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
  *                    [--pgloader] [--reference 1GiB|none]
+ *                    [--shape mixed|narrow|text|all] [--route put|multipart|all]
+ *                    [--schema inferred|declared|all]
  *
- * 1. Generates (once; reused from bench-data/) a CSV of --size with 12 mixed columns,
+ * Each combination of --shape × --route × --schema is one run of steps 1-9 (the
+ * defaults make one run: mixed, put, inferred); several runs end with a table of
+ * their end-to-end times ÷ psql's.
+ *
+ * 1. Generates (once; reused from bench-data/) a CSV of --size of the shape (mixed: 12
+ *    columns; narrow: 7 short ones; text: long quoted free text; see file-shapes.ts),
  *    and <name>.clean.csv: the same rows with ISO dates and true/false booleans.
  * 2. Creates a fresh database bench_<timestamp>, a unique QUEUE_PREFIX and S3 bucket.
  *    Storage is a private s3rver started for the run (--s3 own, the default: the
@@ -20,7 +27,8 @@
  *    as production runs them: the bundles of `npm run build` (built first;
  *    `--runtime tsx` runs the sources through tsx instead), LOG_LEVEL=warn,
  *    and waits for /readyz and for every consumer to be attached.
- * 5. Streams the raw file with PUT /v1/jobs/raw, no declared schema (the
+ * 5. Streams the raw file with PUT /v1/jobs/raw (`curl -T`) or as a multipart form
+ *    (`curl -F`), with the shape's schema stored as a dataset (declared) or none (the
  *    splitter infers the types), time to the 202; polls the job to its end,
  *    recording when it was first seen loading / planned.
  * 6. Samples VmRSS and CPU (utime+stime) of every service every 200 ms, plus
@@ -45,14 +53,51 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs, sizeLabel, type BenchArgs } from './bench-support/args';
-import { log } from './bench-pipeline/bench-output';
+import { int, log, sec, table } from './bench-pipeline/bench-output';
+import { FILE_SHAPES, type FileShape } from './bench-pipeline/file-shapes';
 import { ROOT } from './bench-pipeline/endpoints';
 import { runOnce } from './bench-pipeline/pipeline-run';
+import type { RunSummary } from './bench-pipeline/run-model';
+import { UPLOAD_ROUTES, type UploadRoute } from './bench-pipeline/upload-routes';
+
+/** The runs of a matrix, each with the figures its summary line needs. */
+interface MatrixRow {
+  shape: string;
+  route: string;
+  schema: string;
+  summary: RunSummary;
+}
 
 /**
  * One run, or (with a reference size) a reference run first and then the
  * requested one, whose report carries the scaling summary.
  */
+async function runCell(
+  args: BenchArgs,
+  shape: FileShape,
+  route: UploadRoute,
+  declared: boolean,
+): Promise<RunSummary> {
+  if (args.reference === null) return runOnce(args, null, shape, route, declared);
+  log(
+    `reference run at ${sizeLabel(args.reference)} first, then ${sizeLabel(args.size)} ` +
+      '(--reference none skips it)',
+  );
+  const reference = await runOnce(
+    { ...args, size: args.reference, reference: null },
+    null,
+    shape,
+    route,
+    declared,
+  );
+  if (reference.code !== 0) {
+    log(`the reference run failed; not starting the ${sizeLabel(args.size)} run`);
+    return reference;
+  }
+  return runOnce(args, reference, shape, route, declared);
+}
+
+/** Every shape × route × schema asked for, one after the other, then the table of ratios. */
 async function main(args: BenchArgs): Promise<number> {
   if (args.runtime === 'bundle') {
     log('building the service bundles (npm run build) ...');
@@ -62,17 +107,46 @@ async function main(args: BenchArgs): Promise<number> {
     });
     if (built.status !== 0) throw new Error(`npm run build failed (exit ${built.status})`);
   }
-  if (args.reference === null) return (await runOnce(args, null)).code;
-  log(
-    `reference run at ${sizeLabel(args.reference)} first, then ${sizeLabel(args.size)} ` +
-      '(--reference none skips it)',
-  );
-  const reference = await runOnce({ ...args, size: args.reference, reference: null }, null);
-  if (reference.code !== 0) {
-    log(`the reference run failed; not starting the ${sizeLabel(args.size)} run`);
-    return reference.code;
+  const rows: MatrixRow[] = [];
+  for (const shapeName of args.shapes) {
+    for (const routeName of args.routes) {
+      for (const schema of args.schemas) {
+        const shape = FILE_SHAPES[shapeName] as FileShape;
+        const route = UPLOAD_ROUTES[routeName] as UploadRoute;
+        log(`=== ${shapeName} file, ${route.name}, schema ${schema}`);
+        const summary = await runCell(args, shape, route, schema === 'declared');
+        rows.push({ shape: shapeName, route: route.name, schema, summary });
+      }
+    }
   }
-  return (await runOnce(args, reference)).code;
+  if (rows.length > 1) printMatrix(rows);
+  return rows.some((r) => r.summary.code !== 0) ? 1 : 0;
+}
+
+function printMatrix(rows: MatrixRow[]): void {
+  const ratio = (r: RunSummary) =>
+    r.e2eSeconds === undefined || r.psqlSeconds === undefined
+      ? '–'
+      : `${(r.e2eSeconds / r.psqlSeconds).toFixed(2)}×`;
+  console.log(
+    `\n## matrix at ${sizeLabel(rows[0]?.summary.size ?? 0)} (end to end ÷ psql \\copy of the clean file, same run)\n`,
+  );
+  console.log(
+    table(
+      ['shape', 'upload', 'schema', 'rows', 'upload s', 'end to end s', 'psql s', '÷ psql', 'ok'],
+      rows.map(({ shape, route, schema, summary: r }) => [
+        shape,
+        route,
+        schema,
+        int(r.records),
+        sec(r.uploadSeconds),
+        sec(r.e2eSeconds),
+        sec(r.psqlSeconds),
+        ratio(r),
+        r.code === 0 ? 'yes' : 'FAILED',
+      ]),
+    ).join('\n'),
+  );
 }
 
 let cliArgs: BenchArgs;

@@ -5,6 +5,12 @@
  */
 import type { TableSchema } from '@ingest/normalize';
 import { BENCH_SCHEMA, ensureCsv, type CsvFile } from '../bench-support/csv-generator';
+import {
+  ensureNarrowCsv,
+  ensureTextCsv,
+  NARROW_SCHEMA,
+  TEXT_SCHEMA,
+} from '../bench-support/shape-generators';
 
 export interface FileShape {
   /** File name stem: bench-data/<name>-<size>.csv. */
@@ -39,4 +45,34 @@ export const MIXED_SHAPE: FileShape = {
     nullable: '[null if blanks]',
   },
   ensure: ensureCsv,
+};
+
+/** 7 short columns (~85 bytes a row): the per-row cost shows. */
+export const NARROW_SHAPE: FileShape = {
+  name: 'narrow',
+  description: '7 short columns',
+  cleanDescription: 'ISO dates, true/false',
+  schema: NARROW_SCHEMA,
+  idColumn: 'id',
+  nullableColumn: 'note',
+  pgloaderFields: { signup: "[date format 'MM/DD/YYYY']", note: '[null if blanks]' },
+  ensure: ensureNarrowCsv,
+};
+
+/** Long quoted free text (~1.2 KB a row): the bytes show. */
+export const TEXT_SHAPE: FileShape = {
+  name: 'text',
+  description: '5 columns, long quoted free text',
+  cleanDescription: 'identical (nothing to convert)',
+  schema: TEXT_SCHEMA,
+  idColumn: 'id',
+  nullableColumn: 'votes',
+  pgloaderFields: { votes: '[null if blanks]' },
+  ensure: ensureTextCsv,
+};
+
+export const FILE_SHAPES: Record<string, FileShape> = {
+  mixed: MIXED_SHAPE,
+  narrow: NARROW_SHAPE,
+  text: TEXT_SHAPE,
 };

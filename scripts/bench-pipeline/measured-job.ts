@@ -17,6 +17,7 @@ import { pollJob, type JobView } from './job-poller';
 import type { JobFigures, RunContext } from './run-model';
 import type { SystemUnderTest } from './system-under-test';
 import type { UploadRoute } from './upload-routes';
+import type { FileShape } from './file-shapes';
 
 export const PIPELINE_TABLE = 'bench_pipeline';
 
@@ -28,6 +29,19 @@ async function createBenchKey(databaseUrl: string): Promise<string> {
   } finally {
     await pool.end();
   }
+}
+
+/** Stores the shape's schema as the dataset the declared-schema run loads with. */
+async function storeDataset(baseUrl: string, apiKey: string, shape: FileShape): Promise<string> {
+  const name = `bench_${shape.name}`;
+  const res = await fetch(`${baseUrl}/v1/datasets/${name}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ schema: shape.schema }),
+  });
+  if (!res.ok)
+    throw new Error(`PUT /v1/datasets/${name} answered ${res.status}: ${await res.text()}`);
+  return name;
 }
 
 /** No progress for --stall seconds fails the run; 30 s once a service logged an error. */
@@ -59,6 +73,7 @@ export async function runMeasuredJob(
   const deadline = Date.now() + run.args.timeoutSeconds * 1000;
   const stallMs = stallLimit(run, system);
   const apiKey = await createBenchKey(run.databaseUrl);
+  const dataset = run.declared ? await storeDataset(system.baseUrl, apiKey, run.shape) : null;
   log(`uploading ${int(csv.bytes)} bytes with ${route.name} ...`);
   const u0 = await sampler.mark();
   job.uploadStartedAt = Date.now();
@@ -71,6 +86,7 @@ export async function runMeasuredJob(
       table: PIPELINE_TABLE,
       file: csv.path,
       bytes: csv.bytes,
+      dataset,
     }),
   );
   const tStored = performance.now();

@@ -71,6 +71,7 @@ export async function runOnce(
   reference: RunSummary | null,
   shape: FileShape = MIXED_SHAPE,
   route: UploadRoute = RAW_PUT,
+  declared = false,
 ): Promise<RunSummary> {
   const runId = `bench_${stamp()}`;
   const logDir = join(ROOT, 'bench-data', 'logs', runId);
@@ -83,6 +84,7 @@ export async function runOnce(
   const run: RunContext = {
     args,
     shape,
+    declared,
     runId,
     logDir,
     database: database.database,
@@ -154,6 +156,7 @@ export async function runOnce(
     records: csv.records,
     psqlSeconds: baseline.psql?.seconds,
     e2eSeconds: job.e2eSeconds,
+    uploadSeconds: job.uploadSeconds,
     peaks,
   };
   const scaling = reference ? scalingSection(reference, summary) : undefined;

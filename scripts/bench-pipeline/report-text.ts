@@ -42,7 +42,8 @@ function headlineLines(record: RunRecord): string[] {
     '',
     `file: ${relative(ROOT, csv.path)}: ${int(bytes)} bytes (${mb(bytes).toFixed(1)} MB), ` +
       `${int(records)} records, ${run.shape.description}; clean copy for psql: ${relative(ROOT, csv.cleanPath)}, ` +
-      `${int(csv.cleanBytes)} bytes (${run.shape.cleanDescription})`,
+      `${int(csv.cleanBytes)} bytes (${run.shape.cleanDescription}); ` +
+      `schema ${run.declared ? 'declared (a dataset)' : 'inferred'}, upload ${job.route.name}`,
     `settings: --chunk ${sizeLabel(args.chunk)}, --loaders ${args.loaders} (LOADER_PREFETCH ${args.prefetch}), ` +
       `LOG_LEVEL=warn, storage: ${record.storageLabel}, ` +
       `services ready ${sec(record.readySeconds)} s after spawn`,

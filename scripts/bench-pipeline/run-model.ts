@@ -13,6 +13,8 @@ import type { JobView } from './job-poller';
 export interface RunContext {
   args: BenchArgs;
   shape: FileShape;
+  /** The job loads with the shape's schema stored as a dataset, instead of inferring one. */
+  declared: boolean;
   runId: string;
   /** bench-data/logs/<runId>: report, result.json, timeline and every process's log. */
   logDir: string;
@@ -104,6 +106,7 @@ export interface RunSummary {
   records: number;
   psqlSeconds: number | undefined;
   e2eSeconds: number | undefined;
+  uploadSeconds: number | undefined;
   peaks: Peak[];
 }
 

@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { request } from 'node:http';
+import { basename } from 'node:path';
 import { MIB } from '../bench-support/args';
 
 export interface UploadRequest {
@@ -15,6 +16,8 @@ export interface UploadRequest {
   table: string;
   file: string;
   bytes: number;
+  /** A stored dataset to load with (a declared schema), or null to let the splitter infer. */
+  dataset: string | null;
 }
 
 export interface UploadResult {
@@ -32,38 +35,91 @@ export interface UploadRoute {
   upload(request: UploadRequest): Promise<UploadResult>;
 }
 
-/** PUT /v1/jobs/raw: the file as the raw body with its Content-Length, no declared schema. */
+const query = ({ table, dataset }: UploadRequest): string =>
+  `table=${encodeURIComponent(table)}${dataset ? `&dataset=${encodeURIComponent(dataset)}` : ''}`;
+
+/**
+ * Sends `before`, the file, then `after` as one body of known length and resolves
+ * with the answer.
+ */
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  file: string,
+  bytes: number,
+  before = '',
+  after = '',
+): Promise<UploadResult> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const length = Buffer.byteLength(before) + bytes + Buffer.byteLength(after);
+    const req = request(url, {
+      method,
+      agent: false,
+      headers: { ...headers, 'content-length': String(length) },
+    });
+    req.once('error', reject);
+    req.once('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.once('error', reject);
+      res.once('end', () =>
+        resolvePromise({
+          status: res.statusCode ?? 0,
+          body,
+          seconds: (performance.now() - t0) / 1000,
+        }),
+      );
+    });
+    if (before !== '') req.write(before);
+    const source = createReadStream(file, { highWaterMark: MIB });
+    source.once('error', (e) => req.destroy(e));
+    source.pipe(req, { end: false });
+    source.once('end', () => req.end(after));
+  });
+}
+
+/** PUT /v1/jobs/raw: the file as the raw body with its Content-Length (`curl -T`). */
 export const RAW_PUT: UploadRoute = {
   name: 'PUT /v1/jobs/raw',
   method: 'PUT',
-  upload: ({ baseUrl, apiKey, table, file, bytes }) =>
-    new Promise((resolvePromise, reject) => {
-      const t0 = performance.now();
-      const req = request(`${baseUrl}/v1/jobs/raw?table=${table}`, {
-        method: 'PUT',
-        agent: false,
-        headers: {
-          'content-type': 'text/csv',
-          'content-length': String(bytes),
-          authorization: `Bearer ${apiKey}`,
-        },
-      });
-      req.once('error', reject);
-      req.once('response', (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.once('error', reject);
-        res.once('end', () =>
-          resolvePromise({
-            status: res.statusCode ?? 0,
-            body,
-            seconds: (performance.now() - t0) / 1000,
-          }),
-        );
-      });
-      const source = createReadStream(file, { highWaterMark: MIB });
-      source.once('error', (e) => req.destroy(e));
-      source.pipe(req);
-    }),
+  upload: (r) =>
+    send(
+      `${r.baseUrl}/v1/jobs/raw?${query(r)}`,
+      'PUT',
+      { 'content-type': 'text/csv', authorization: `Bearer ${r.apiKey}` },
+      r.file,
+      r.bytes,
+    ),
+};
+
+/** POST /v1/jobs as a multipart form with one file part, as `curl -F file=@…` sends it. */
+export const MULTIPART_POST: UploadRoute = {
+  name: 'POST /v1/jobs (multipart)',
+  method: 'POST',
+  upload: (r) => {
+    const boundary = `------------------------bench${Date.now().toString(16)}`;
+    const before =
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${basename(r.file)}"\r\n` +
+      'Content-Type: text/csv\r\n\r\n';
+    return send(
+      `${r.baseUrl}/v1/jobs?${query(r)}`,
+      'POST',
+      {
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        authorization: `Bearer ${r.apiKey}`,
+      },
+      r.file,
+      r.bytes,
+      before,
+      `\r\n--${boundary}--\r\n`,
+    );
+  },
+};
+
+export const UPLOAD_ROUTES: Record<string, UploadRoute> = {
+  put: RAW_PUT,
+  multipart: MULTIPART_POST,
 };

@@ -37,6 +37,25 @@ export interface BenchArgs {
    * Defaults to 1 GiB when --size is at least 4 GiB.
    */
   reference: number | null;
+  /** File shapes to run (file-shapes.ts): mixed, narrow, text. */
+  shapes: string[];
+  /** Upload routes to run (upload-routes.ts): put, multipart. */
+  routes: string[];
+  /** Schemas: inferred by the splitter, or declared (a stored dataset). */
+  schemas: ('inferred' | 'declared')[];
+}
+
+const SHAPE_NAMES = ['mixed', 'narrow', 'text'];
+const ROUTE_NAMES = ['put', 'multipart'];
+const SCHEMA_NAMES = ['inferred', 'declared'];
+
+/** `a,b` or `all` → the names, each checked against `known`. */
+function listOf(flag: string, text: string, known: readonly string[]): string[] {
+  const names = text === 'all' ? [...known] : text.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`${flag} takes ${known.join(', ')} or all (comma-separated), got "${text}"`);
+  return names;
 }
 
 const UNITS: Record<string, number> = {
@@ -67,10 +86,14 @@ const positiveInt = (flag: string, text: string): number => {
 export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
                          [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
                          [--pgloader] [--reference 1GiB|none] [--runtime bundle|tsx]
+                         [--shape mixed|narrow|text|all] [--route put|multipart|all]
+                         [--schema inferred|declared|all]
   --pgloader          also load the raw file with pgloader (skipped when it is not installed)
   --reference <size>  first run the same benchmark at <size> and report how the run scales;
                       default 1GiB when --size is at least 4GiB, else none ("none" skips it)
-  --runtime <r>       bundle (default): the services as built by npm run build; tsx: their sources`;
+  --runtime <r>       bundle (default): the services as built by npm run build; tsx: their sources
+  --shape, --route, --schema  the matrix to run (comma-separated lists or all; default
+                      mixed, put, inferred); more than one run ends with a table of ratios`;
 
 /** From this --size on, a reference run is made by default. */
 export const REFERENCE_FROM = 4 * GIB;
@@ -89,6 +112,9 @@ export function parseArgs(argv: string[]): BenchArgs {
     pgloader: false,
     reference: null,
     runtime: 'bundle',
+    shapes: ['mixed'],
+    routes: ['put'],
+    schemas: ['inferred'],
   };
   let reference: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -122,6 +148,10 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--timeout') args.timeoutSeconds = positiveInt(flag, value);
     else if (flag === '--stall') args.stallSeconds = positiveInt(flag, value);
     else if (flag === '--reference') reference = value;
+    else if (flag === '--shape') args.shapes = listOf(flag, value, SHAPE_NAMES);
+    else if (flag === '--route') args.routes = listOf(flag, value, ROUTE_NAMES);
+    else if (flag === '--schema')
+      args.schemas = listOf(flag, value, SCHEMA_NAMES) as BenchArgs['schemas'];
     else if (flag === '--runtime') {
       if (value !== 'bundle' && value !== 'tsx')
         throw new Error(`--runtime wants bundle or tsx\n${USAGE}`);

@@ -38,7 +38,7 @@ export const BENCH_SCHEMA: TableSchema = {
 
 /** 2: the clean companion file; the raw file's bytes are unchanged from 1. */
 const GENERATOR_VERSION = 2;
-const SEED = 42;
+export const SEED = 42;
 /** Rows are joined and written once this many characters have accumulated (small enough that
  * the row strings die young: 8 MiB batches spent half the time in the garbage collector). */
 const WRITE_CHARS = 256 * 1024;
@@ -74,7 +74,7 @@ export function cleanPathFor(path: string): string {
 }
 
 /** `<path>.partial`, written by `write`; `commit` (after `close`) renames it into place. */
-function partialFile(path: string) {
+export function partialFile(path: string) {
   const tmp = `${path}.partial`;
   const fd = openSync(tmp, 'w');
   let bytes = 0;
@@ -101,10 +101,7 @@ function partialFile(path: string) {
  * Writes `path` (≥ `size` bytes, ending on a record boundary) and its clean
  * companion (same rows); returns both sizes and the record count.
  */
-export function generateCsv(
-  path: string,
-  size: number,
-): { bytes: number; records: number; cleanPath: string; cleanBytes: number } {
+export function generateCsv(path: string, size: number): Generated {
   const rnd = seededRandom(SEED);
   const int = (n: number): number => Math.floor(rnd() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
@@ -180,11 +177,25 @@ export function generateCsv(
   return { bytes: raw.bytes, records: id, cleanPath, cleanBytes: clean.bytes };
 }
 
+/** What a generator wrote: the raw file's size and records, its clean companion. */
+export interface Generated {
+  bytes: number;
+  records: number;
+  cleanPath: string;
+  cleanBytes: number;
+}
+
 /**
  * Reuses `path` and its clean companion when the sidecar says this generator
- * wrote both (version and both sizes match); otherwise generates them.
+ * (by `version`) wrote both and both sizes match; otherwise runs `generate`.
  */
-export function ensureCsv(path: string, size: number, regen: boolean): CsvFile {
+export function ensureGenerated(
+  path: string,
+  size: number,
+  regen: boolean,
+  version: number,
+  generate: (path: string, size: number) => Generated,
+): CsvFile {
   const sidecarPath = `${path}.json`;
   const cleanPath = cleanPathFor(path);
   if (!regen && existsSync(path) && existsSync(cleanPath) && existsSync(sidecarPath)) {
@@ -192,7 +203,7 @@ export function ensureCsv(path: string, size: number, regen: boolean): CsvFile {
     const cleanBytes = statSync(cleanPath).size;
     const meta = JSON.parse(readFileSync(sidecarPath, 'utf8')) as Partial<Sidecar>;
     if (
-      meta.version === GENERATOR_VERSION &&
+      meta.version === version &&
       meta.bytes === bytes &&
       meta.cleanBytes === cleanBytes &&
       typeof meta.records === 'number'
@@ -210,10 +221,13 @@ export function ensureCsv(path: string, size: number, regen: boolean): CsvFile {
     }
   }
   const t0 = performance.now();
-  const generated = generateCsv(path, size);
+  const { bytes, records, cleanBytes } = generate(path, size);
   const generateSeconds = (performance.now() - t0) / 1000;
-  const { bytes, records, cleanBytes } = generated;
-  const meta: Sidecar = { version: GENERATOR_VERSION, seed: SEED, bytes, cleanBytes, records };
+  const meta: Sidecar = { version, seed: SEED, bytes, cleanBytes, records };
   writeFileSync(sidecarPath, `${JSON.stringify(meta, null, 2)}\n`);
   return { path, bytes, records, cleanPath, cleanBytes, generated: true, generateSeconds };
 }
+
+/** The 12-column file (see the top of this file), generated once per size. */
+export const ensureCsv = (path: string, size: number, regen: boolean): CsvFile =>
+  ensureGenerated(path, size, regen, GENERATOR_VERSION, generateCsv);
