@@ -139,7 +139,9 @@ describe('storage sweeps', () => {
       [id],
     );
     expect(row.rows[0]).toEqual({ republished: true, picked: true });
-    const table = await ctx.db.query('SELECT count(*)::int AS n FROM sweeps_outbox');
+    const table = await ctx.db.query(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('sweeps_outbox')}`,
+    );
     expect(table.rows[0]).toEqual({ n: 120 });
   });
 });

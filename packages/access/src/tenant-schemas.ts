@@ -45,9 +45,10 @@ export class TenantSchemas {
     if (known) return known.schema;
     return this.transaction(async (client) => {
       await lockMapping(client);
-      const again = await client.query<TenantRow>('SELECT * FROM ingest.tenants WHERE tenant = $1', [
-        tenant,
-      ]);
+      const again = await client.query<TenantRow>(
+        'SELECT * FROM ingest.tenants WHERE tenant = $1',
+        [tenant],
+      );
       if (again.rows[0]) return again.rows[0].schema_name;
       // An operator may have given this name to another tenant already: never share by accident.
       let schema = defaultSchemaName(tenant);
@@ -92,10 +93,7 @@ export class TenantSchemas {
     if (problem) throw new TenantSchemaError(problem);
     return this.transaction(async (client) => {
       await lockMapping(client);
-      const exists = await client.query(
-        'SELECT 1 FROM pg_namespace WHERE nspname = $1',
-        [schema],
-      );
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
       if (exists.rowCount === 0) {
         throw new TenantSchemaError(
           `schema "${schema}" does not exist: create it first (CREATE SCHEMA ${schema})`,
