@@ -142,7 +142,9 @@ describe('end-to-end pipeline on the real servers', () => {
     await new Promise((r) => setTimeout(r, 500)); // the last delivered task finishes its (no-op) transaction
     await connection.close();
 
-    const count = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ctx.system.table('people_chunks')}`);
+    const count = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('people_chunks')}`,
+    );
     expect(count.rows[0]?.n).toBe(4000);
     const ledger = await ctx.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM ingest.chunk_ledger WHERE job_id = $1',

@@ -52,8 +52,7 @@ const carriesPositions = (task: ChunkTask): boolean =>
     schema: task.targetSchema,
     table: task.table,
     columns: task.columns,
-  })
-    .positions;
+  }).positions;
 
 function rowWriter(task: ChunkTask, format: CopyFormat, positions: boolean): CopyRowWriter {
   if (format === 'text') return new CopyTextWriter();

@@ -38,7 +38,10 @@ export async function completeStagedJob(pool: Pool, id: string): Promise<Settled
       try {
         await strategy.publish(client);
       } catch (e) {
-        throw withContext(e, `publishing the job's rows into "${job.target_schema}.${job.table_name}"`);
+        throw withContext(
+          e,
+          `publishing the job's rows into "${job.target_schema}.${job.table_name}"`,
+        );
       }
     }
     await strategy.cleanUp(client);
