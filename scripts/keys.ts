@@ -5,13 +5,26 @@
  * Each command is one entry of COMMANDS: its usage line, its flags (anything else is refused
  * with the usage) and how it runs. Arguments are checked before the database is touched.
  */
-import { ApiKeyRepository, tenantNameProblem, type ApiKeyInfo } from '@ingest/access';
+import {
+  ApiKeyRepository,
+  schemaNameProblem,
+  TenantSchemaError,
+  TenantSchemas,
+  tenantNameProblem,
+  type ApiKeyInfo,
+} from '@ingest/access';
 import { createPool, migrate } from '@ingest/postgres';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** What a command runs against: the keys, and which schema holds each tenant's tables. */
+interface Admin {
+  keys: ApiKeyRepository;
+  tenants: TenantSchemas;
+}
 
 interface Command {
   /** Arguments after the command name, as the usage shows them. */
@@ -22,7 +35,7 @@ interface Command {
   /** Required positional arguments, then the most allowed. */
   positionals: [min: number, max: number];
   /** Checks the arguments (throwing a UsageError) and returns what runs against the database. */
-  prepare(args: string[], values: Values): (keys: ApiKeyRepository) => Promise<number>;
+  prepare(args: string[], values: Values): (admin: Admin) => Promise<number>;
 }
 
 /** A mistake in the command line: reported with the usage, exit code 2. */
@@ -78,7 +91,7 @@ const COMMANDS: Record<string, Command> = {
         maxConcurrentUploads: positiveInt(values, 'uploads'),
         maxUploadBytes: positiveInt(values, 'max-bytes'),
       };
-      return async (keys) => {
+      return async ({ keys }) => {
         const { key, info } = await keys.create(owner, { label, limits });
         process.stderr.write(`created key ${info.id} for tenant "${info.tenant}" (shown once):\n`);
         print(key);
@@ -91,7 +104,7 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     positionals: [1, 1],
     prepare([id = '']) {
-      return async (keys) => {
+      return async ({ keys }) => {
         if (await keys.revoke(id)) {
           print(`revoked ${id}`);
           return 0;
@@ -107,7 +120,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: [0, 1],
     // Filters only: names made before tenant names were checked are still listed.
     prepare([owner]) {
-      return async (keys) => {
+      return async ({ keys }) => {
         print(['id', 'tenant', 'state', 'rpm', 'uploads', 'max-bytes', 'label'].join('\t'));
         for (const k of await keys.list(owner)) print(keyLine(k));
         return 0;
@@ -120,7 +133,7 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     positionals: [1, 1],
     prepare([file = '']) {
-      return async (keys) => {
+      return async ({ keys }) => {
         if (existsSync(file)) {
           const existing = readFileSync(file, 'utf8').trim();
           if (await keys.verify(existing)) {
@@ -135,6 +148,43 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  tenant: {
+    synopsis: 'set-schema <tenant> <schema> [--share]  |  list',
+    about: "which PostgreSQL schema holds a tenant's tables",
+    options: { share: { type: 'boolean' } },
+    positionals: [1, 3],
+    prepare([action, name, schema], values) {
+      if (action === 'list') {
+        if (name !== undefined || values.share !== undefined) {
+          throw new UsageError('tenant list takes no arguments');
+        }
+        return async ({ tenants }) => {
+          print(['tenant', 'schema', 'set_by'].join('\t'));
+          for (const t of await tenants.list()) print([t.tenant, t.schema, t.setBy].join('\t'));
+          return 0;
+        };
+      }
+      if (action !== 'set-schema') {
+        throw new UsageError(`tenant: unknown action "${action ?? ''}" (set-schema or list)`);
+      }
+      const owner = tenant(name);
+      if (schema === undefined) throw new UsageError('tenant set-schema takes <tenant> <schema>');
+      const problem = schemaNameProblem(schema);
+      if (problem) throw new UsageError(problem);
+      const share = values.share === true;
+      return async ({ tenants }) => {
+        try {
+          const set = await tenants.setSchema(owner, schema, { share });
+          print(`tenant "${set.tenant}" now loads into schema "${set.schema}"`);
+          return 0;
+        } catch (e) {
+          if (!(e instanceof TenantSchemaError)) throw e;
+          process.stderr.write(`keys: ${e.message}\n`);
+          return 1;
+        }
+      };
+    },
+  },
 };
 
 const usage = [
@@ -144,10 +194,12 @@ const usage = [
   ),
   'Limits a key does not set (rpm: requests per minute, uploads: concurrent uploads,',
   'max-bytes: largest upload) follow the deployment; `list` shows them as "default".',
+  'A tenant loads into schema t_<tenant> (created on first use) unless set-schema points it at',
+  'an existing schema; --share allows a schema another tenant already uses.',
 ].join('\n');
 
 /** The command line → what to run; a UsageError for anything it does not take. */
-function parseCommandLine(argv: string[]): (keys: ApiKeyRepository) => Promise<number> {
+function parseCommandLine(argv: string[]): (admin: Admin) => Promise<number> {
   const [name = '', ...rest] = argv;
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command)
@@ -173,7 +225,7 @@ function parseCommandLine(argv: string[]): (keys: ApiKeyRepository) => Promise<n
 }
 
 async function main(argv: string[]): Promise<number> {
-  let run: (keys: ApiKeyRepository) => Promise<number>;
+  let run: (admin: Admin) => Promise<number>;
   try {
     run = parseCommandLine(argv);
   } catch (e) {
@@ -188,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     await migrate(pool);
-    return await run(new ApiKeyRepository(pool));
+    return await run({ keys: new ApiKeyRepository(pool), tenants: new TenantSchemas(pool) });
   } finally {
     await pool.end();
   }

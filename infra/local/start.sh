@@ -313,9 +313,16 @@ fi
 
 echo
 db_shown=$(redact_url "$DATABASE_URL")
-schema=$(psql "$DATABASE_URL" -wXAtq -v t="$START_TABLE" -f - 2>/dev/null <<<"
-  select table_schema from information_schema.tables where table_name = :'t'
-  order by (table_schema = 'public') desc, table_schema limit 1;" || true)
+# The job view names the table in its tenant's schema ("t_dev.people"; "public.people" for a
+# tenant that loaded there before schemas per tenant).
+qualified=$(json_get table <"$RUN_DIR/job.json")
+schema=""
+[[ $qualified == *.* ]] && schema=${qualified%%.*}
+if [[ -n $schema ]]; then
+  found=$(psql "$DATABASE_URL" -wXAtq -v s="$schema" -v t="$START_TABLE" -f - 2>/dev/null <<<"
+    select to_regclass(format('%I.%I', :'s', :'t')) is not null;" || true)
+  [[ $found == t ]] || schema=""
+fi
 log "rows are in:"
 log "  database: $db_shown"
 if [[ -n $schema ]]; then

@@ -48,6 +48,7 @@ export const wholeFileTask = (end: number): ChunkTask => ({
   records: 0,
   invalidUtf8: false,
   dialect: { delimiter: ',', quote: '"', header: true },
+  targetSchema: 'public',
   table: 'bench',
   columns: benchHeader,
   columnTypes: BENCH_SCHEMA.columns.map((c) => sqlType(c)),

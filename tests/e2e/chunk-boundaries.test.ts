@@ -34,7 +34,7 @@ describe('record-aligned chunks', () => {
       });
       expect(done.chunks.total).toBeGreaterThan(100);
       const loaded = await ctx.db.query<{ id: string; body: string; tail: string | null }>(
-        `SELECT id::text AS id, body, tail FROM ${table} ORDER BY id::int`,
+        `SELECT id::text AS id, body, tail FROM ${ctx.system.table(table)} ORDER BY id::int`,
       );
       expect(loaded.rows.map((r) => [r.id, r.body, r.tail ?? ''])).toEqual(rows);
     },

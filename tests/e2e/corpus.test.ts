@@ -42,14 +42,16 @@ describe('corpus of malformed and unusual files, end to end', () => {
     if (want.columns) {
       const cols = await ctx.db.query<{ column_name: string }>(
         `SELECT column_name FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
-        [table],
+         WHERE table_schema = $2 AND table_name = $1 ORDER BY ordinal_position`,
+        [table, ctx.system.schema],
       );
       expect(cols.rows.map((r) => r.column_name)).toEqual(want.columns);
     }
     if (want.firstRow) {
       const first = Object.keys(want.firstRow)[0] ?? 'id';
-      const rows = await ctx.db.query(`SELECT * FROM "${table}" ORDER BY "${first}" LIMIT 1`);
+      const rows = await ctx.db.query(
+        `SELECT * FROM ${ctx.system.table(table)} ORDER BY "${first}" LIMIT 1`,
+      );
       expect(rows.rows[0]).toEqual(want.firstRow);
     }
     if (job.status === 'completed') {

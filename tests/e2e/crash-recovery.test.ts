@@ -35,7 +35,7 @@ describe('crash recovery and poison chunks', () => {
   /** Every file row exactly once: the count, the distinct ids and their sum. */
   const expectExactlyOnce = async (table: string) => {
     const { rows } = await ctx.db.query<{ n: number; ids: number; sum: string }>(
-      `SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(id)::text AS sum FROM "${table}"`,
+      `SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(id)::text AS sum FROM ${ctx.system.table(table)}`,
     );
     expect(rows[0]).toEqual({ n: ROWS, ids: ROWS, sum: String((ROWS * (ROWS + 1)) / 2) });
   };
@@ -124,7 +124,7 @@ describe('crash recovery and poison chunks', () => {
   });
 
   it('a permanent database error fails the job at once with the reason, without retries', async () => {
-    await ctx.db.query(`CREATE TABLE people_checked (
+    await ctx.db.query(`CREATE TABLE ${ctx.system.table('people_checked')} (
       id integer CHECK (id <> 30000), name text, email text, city text, notes text)`);
     loaders = new LoaderProcesses(ctx.t.env);
     await loaders.start([{ name: 'steady' }]);

@@ -14,7 +14,8 @@ describe('dedupe=content and Content-Digest', () => {
     ctx.system.fetch(`/v1/jobs/raw?${query}`, { method: 'PUT', body, headers });
 
   const count = async (table: string) =>
-    (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0]?.n;
+    (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ctx.system.table(table)}`))
+      .rows[0]?.n;
 
   it('returns the earlier job for identical content into the same table, loading nothing twice', async () => {
     const first = await put('table=deduped&dedupe=content');

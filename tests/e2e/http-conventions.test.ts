@@ -228,7 +228,7 @@ describe('HTTP conventions clients rely on', () => {
       );
       expect(raw.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202')).toBe(true);
       const answer = parseAnswer(raw.slice('HTTP/1.1 100 Continue\r\n\r\n'.length));
-      expect(answer.body).toMatchObject({ table: 'continued', bytes: body.length });
+      expect(answer.body).toMatchObject({ table: 't_default.continued', bytes: body.length });
     });
   });
 });

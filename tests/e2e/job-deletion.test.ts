@@ -93,7 +93,9 @@ describe('deleting a job', () => {
     expect(list.jobs.map((j) => j.id)).not.toContain(id);
     const again = await ctx.system.fetch(`/v1/jobs/${id}`, { method: 'DELETE' });
     expect(again.status).toBe(404);
-    const table = await ctx.db.query('SELECT count(*)::int AS n FROM deleted_people');
+    const table = await ctx.db.query(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('deleted_people')}`,
+    );
     expect(table.rows[0]).toEqual({ n: 200 });
   });
 

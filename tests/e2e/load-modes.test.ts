@@ -54,7 +54,7 @@ describe('loading modes', () => {
   const table = async (name: string) =>
     (
       await ctx.db.query<{ id: number; name: string; score: number }>(
-        `SELECT id, name, score FROM "${name}" ORDER BY id`,
+        `SELECT id, name, score FROM ${ctx.system.table(name)} ORDER BY id`,
       )
     ).rows;
 
@@ -105,16 +105,18 @@ describe('loading modes', () => {
   );
 
   it('replace: the old content stays visible until the new one replaces it at once', async () => {
-    await ctx.db.query(`CREATE TABLE replaced (id integer, name text, score integer)`);
     await ctx.db.query(
-      `INSERT INTO replaced SELECT g, 'before', 0 FROM generate_series(1, 250) AS g`,
+      `CREATE TABLE ${ctx.system.table('replaced')} (id integer, name text, score integer)`,
+    );
+    await ctx.db.query(
+      `INSERT INTO ${ctx.system.table('replaced')} SELECT g, 'before', 0 FROM generate_series(1, 250) AS g`,
     );
     const rows = Array.from({ length: 700 }, (_, i): [number, string] => [i + 1, 'after']);
     const id = await submit(ctx.system, 'table=replaced&mode=replace', csvOf(rows));
 
     await waitUntilAllButOne(ctx.system, id);
     const during = await ctx.db.query<{ n: number; name: string }>(
-      'SELECT count(*)::int AS n, min(name) AS name FROM replaced',
+      `SELECT count(*)::int AS n, min(name) AS name FROM ${ctx.system.table('replaced')}`,
     );
     expect(during.rows[0]).toEqual({ n: 250, name: 'before' });
 
@@ -131,7 +133,7 @@ describe('loading modes', () => {
     const mid = await waitUntilAllButOne(ctx.system, id);
     expect(mid.rows.loaded).toBeGreaterThan(0);
     const during = await ctx.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM atomic_append',
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('atomic_append')}`,
     );
     expect(during.rows[0]?.n).toBe(0);
     const done = await ctx.system.waitForJob(id);
@@ -140,8 +142,12 @@ describe('loading modes', () => {
   });
 
   it('atomic with a failure midway leaves the table untouched', async () => {
-    await ctx.db.query(`CREATE TABLE atomic_failed (id integer, name text, score integer)`);
-    await ctx.db.query(`INSERT INTO atomic_failed VALUES (1, 'kept', 7), (2, 'kept', 8)`);
+    await ctx.db.query(
+      `CREATE TABLE ${ctx.system.table('atomic_failed')} (id integer, name text, score integer)`,
+    );
+    await ctx.db.query(
+      `INSERT INTO ${ctx.system.table('atomic_failed')} VALUES (1, 'kept', 7), (2, 'kept', 8)`,
+    );
     const rows = Array.from({ length: 700 }, (_, i): [number, string] => [i + 1, 'new']);
     // One ragged record in the middle: with max_rejects=0 the job fails when its chunk commits.
     const text = csvOf(rows).replace('\n350,new,349\n', '\n350,new,349,extra\n');
@@ -159,7 +165,9 @@ describe('loading modes', () => {
   });
 
   it('refuses an upsert into a table without a unique key, and an upsert without a key', async () => {
-    await ctx.db.query(`CREATE TABLE no_key (id integer, name text, score integer)`);
+    await ctx.db.query(
+      `CREATE TABLE ${ctx.system.table('no_key')} (id integer, name text, score integer)`,
+    );
     const id = await submit(ctx.system, 'table=no_key&mode=upsert&key=id', csvOf([[1, 'a']]));
     const done = await ctx.system.waitForJob(id);
     expect(done.status).toBe('failed');

@@ -57,8 +57,8 @@ describe('normalization: schemas, typed rows, rejects', () => {
     (
       await ctx.db.query<{ column_name: string; data_type: string }>(
         `SELECT column_name, data_type FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
-        [table],
+         WHERE table_schema = $2 AND table_name = $1 ORDER BY ordinal_position`,
+        [table, ctx.system.schema],
       )
     ).rows.map((r) => [r.column_name, r.data_type]);
 
@@ -66,7 +66,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
     (
       await ctx.db.query<Record<string, unknown>>(
         `SELECT id, amount::text AS amount, paid, ordered_on::text AS ordered_on, email
-         FROM "${table}" ORDER BY id`,
+         FROM ${ctx.system.table(table)} ORDER BY id`,
       )
     ).rows;
 
@@ -98,7 +98,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
     declaredJob = await ctx.system.waitForJob(((await res.json()) as JobView).id);
     expect(declaredJob).toMatchObject({
       status: 'completed',
-      table: 'orders',
+      table: 't_default.orders',
       records: 7,
       rows: { loaded: 3, rejected: 4 },
       schema_source: 'declared',
@@ -119,7 +119,8 @@ describe('normalization: schemas, typed rows, rejects', () => {
     ]);
     const numeric = await ctx.db.query(
       `SELECT numeric_precision, numeric_scale FROM information_schema.columns
-       WHERE table_name = 'orders' AND column_name = 'amount'`,
+       WHERE table_schema = $1 AND table_name = 'orders' AND column_name = 'amount'`,
+      [ctx.system.schema],
     );
     expect(numeric.rows[0]).toEqual({ numeric_precision: 10, numeric_scale: 2 });
     expect(await orders('orders')).toEqual([
@@ -194,7 +195,7 @@ describe('normalization: schemas, typed rows, rejects', () => {
     const done = await put('?dataset=orders', fixed);
     expect(done).toMatchObject({
       status: 'completed',
-      table: 'orders',
+      table: 't_default.orders',
       schema_source: 'dataset',
       rows: { loaded: 4, rejected: 0 },
     });
@@ -231,7 +232,9 @@ describe('normalization: schemas, typed rows, rejects', () => {
       ['ordered_on', 'text'],
       ['email', 'text'],
     ]);
-    const first = await ctx.db.query('SELECT * FROM orders_inferred ORDER BY id LIMIT 1');
+    const first = await ctx.db.query(
+      `SELECT * FROM ${ctx.system.table('orders_inferred')} ORDER BY id LIMIT 1`,
+    );
     expect(first.rows[0]).toEqual({
       id: 1,
       amount: '12.5',

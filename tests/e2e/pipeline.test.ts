@@ -34,7 +34,7 @@ describe('end-to-end pipeline on the real servers', () => {
   const tableRows = async (table: string) =>
     (
       await ctx.db.query<{ row: string[] }>(
-        `SELECT ARRAY[id::text, name, email, city, notes] AS row FROM "${table}" ORDER BY id::int`,
+        `SELECT ARRAY[id::text, name, email, city, notes] AS row FROM ${ctx.system.table(table)} ORDER BY id::int`,
       )
     ).rows.map((r) => r.row);
 
@@ -66,7 +66,7 @@ describe('end-to-end pipeline on the real servers', () => {
     const done = await ctx.system.waitForJob(id);
     expect(done).toMatchObject({
       status: 'completed',
-      table: 'people_raw',
+      table: 't_default.people_raw',
       rows: { loaded: 2500, rejected: 0 },
     });
     expect(await tableRows('people_raw')).toEqual(normalized(fixture.rows));
@@ -117,6 +117,7 @@ describe('end-to-end pipeline on the real servers', () => {
         records: c.records,
         invalidUtf8: false,
         dialect: { delimiter: ',', quote: '"', header: true },
+        targetSchema: ctx.system.schema,
         table: 'people_chunks',
         columns: job?.columns ?? [],
         schemaVersion: 2,
@@ -141,7 +142,9 @@ describe('end-to-end pipeline on the real servers', () => {
     await new Promise((r) => setTimeout(r, 500)); // the last delivered task finishes its (no-op) transaction
     await connection.close();
 
-    const count = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM people_chunks');
+    const count = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('people_chunks')}`,
+    );
     expect(count.rows[0]?.n).toBe(4000);
     const ledger = await ctx.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM ingest.chunk_ledger WHERE job_id = $1',

@@ -29,7 +29,9 @@ describe('records that cannot be loaded', () => {
       records: 5,
       rows: { loaded: 3, rejected: 2 },
     });
-    const rows = await ctx.db.query('SELECT id, name, city FROM ragged ORDER BY id');
+    const rows = await ctx.db.query(
+      `SELECT id, name, city FROM ${ctx.system.table('ragged')} ORDER BY id`,
+    );
     expect(rows.rows).toEqual([
       // id is inferred as integer now
       { id: 1, name: 'Ada', city: 'Berlin' },
@@ -57,7 +59,9 @@ describe('records that cannot be loaded', () => {
       rows: { loaded: 0, rejected: 0 },
     });
     const cols = await ctx.db.query(
-      `SELECT column_name FROM information_schema.columns WHERE table_name = 'header_only' ORDER BY ordinal_position`,
+      `SELECT column_name FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name = 'header_only' ORDER BY ordinal_position`,
+      [ctx.system.schema],
     );
     expect(cols.rows.map((r: { column_name: string }) => r.column_name)).toEqual(['a', 'b', 'c']);
   });
@@ -70,7 +74,7 @@ describe('records that cannot be loaded', () => {
   });
 
   it('fails a job whose existing table lacks the file columns, naming them', async () => {
-    await ctx.db.query('CREATE TABLE narrow (id text)');
+    await ctx.db.query(`CREATE TABLE ${ctx.system.table('narrow')} (id text)`);
     const id = await put(ctx.system, 'narrow', 'id,extra\n1,2\n');
     const done = await ctx.system.waitForJob(id);
     expect(done.status).toBe('failed');

@@ -29,7 +29,7 @@ describe('segmented uploads', () => {
   const rowsOf = async (table: string) =>
     (
       await ctx.db.query<{ row: string[] }>(
-        `SELECT ARRAY[id::text, name, email, city, notes] AS row FROM "${table}" ORDER BY id`,
+        `SELECT ARRAY[id::text, name, email, city, notes] AS row FROM ${ctx.system.table(table)} ORDER BY id`,
       )
     ).rows.map((r) => r.row.map((v) => v ?? ''));
 

@@ -64,7 +64,9 @@ describe('storage retention', () => {
     expect(await keysStartingWith(ctx.t.env, key)).toEqual([]);
     expect((await objectKeyOf(id))?.removed).toBe(true);
     // The rows stay: only the stored file goes.
-    const rows = await ctx.db.query('SELECT count(*)::int AS n FROM kept_segmented');
+    const rows = await ctx.db.query(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('kept_segmented')}`,
+    );
     expect(rows.rows[0]).toEqual({ n: 300 });
   });
 

@@ -127,9 +127,10 @@ describe('storage sweeps', () => {
     await putObject(ctx.t.env, key, csv);
     // What a gateway that died between the insert and the publish leaves behind.
     await ctx.db.query(
-      `INSERT INTO ingest.jobs (id, tenant, status, table_name, object_key, bytes, sha256, created_at)
-       VALUES ($1, 'default', 'stored', 'sweeps_outbox', $2, $3, 'x', now() - interval '10 seconds')`,
-      [id, key, Buffer.byteLength(csv)],
+      `INSERT INTO ingest.jobs (id, tenant, target_schema, status, table_name, object_key, bytes,
+         sha256, created_at)
+       VALUES ($1, 'default', $4, 'stored', 'sweeps_outbox', $2, $3, 'x', now() - interval '10 seconds')`,
+      [id, key, Buffer.byteLength(csv), ctx.system.schema],
     );
     const done = await ctx.system.waitForJob(id, 20_000);
     expect(done).toMatchObject({ status: 'completed', rows: { loaded: 120, rejected: 0 } });
@@ -139,7 +140,9 @@ describe('storage sweeps', () => {
       [id],
     );
     expect(row.rows[0]).toEqual({ republished: true, picked: true });
-    const table = await ctx.db.query('SELECT count(*)::int AS n FROM sweeps_outbox');
+    const table = await ctx.db.query(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('sweeps_outbox')}`,
+    );
     expect(table.rows[0]).toEqual({ n: 120 });
   });
 });

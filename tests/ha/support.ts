@@ -16,6 +16,8 @@ import {
   type TestEnvironment,
 } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
+import { defaultSchemaName } from '@ingest/access';
+import { qualifiedName } from '@ingest/postgres';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -105,12 +107,13 @@ export async function waitForProgress(
   }
 }
 
+/** Rows and distinct ids of a table of tenant "default" (the tenant the tests' keys belong to). */
 export async function tableCounts(url: string, table: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const { rows } = await client.query<{ total: number; distinct_ids: number }>(
-      `SELECT count(*)::int AS total, count(DISTINCT id)::int AS distinct_ids FROM "${table}"`,
+      `SELECT count(*)::int AS total, count(DISTINCT id)::int AS distinct_ids FROM ${qualifiedName(defaultSchemaName('default'), table)}`,
     );
     return rows[0] ?? { total: -1, distinct_ids: -1 };
   } finally {

@@ -7,6 +7,7 @@ export interface JobView {
   /** The tenant (API key owner) the job belongs to. */
   tenant: string;
   status: JobStatus;
+  /** The target table in its tenant's schema: `t_acme.orders` (the schema chosen when the job was created). */
   table: string;
   file_name: string | null;
   /** Where the job's own events are POSTed (`?webhook_url=`), if anywhere. */

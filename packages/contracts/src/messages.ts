@@ -64,6 +64,8 @@ export const chunkTaskSchema = z.object({
   /** The range holds bytes that are not valid UTF-8: the loader checks every field. */
   invalidUtf8: z.boolean().default(false),
   dialect: dialectSchema,
+  /** The tenant's schema the table lives in (absent in tasks of older splitters: `public`). */
+  targetSchema: z.string().min(1).default('public'),
   table: z.string().min(1),
   /** Target columns, in COPY order. */
   columns: z.array(z.string().min(1)).min(1),

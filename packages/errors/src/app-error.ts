@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'WEBHOOK_DELIVERY_NOT_FOUND'
   | 'TARGET_KEY_MISSING'
   | 'DIGEST_MISMATCH'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'LOAD_KEY_UNKNOWN'
   | 'METHOD_NOT_ALLOWED'
   | 'BODY_TOO_LARGE'
@@ -102,6 +103,13 @@ export const errors = {
       'DIGEST_MISMATCH',
       `the body's SHA-256 is ${actual}, not the ${declared} its Content-Digest declares; nothing was stored`,
       400,
+    ),
+  /** IETF draft-ietf-httpapi-idempotency-key-header: a key reused for another request is a 422. */
+  idempotencyKeyReused: (key: string, what: string) =>
+    new AppError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency-Key "${key}" was already used for a request with other ${what}; send a new key for a new upload`,
+      422,
     ),
   uploadTooLarge: (limit: number) =>
     new AppError('UPLOAD_TOO_LARGE', `the upload exceeds the limit of ${limit} bytes`, 413),

@@ -272,7 +272,12 @@ export class JobLifecycle {
   private async dropWorkTables(job: JobRecord): Promise<void> {
     const plan = job.load_plan;
     if (plan === null || plan.kind === 'direct') return;
-    const strategy = loadStrategyFor(plan, { jobId: job.id, table: job.table_name, columns: [] });
+    const strategy = loadStrategyFor(plan, {
+      jobId: job.id,
+      schema: job.target_schema,
+      table: job.table_name,
+      columns: [],
+    });
     await cleanUpWorkTables(this.pool, strategy).catch((e: unknown) => {
       this.deps.logger.warn({ err: e, jobId: job.id }, 'work tables not dropped yet');
     });

@@ -5,7 +5,11 @@ export interface JobRecord {
   id: string;
   tenant: string;
   idempotency_key: string | null;
+  /** SHA-256 of the options the job was created with under its idempotency key. */
+  request_fingerprint: string | null;
   status: JobStatus;
+  /** The tenant's schema the table lives in, fixed when the job was created. */
+  target_schema: string;
   table_name: string;
   file_name: string | null;
   object_key: string;
@@ -57,6 +61,10 @@ export interface NewJob {
   tenant: string;
   idempotencyKey: string | null;
   status: JobStatus;
+  /** SHA-256 of the request's options, kept with the idempotency key (see requestFingerprint). */
+  requestFingerprint?: string | null;
+  /** The tenant's schema (TenantSchemas.schemaFor). */
+  targetSchema: string;
   table: string;
   fileName: string | null;
   objectKey: string;

@@ -119,9 +119,9 @@ async function insertJob(
     `INSERT INTO ingest.jobs (id, tenant, idempotency_key, status, table_name, file_name,
        object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides,
        schema, schema_source, max_rejects_count, max_rejects_ratio, load_mode, load_key, atomic,
-       segment_bytes, object_retention_seconds)
+       segment_bytes, object_retention_seconds, target_schema, request_fingerprint)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-             $17, $18, $19, $20, coalesce($21, 604800))
+             $17, $18, $19, $20, coalesce($21, 604800), $22, $23)
      ON CONFLICT DO NOTHING
      RETURNING *`,
     [
@@ -146,6 +146,8 @@ async function insertJob(
       job.load?.atomic ?? false,
       job.segmentBytes ?? null,
       job.objectRetentionSeconds ?? null,
+      job.targetSchema,
+      job.requestFingerprint ?? null,
     ],
   );
   const row = inserted.rows[0];

@@ -35,6 +35,8 @@ export interface ChunkTarget {
   chunkIndex: number;
   /** Size of the chunk's byte range (progress and ETA are measured in bytes). */
   bytes: number;
+  /** The tenant's schema the table lives in. */
+  schema: string;
   table: string;
   columns: string[];
   /** Where the rows go: the table, a merge by key, or the job's stage. */
@@ -77,6 +79,7 @@ export class ChunkWriter {
   ): Promise<ChunkOutcome> {
     const strategy = loadStrategyFor(target.load, {
       jobId: target.jobId,
+      schema: target.schema,
       table: target.table,
       columns: target.columns,
     });

@@ -16,7 +16,7 @@ export class DirectLoad implements LoadStrategy {
   async beforeCopy(): Promise<void> {}
 
   copyTarget(): CopyTarget {
-    return { relation: targetTable(this.target.table), columns: columnList(this.target.columns) };
+    return { relation: targetTable(this.target), columns: columnList(this.target.columns) };
   }
 
   async afterCopy(): Promise<void> {}

@@ -4,6 +4,8 @@ import type { Pool, PoolClient } from '@ingest/postgres';
 /** The job a strategy loads for: its id (work tables are named after it), table and columns. */
 export interface LoadTarget {
   jobId: string;
+  /** The tenant's schema the table lives in (recorded on the job). */
+  schema: string;
   table: string;
   columns: readonly string[];
 }

@@ -35,7 +35,7 @@ export class MergeLoad implements LoadStrategy {
 
   async beforeCopy(client: PoolClient): Promise<void> {
     await client.query(
-      `CREATE TEMPORARY TABLE ingest_chunk (LIKE ${targetTable(this.target.table)} INCLUDING DEFAULTS,
+      `CREATE TEMPORARY TABLE ingest_chunk (LIKE ${targetTable(this.target)} INCLUDING DEFAULTS,
          ${POSITION_COLUMN} bigint NOT NULL) ON COMMIT DROP`,
     );
   }
@@ -61,7 +61,7 @@ export class MergeLoad implements LoadStrategy {
          RETURNING c.key),
        winners AS (
          SELECT l.* FROM latest l JOIN won ON won.key = ${keyArray(key, 'l')})
-       ${upsertFrom(this.target.table, this.target.columns, key, 'winners')}`,
+       ${upsertFrom(this.target, this.target.columns, key, 'winners')}`,
     );
   }
 

@@ -1,4 +1,4 @@
-import { quoteIdent } from '@ingest/postgres';
+import { qualifiedName, quoteIdent } from '@ingest/postgres';
 
 /**
  * Work tables live in schema `ingest_work`, one set per job, named after it,
@@ -16,7 +16,9 @@ export const stageTableName = (jobId: string) => `stage_${compact(jobId)}`;
 export const claimsTableName = (jobId: string) => `claims_${compact(jobId)}`;
 
 export const workTable = (name: string) => `${WORK_SCHEMA}.${quoteIdent(name)}`;
-export const targetTable = (table: string) => `public.${quoteIdent(table)}`;
+/** The job's table in its tenant's schema (`"t_acme"."orders"`). */
+export const targetTable = (target: { schema: string; table: string }) =>
+  qualifiedName(target.schema, target.table);
 export const columnList = (names: readonly string[]) => names.map(quoteIdent).join(', ');
 
 /** `ARRAY[alias.k1::text, …]`: a row's key as one comparable value. */
@@ -25,7 +27,7 @@ export const keyArray = (key: readonly string[], alias: string) =>
 
 /** `INSERT … SELECT` of `source` into the target, updating the rows whose key already exists. */
 export function upsertFrom(
-  table: string,
+  target: { schema: string; table: string },
   columns: readonly string[],
   key: readonly string[],
   source: string,
@@ -35,7 +37,7 @@ export function upsertFrom(
     rest.length === 0
       ? 'DO NOTHING'
       : `DO UPDATE SET (${columnList(rest)}) = ROW(${rest.map((c) => `excluded.${quoteIdent(c)}`).join(', ')})`;
-  return `INSERT INTO ${targetTable(table)} (${columnList(columns)})
+  return `INSERT INTO ${targetTable(target)} (${columnList(columns)})
     SELECT ${columnList(columns)} FROM ${source}
     ON CONFLICT (${columnList(key)}) ${onConflict}`;
 }

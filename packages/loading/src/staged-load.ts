@@ -24,7 +24,7 @@ export class StagedLoad implements LoadStrategy {
     // Only the columns and their defaults: indexes would slow every COPY, constraints are
     // checked when the rows reach the target.
     await pool.query(
-      `CREATE TABLE IF NOT EXISTS ${workTable(this.plan.stage)} (LIKE ${targetTable(this.target.table)} INCLUDING DEFAULTS${
+      `CREATE TABLE IF NOT EXISTS ${workTable(this.plan.stage)} (LIKE ${targetTable(this.target)} INCLUDING DEFAULTS${
         this.positions ? `, ${POSITION_COLUMN} bigint NOT NULL` : ''
       })`,
     );
@@ -44,7 +44,7 @@ export class StagedLoad implements LoadStrategy {
 
   async publish(client: PoolClient): Promise<void> {
     const { plan } = this;
-    const { table, columns } = this.target;
+    const { columns } = this.target;
     const latest =
       plan.key === null
         ? workTable(plan.stage)
@@ -53,13 +53,13 @@ export class StagedLoad implements LoadStrategy {
     if (plan.publish === 'replace') {
       // TRUNCATE keeps the table itself (its indexes, grants, views, dependants) and locks it
       // for the swap; the rows are then written once more from the stage.
-      await client.query(`TRUNCATE ${targetTable(table)}`);
+      await client.query(`TRUNCATE ${targetTable(this.target)}`);
     }
     if (plan.publish === 'upsert' && plan.key !== null) {
-      await client.query(upsertFrom(table, columns, plan.key, latest));
+      await client.query(upsertFrom(this.target, columns, plan.key, latest));
     } else {
       await client.query(
-        `INSERT INTO ${targetTable(table)} (${columnList(columns)}) SELECT ${columnList(columns)} FROM ${latest}`,
+        `INSERT INTO ${targetTable(this.target)} (${columnList(columns)}) SELECT ${columnList(columns)} FROM ${latest}`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { AppError, errors } from '@ingest/errors';
-import { quoteIdent, withTransaction, type Pool } from '@ingest/postgres';
+import { qualifiedName, quoteIdent, withTransaction, type Pool } from '@ingest/postgres';
 
 /** A target column and the PostgreSQL type the job's schema gives it (`sqlType`). */
 export interface TargetColumn {
@@ -22,35 +22,41 @@ export function typeFits(existing: string, wanted: string): boolean {
 }
 
 /**
- * Creates the target table with the schema's column types when it is missing
+ * Creates the tenant's schema on its first table, and the target table with
+ * the job schema's column types when it is missing
  * (every identifier quoted; an upsert's key as primary key); when it exists, checks by column name that every
  * column is there and that its type can hold the schema's type, so a misfit
- * fails the job before any row is loaded. Serialized per table name so
- * concurrent jobs into a new table do not race on CREATE. Returns the
+ * fails the job before any row is loaded. Serialized per schema and per
+ * table so concurrent jobs into a new schema or table do not race on CREATE. Returns the
  * columns' actual types (which decide how loaders encode them).
  */
 export async function ensureTargetTable(
   pool: Pool,
-  table: string,
+  { schema, table }: { schema: string; table: string },
   columns: readonly TargetColumn[],
   primaryKey: readonly string[] | null = null,
 ): Promise<string[]> {
   return withTransaction(pool, async (client) => {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('ingest.target:' || $1))`, [table]);
+    // CREATE … IF NOT EXISTS still fails on a concurrent creation of the same name.
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('ingest.schema:' || $1))`, [schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('ingest.target:' || $1))`, [
+      `${schema}.${table}`,
+    ]);
     // The type strings come from sqlType (a fixed vocabulary), never from user input.
     const columnList = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
     // A new table for an upsert gets its key as primary key (an existing one must have a unique index).
     const key =
       primaryKey === null ? '' : `, PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`;
     await client.query(
-      `CREATE TABLE IF NOT EXISTS public.${quoteIdent(table)} (${columnList}${key})`,
+      `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, table)} (${columnList}${key})`,
     );
     const { rows } = await client.query<{ column_name: string; type: string }>(
       `SELECT a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type
        FROM pg_attribute a
-       WHERE a.attrelid = format('public.%I', $1::text)::regclass
+       WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass
          AND a.attnum > 0 AND NOT a.attisdropped`,
-      [table],
+      [schema, table],
     );
     const present = new Map(rows.map((r) => [r.column_name, r.type]));
     const missing = columns.filter((c) => !present.has(c.name)).map((c) => c.name);

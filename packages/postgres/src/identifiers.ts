@@ -10,3 +10,7 @@ export function assertTableName(name: string): string {
 
 /** Double-quotes an identifier for SQL; every identifier the system emits goes through here. */
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** `"schema"."table"`: a relation named in its schema, both parts quoted. */
+export const qualifiedName = (schema: string, name: string): string =>
+  `${quoteIdent(schema)}.${quoteIdent(name)}`;

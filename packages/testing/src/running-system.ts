@@ -11,13 +11,20 @@ import { buildLoader } from '@ingest/loader';
 import { buildNotifier } from '@ingest/notifier';
 import { buildSplitter } from '@ingest/splitter';
 import type { JobView } from '@ingest/contracts';
-import { ApiKeyRepository, type KeyLimits } from '@ingest/access';
-import { createPool } from '@ingest/postgres';
+import { ApiKeyRepository, defaultSchemaName, type KeyLimits } from '@ingest/access';
+import { createPool, qualifiedName, quoteIdent } from '@ingest/postgres';
 
 export interface RunningSystem {
   baseUrl: string;
   /** An API key of tenant "default", created at start. */
   apiKey: string;
+  /**
+   * The schema tenant "default" loads into (`t_default`), created at start so a
+   * suite can prepare tables before the first upload.
+   */
+  schema: string;
+  /** `"t_default"."<table>"`: a table of tenant "default", for SQL. */
+  table(name: string): string;
   /** `fetch` against the gateway with the API key set (a path, or a full URL). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Another tenant's key, for isolation tests. */
@@ -56,9 +63,13 @@ export async function startSystem(
   const createApiKey = async (tenant: string, limits: Partial<KeyLimits> = {}) =>
     (await keys.create(tenant, { label: 'test', limits })).key;
   const apiKey = await createApiKey('default');
+  const schema = defaultSchemaName('default');
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   return {
     baseUrl,
     apiKey,
+    schema,
+    table: (name) => qualifiedName(schema, name),
     createApiKey,
     fetch: (path, init) => authorizedFetch(baseUrl, apiKey, path, init),
     async stop() {

@@ -1,4 +1,4 @@
-import { ApiKeyRepository, RequestRateLimiter, UploadLeases } from '@ingest/access';
+import { ApiKeyRepository, RequestRateLimiter, TenantSchemas, UploadLeases } from '@ingest/access';
 import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
 import { UploadRegistry, UploadTracker } from '@ingest/housekeeping';
 import { parseCidrs } from '@ingest/net-guard';
@@ -32,7 +32,13 @@ export function buildGateway(
     logger,
   );
   const { pool, store, state, amqp, publisher, lifecycle } = adapters;
-  const intake = new JobIntake(lifecycle, publisher, logger, env.STORAGE_RETENTION);
+  const intake = new JobIntake(
+    lifecycle,
+    publisher,
+    logger,
+    new TenantSchemas(pool),
+    env.STORAGE_RETENTION,
+  );
   const datasets = new DatasetRepository(pool);
   const webhookAllow = parseCidrs(env.WEBHOOK_ALLOWED_CIDRS);
   // Per-key limits share the hot-state connection; their keys live beside the jobs'.

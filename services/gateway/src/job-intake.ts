@@ -5,11 +5,33 @@ import {
   type MessagePublisher,
 } from '@ingest/contracts';
 import { errors, retryWhileRetryable } from '@ingest/errors';
-import { estimateSecondsLeft, type JobLifecycle, type NewJob } from '@ingest/jobs';
+import { estimateSecondsLeft, type JobLifecycle, type JobRecord, type NewJob } from '@ingest/jobs';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
 import type { JobOptions } from './upload/job-options';
 import type { StoredUpload } from './upload/metered-upload';
+import { requestFingerprint } from './upload/request-fingerprint';
+import type { UploadRequest } from './upload/upload-request';
+
+/** Which PostgreSQL schema holds a tenant's tables (TenantSchemas of @ingest/access). */
+export interface TenantSchemaSource {
+  schemaFor(tenant: string): Promise<string>;
+}
+
+/**
+ * Refuses an earlier job's Idempotency-Key for another request (422
+ * IDEMPOTENCY_KEY_REUSED): other options, or a body of another SHA-256 when
+ * both are known. Jobs recorded before fingerprints were kept compare by body only.
+ */
+function assertSameRequest(earlier: JobRecord, fingerprint: string, sha256: string | null): void {
+  const key = earlier.idempotency_key ?? '';
+  if (earlier.request_fingerprint !== null && earlier.request_fingerprint !== fingerprint) {
+    throw errors.idempotencyKeyReused(key, 'options (table, mode, dialect, …)');
+  }
+  if (sha256 !== null && earlier.sha256 !== null && earlier.sha256 !== sha256) {
+    throw errors.idempotencyKeyReused(key, 'content (its SHA-256 differs)');
+  }
+}
 
 export interface IntakeResult {
   job: JobView;
@@ -29,15 +51,23 @@ export class JobIntake {
     private readonly jobs: JobLifecycle,
     private readonly publisher: MessagePublisher,
     private readonly logger: Logger,
+    private readonly schemas: TenantSchemaSource,
     /** STORAGE_RETENTION, recorded on each job it creates. Default 7 days. */
     private readonly objectRetentionMs = 7 * 24 * 3600 * 1000,
   ) {}
 
-  /** The earlier job for this tenant's idempotency key, if there is one. */
-  async findReplay(tenant: string, idempotencyKey: string | null): Promise<JobView | null> {
+  /**
+   * The earlier job for this tenant's idempotency key, if there is one — when
+   * the request is the same one again (its options, and its Content-Digest if
+   * it declares one); otherwise IDEMPOTENCY_KEY_REUSED.
+   */
+  async findReplay(request: UploadRequest): Promise<JobView | null> {
+    const { tenant, idempotencyKey } = request;
     if (!idempotencyKey) return null;
     const existing = await this.jobs.findByIdempotencyKey(tenant, idempotencyKey);
-    return existing ? this.view(existing.id, tenant) : null;
+    if (!existing) return null;
+    assertSameRequest(existing, requestFingerprint(request), request.declaredSha256);
+    return this.view(existing.id, tenant);
   }
 
   /** With dedupe=content and a declared digest: the earlier job, found before any byte is read. */
@@ -57,10 +87,11 @@ export class JobIntake {
    */
   async accept(upload: StoredUpload, options: JobOptions): Promise<IntakeResult> {
     const id = randomUUID();
-    const record: NewJob = {
+    const record: Omit<NewJob, 'targetSchema'> = {
       id,
       tenant: options.tenant,
       idempotencyKey: options.idempotencyKey,
+      requestFingerprint: options.idempotencyKey === null ? null : options.requestFingerprint,
       status: 'stored',
       table: options.table,
       fileName: options.fileName,
@@ -77,10 +108,13 @@ export class JobIntake {
       load: options.load,
       objectRetentionSeconds: Math.ceil(this.objectRetentionMs / 1000),
     };
-    const insert = async () =>
-      options.dedupeContent
-        ? this.jobs.createUnlessSameContent(record)
-        : { ...(await this.jobs.create(record)), sameContent: false };
+    const insert = async () => {
+      // The schema is fixed on the job: a later change of the tenant's mapping leaves it be.
+      const job = { ...record, targetSchema: await this.schemas.schemaFor(options.tenant) };
+      return options.dedupeContent
+        ? this.jobs.createUnlessSameContent(job)
+        : { ...(await this.jobs.create(job)), sameContent: false };
+    };
     let created: Awaited<ReturnType<typeof insert>>;
     try {
       // The upload may have taken hours: ride out a database failover (~30 s) before giving up.
@@ -89,6 +123,10 @@ export class JobIntake {
       throw errors.databaseUnavailable(e);
     }
     if (!created.created) {
+      // Another attempt with the same key got there first (a concurrent retry): the same request?
+      if (!created.sameContent) {
+        assertSameRequest(created.job, options.requestFingerprint, upload.sha256);
+      }
       const job = await this.view(created.job.id, options.tenant);
       return { job, created: false, deduplicated: created.sameContent };
     }

@@ -47,8 +47,12 @@ export function copyFormatFor(task: ChunkTask, preferred: CopyFormat): CopyForma
 
 /** Whether the task's load strategy wants each row's file position as an extra last column. */
 const carriesPositions = (task: ChunkTask): boolean =>
-  loadStrategyFor(task.load, { jobId: task.jobId, table: task.table, columns: task.columns })
-    .positions;
+  loadStrategyFor(task.load, {
+    jobId: task.jobId,
+    schema: task.targetSchema,
+    table: task.table,
+    columns: task.columns,
+  }).positions;
 
 function rowWriter(task: ChunkTask, format: CopyFormat, positions: boolean): CopyRowWriter {
   if (format === 'text') return new CopyTextWriter();

@@ -61,6 +61,7 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
       jobId: task.jobId,
       chunkIndex: task.chunkIndex,
       bytes,
+      schema: task.targetSchema,
       table: task.table,
       columns: task.columns,
       load: task.load,

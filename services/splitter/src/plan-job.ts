@@ -154,12 +154,13 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     const columns = schema.columns.map((c) => c.name);
     const columnTypes = await ensureTargetTable(
       deps.pool,
-      job.table_name,
+      { schema: job.target_schema, table: job.table_name },
       schema.columns.map((c) => ({ name: c.name, type: sqlType(c) })),
       job.load_mode === 'upsert' ? job.load_key : null,
     );
     const load = await prepareLoadPlan(deps.pool, {
       jobId: job.id,
+      schema: job.target_schema,
       table: job.table_name,
       columns,
       mode: job.load_mode,
@@ -195,6 +196,7 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
         records: chunk.records,
         invalidUtf8: chunk.invalidUtf8,
         dialect,
+        targetSchema: job.target_schema,
         table: job.table_name,
         columns,
         columnTypes,

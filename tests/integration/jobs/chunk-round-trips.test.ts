@@ -87,6 +87,7 @@ describe('database round trips of a chunk after its commit', () => {
         records: 1,
         invalidUtf8: false,
         dialect: { delimiter: ',', quote: '"', header: false },
+        targetSchema: 'public',
         table: 'people',
         columns: ['id', 'name'],
         schemaVersion: 2,

@@ -20,6 +20,7 @@ describe('completeStagedJob', () => {
     });
     const plan = await prepareLoadPlan(db.pool, {
       jobId: id,
+      schema: 'public',
       table,
       columns: ['id', 'name'],
       mode: publish,

@@ -7,7 +7,7 @@ export function toJobView(job: JobRecord, progress: JobProgress): JobView {
     id: job.id,
     tenant: job.tenant,
     status: job.status,
-    table: job.table_name,
+    table: `${job.target_schema}.${job.table_name}`,
     file_name: job.file_name,
     webhook_url: job.webhook_url,
     bytes: job.bytes,

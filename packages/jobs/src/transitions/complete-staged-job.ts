@@ -30,6 +30,7 @@ export async function completeStagedJob(pool: Pool, id: string): Promise<Settled
     if (!settled?.moved) return null;
     const strategy = loadStrategyFor(job.load_plan, {
       jobId: id,
+      schema: job.target_schema,
       table: job.table_name,
       columns: job.columns ?? [],
     });
@@ -37,7 +38,10 @@ export async function completeStagedJob(pool: Pool, id: string): Promise<Settled
       try {
         await strategy.publish(client);
       } catch (e) {
-        throw withContext(e, `publishing the job's rows into "${job.table_name}"`);
+        throw withContext(
+          e,
+          `publishing the job's rows into "${job.target_schema}.${job.table_name}"`,
+        );
       }
     }
     await strategy.cleanUp(client);

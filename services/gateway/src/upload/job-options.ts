@@ -4,6 +4,7 @@ import { parseRejectBudget, type RejectBudget, type TableSchema } from '@ingest/
 import type { SchemaSource } from '@ingest/jobs';
 import { assertTableName } from '@ingest/postgres';
 import { resolveLoad, type LoadOptions } from './load-options';
+import { requestFingerprint } from './request-fingerprint';
 import type { UploadRequest } from './upload-request';
 
 /** Everything a new job records of its upload's request, settled once schema and file name are known. */
@@ -13,6 +14,8 @@ export interface JobOptions {
   fileName: string | null;
   webhookUrl: string | null;
   idempotencyKey: string | null;
+  /** What the request asked for besides its body (requestFingerprint), kept with the key. */
+  requestFingerprint: string;
   chunkBytes: number | null;
   dialectOverrides: DialectOverrides;
   /** `?dataset=`: the stored schema to load with. */
@@ -64,6 +67,7 @@ export function resolveJobOptions(
     fileName,
     webhookUrl: request.webhookUrl,
     idempotencyKey: request.idempotencyKey,
+    requestFingerprint: requestFingerprint(request),
     chunkBytes: request.chunkBytes,
     load: resolveLoad(request.load, schema?.schema ?? null),
     dedupeContent: request.dedupeContent,

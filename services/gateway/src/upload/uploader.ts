@@ -122,7 +122,7 @@ export class Uploader {
       await assertWebhookUrl(request.webhookUrl, { allow: this.deps.webhookAllow });
     }
     const schema = await this.datasetSchema(request);
-    const replay = await intake.findReplay(request.tenant, request.idempotencyKey);
+    const replay = await intake.findReplay(request);
     if (replay) {
       return { answer: { job: replay, created: false, bodyUnread: true, replayed: true } };
     }
