@@ -114,6 +114,14 @@ describe('bad input gets a clear answer', () => {
     });
   });
 
+  it('UTF-16 declared without a BOM is not taken for binary data', async () => {
+    const job = await loadRaw(
+      'table=utf16_no_bom&encoding=utf-16le',
+      Buffer.from('id,name\n1,Zoë\n2,Ada\n', 'utf16le'),
+    );
+    expect(job).toMatchObject({ status: 'completed', rows: { loaded: 2 } });
+  });
+
   it('a gzip-wrapped PNG fails its job with UNSUPPORTED_FORMAT, not dead-lettered', async () => {
     const job = await loadRaw('table=gz_png', gzipSync(PNG));
     expect(job.status).toBe('failed');

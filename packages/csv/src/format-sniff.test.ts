@@ -127,6 +127,12 @@ describe('sniffFormat', () => {
     expect(sniffFormat(b('[{"a":1}]'), true)?.format).toBe('JSON');
   });
 
+  it('leaves UTF-16 declared by the job (no BOM) to the later steps', () => {
+    const utf16 = Buffer.from('id,name\n1,a\n', 'utf16le');
+    expect(sniffFormat(utf16, true)?.format).toMatch(/binary/);
+    expect(sniffFormat(utf16, true, { textChecks: false })).toBeNull();
+  });
+
   it('leaves UTF-16 (with its BOM) and gzip to the later steps', () => {
     expect(sniffFormat(Buffer.from('\ufeffid,name\n1,a\n', 'utf16le'), true)).toBeNull();
     expect(sniffFormat(gzipSync(randomBytes(1000)), false)).toBeNull();

@@ -217,12 +217,17 @@ export function sniffJson(sample: Buffer, complete: boolean): FormatFinding | nu
 /**
  * Everything this module recognises, for a head that is the file's start.
  * The text checks (control bytes, JSON) only hold for text this service reads
- * byte-wise: a UTF-16 head (by its BOM) gets the signature check alone.
+ * byte-wise: a UTF-16 head (by its BOM, or `textChecks: false` when the job
+ * declares UTF-16) gets the signature check alone.
  */
-export function sniffFormat(head: Buffer, complete: boolean): FormatFinding | null {
+export function sniffFormat(
+  head: Buffer,
+  complete: boolean,
+  { textChecks = true }: { textChecks?: boolean } = {},
+): FormatFinding | null {
   const signature = sniffSignature(head);
   if (signature) return signature;
-  if (isGzipHead(head) || isUtf16Bom(head)) return null;
+  if (!textChecks || isGzipHead(head) || isUtf16Bom(head)) return null;
   return sniffBinary(head) ?? sniffJson(head, complete);
 }
 

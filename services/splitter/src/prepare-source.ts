@@ -45,7 +45,9 @@ export async function prepareSource(
   let file: StoredFile = { key: job.object_key, segmentBytes: job.segment_bytes };
   let bytes = job.bytes;
   let samples = await readSamples(store, file, bytes);
-  refuseNonCsv(samples.head, bytes);
+  // Declared UTF-16 without a BOM is half NUL bytes: its text is checked once transcoded.
+  const declaredUtf16 = overrides.encoding === 'utf-16le' || overrides.encoding === 'utf-16be';
+  refuseNonCsv(samples.head, bytes, !declaredUtf16);
   let compression: PreparedSource['compression'] = 'none';
 
   if (isGzip(samples.head)) {
@@ -60,7 +62,7 @@ export async function prepareSource(
     );
     file = { key: target, segmentBytes: null };
     samples = await readSamples(store, file, bytes);
-    refuseNonCsv(samples.head, bytes); // what the gzip held
+    refuseNonCsv(samples.head, bytes, !declaredUtf16); // what the gzip held
   }
 
   const encoding =
@@ -89,7 +91,7 @@ export async function prepareSource(
  * A file that is not CSV at all (an image, a workbook, an archive, binary
  * data, JSON) fails its job with UNSUPPORTED_FORMAT before anything is planned.
  */
-function refuseNonCsv(head: Buffer, bytes: number): void {
-  const found = sniffFormat(head, head.length >= bytes);
+function refuseNonCsv(head: Buffer, bytes: number, textChecks = true): void {
+  const found = sniffFormat(head, head.length >= bytes, { textChecks });
   if (found) throw errors.unsupportedFormat(found);
 }

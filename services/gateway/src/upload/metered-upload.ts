@@ -30,6 +30,7 @@ class ByteMeter extends Transform {
   constructor(
     private readonly limit: number,
     pace: MinimumPace | undefined,
+    private readonly textChecks: boolean,
   ) {
     super();
     if (pace) {
@@ -84,7 +85,7 @@ class ByteMeter extends Transform {
   private releaseHead(complete: boolean, cb: TransformCallback): void {
     const head = Buffer.concat(this.head ?? []);
     this.head = null;
-    const found = sniffFormat(head, complete);
+    const found = sniffFormat(head, complete, { textChecks: this.textChecks });
     if (found) cb(errors.unsupportedFormat(found));
     else cb(null, head);
   }
@@ -129,6 +130,8 @@ export interface UploadOptions {
   segmentBytes?: number;
   pace?: MinimumPace;
   tracker?: WriteTracker;
+  /** False when the job declares UTF-16 (no BOM needed): its NUL bytes are no sign of binary data. */
+  textChecks?: boolean;
 }
 
 /**
@@ -143,7 +146,7 @@ export async function storeMeteredUpload(
   limitBytes: number,
   options: UploadOptions,
 ): Promise<StoredUpload> {
-  const meter = new ByteMeter(limitBytes, options.pace);
+  const meter = new ByteMeter(limitBytes, options.pace, options.textChecks ?? true);
   let sourceError: Error | undefined;
   const fail = (e: Error) => {
     sourceError ??= e;
