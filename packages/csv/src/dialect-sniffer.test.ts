@@ -102,3 +102,16 @@ describe('sniffDialect', () => {
     expect(sniff(samples, forced)).toMatchObject(expected);
   });
 });
+
+describe('the quote character', () => {
+  const sniff = (text: string) => sniffDialect([Buffer.from(text)], {});
+
+  it('stays " when no other quote occurs, even where a " never closes', () => {
+    expect(sniff('"a,b\n1,2\n')).toMatchObject({ quote: '"' });
+    expect(sniff('id,name\n1,a\n2,b\n')).toMatchObject({ quote: '"' });
+  });
+
+  it("is ' when the samples quote fields with it", () => {
+    expect(sniff("id,name\n1,'a,b'\n2,'c,d'\n3,x\n")).toMatchObject({ quote: "'", delimiter: ',' });
+  });
+});

@@ -48,13 +48,19 @@ interface Candidate {
  * count across all samples (above 1); ties go to the pair under which more
  * cells are typed (a decimal comma makes `1,5;2,75` two numbers under `;`, but
  * text under `,`), then to the one with more cleanly quoted fields, then to
- * the order `,` `;` tab `|` and `"` `'`. Forced values are not sniffed.
+ * the order `,` `;` tab `|` and `"` `'`. `'` is a candidate only where it
+ * quotes a field somewhere in the samples: a `"` that never closes must not
+ * make `'` win, which would load the header as a row. Forced values are not sniffed.
  */
 export function sniffDialect(samples: Buffer[], forced: DialectHints): SniffedDialect {
   const candidates: Candidate[] = [];
   for (const delimiter of forced.delimiter === undefined ? DELIMITERS : [forced.delimiter]) {
     for (const quote of forced.quote === undefined ? QUOTES : [forced.quote]) {
-      if (delimiter !== quote) candidates.push(evaluate(samples, delimiter, quote));
+      if (delimiter === quote) continue;
+      const candidate = evaluate(samples, delimiter, quote);
+      // `"` is the default; another quote must be seen quoting a field to be chosen.
+      if (forced.quote === undefined && quote !== '"' && candidate.quotedFields === 0) continue;
+      candidates.push(candidate);
     }
   }
   const best = candidates.reduce<Candidate | undefined>(

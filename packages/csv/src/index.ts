@@ -4,3 +4,4 @@ export * from './csv-record-reader';
 export * from './sample-reader';
 export * from './dialect-sniffer';
 export * from './encoding';
+export * from './format-sniff';

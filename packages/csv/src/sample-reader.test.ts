@@ -5,6 +5,7 @@ import { csvParseOptions } from './test-support/csv-cases';
 import { csvSyntaxOf } from './csv-syntax';
 import {
   readFirstRecord,
+  firstRecordLine,
   readHeaderCells,
   readSampleRecords,
   type SampleReadOptions,
@@ -107,9 +108,21 @@ describe('readHeaderCells', () => {
     ['only the first record counts', 'a,b\nc,d,e\n', ['a', 'b']],
     ['nothing at all is no header', '', 'CSV_NO_HEADER'],
     ['blank lines are no header', '\r\n\n', 'CSV_NO_HEADER'],
-    ['a quote never closed is no header', 'a,"b,c\nd', 'CSV_NO_HEADER'],
+    ['a quote never closed says so', 'a,"b,c\nd', 'CSV_QUOTE_NOT_CLOSED'],
+    ['a NUL byte is an invalid header', 'id,na\0me\n', 'CSV_INVALID_HEADER'],
   ])('%s', (_name, text, expected) => {
     expect(header(text)).toEqual(expected);
+  });
+});
+
+describe('firstRecordLine', () => {
+  it.each<[text: string, line: number]>([
+    ['a,b\n', 1],
+    ['\n\r\n\ra,b', 4],
+    ['\ufeff\na', 2],
+    ['', 1],
+  ])('%j starts on line %d', (text, line) => {
+    expect(firstRecordLine(Buffer.from(text))).toBe(line);
   });
 });
 

@@ -97,10 +97,34 @@ export function readFirstRecord(bytes: Buffer, syntax: CsvSyntax): FirstRecord |
 
 /**
  * The header record's cells as written (trimmed by nothing): what a schema's
- * `source` matches. A header that is no complete record is no header.
+ * `source` matches. A header whose quote never closes is CSV_QUOTE_NOT_CLOSED;
+ * one holding a NUL byte (which no PostgreSQL text, name or JSON can carry) is
+ * CSV_INVALID_HEADER. `line` is the header's physical line, for the message.
  */
-export function readHeaderCells(header: Buffer, syntax: CsvSyntax): string[] {
+export function readHeaderCells(header: Buffer, syntax: CsvSyntax, line = 1): string[] {
   const first = readFirstRecord(header, syntax);
-  if (first === undefined || first.unclosedQuote) throw errors.noHeader();
+  if (first === undefined) throw errors.noHeader();
+  if (first.unclosedQuote) throw errors.quoteNotClosed(`the header record (line ${line})`);
+  const nul = first.fields.findIndex((f) => f.includes('\0'));
+  if (nul >= 0) {
+    throw errors.invalidHeader(
+      `(line ${line}) holds a NUL byte in column ${nul + 1}, which PostgreSQL cannot store in a name`,
+    );
+  }
   return first.fields;
+}
+
+/** The physical line of the first record of a file's head: blank lines (and a BOM) before it are skipped. */
+export function firstRecordLine(head: Buffer): number {
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  let line = 1;
+  for (; i < head.length; i++) {
+    const c = head[i];
+    if (c === 0x0a) line++;
+    else if (c === 0x0d) {
+      if (head[i + 1] === 0x0a) i++;
+      line++;
+    } else break;
+  }
+  return line;
 }

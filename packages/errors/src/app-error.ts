@@ -42,6 +42,9 @@ export type ErrorCode =
   | 'LOAD_KEY_UNKNOWN'
   | 'METHOD_NOT_ALLOWED'
   | 'BODY_TOO_LARGE'
+  | 'UNSUPPORTED_FORMAT'
+  | 'CSV_INVALID_HEADER'
+  | 'CSV_QUOTE_NOT_CLOSED'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';
@@ -172,6 +175,20 @@ export const errors = {
     new AppError('DATASET_NOT_FOUND', `no dataset named "${name}"`, 404),
   datasetExists: (name: string) =>
     new AppError('DATASET_EXISTS', `a dataset named "${name}" already exists`, 409),
+  unsupportedFormat: (found: { format: string; advice: string }) =>
+    new AppError(
+      'UNSUPPORTED_FORMAT',
+      `the file is ${found.format}, not CSV: ${found.advice}`,
+      415,
+    ),
+  invalidHeader: (detail: string) =>
+    new AppError('CSV_INVALID_HEADER', `the header record ${detail}`, 422),
+  quoteNotClosed: (where: string) =>
+    new AppError(
+      'CSV_QUOTE_NOT_CLOSED',
+      `${where} opens a quoted field that is never closed (the rest of the file would be one field)`,
+      422,
+    ),
   noHeader: () => new AppError('CSV_NO_HEADER', 'the file has no header record', 422),
   targetColumnsMissing: (table: string, columns: string[]) =>
     new AppError(

@@ -72,7 +72,7 @@ describe('empty, null and defaults', () => {
     expect(problem({ type: 'enum', values: {} })).toBe('values: an enum needs at least one value');
     expect(problem({ type: 'enum' })).toBe('values: an enum needs at least one value');
     expect(problem({ type: 'text', transforms: [{ type: 'replace', pattern: '(' }] })).toMatch(
-      /^transforms\[0\].pattern: Invalid regular expression/,
+      /^transforms\[0\].pattern: error parsing regexp: missing closing \)/,
     );
     expect(
       problem({

@@ -180,7 +180,7 @@ describe('parseTableSchema', () => {
     [
       'regex does not compile',
       { columns: [col({ transforms: ['trim', { type: 'replace', pattern: '[a-' }] })] },
-      /^columns\[0\]\.transforms\[1\]\.pattern: Invalid regular expression/,
+      /^columns\[0\]\.transforms\[1\]\.pattern: error parsing regexp: missing closing \]/,
     ],
     [
       'bad date format',

@@ -1,4 +1,4 @@
-import { compilePipeline } from './transforms';
+import { compilePipeline, compileReplace } from './transforms';
 import { DEFAULT_NULL_TOKENS, type Transform } from './table-schema';
 
 const run = (transforms: Transform[] | undefined, raw: string, nullTokens = DEFAULT_NULL_TOKENS) =>
@@ -95,5 +95,39 @@ describe('declared transforms', () => {
     ],
   ])('%s', (_name, transforms, raw, expected) => {
     expect(run(transforms, raw)).toBe(expected);
+  });
+});
+
+describe('replace runs in linear time (RE2)', () => {
+  it('a catastrophic-backtracking pattern ends at once on a long cell', () => {
+    const pipeline = compilePipeline(
+      [{ type: 'replace', pattern: '(a+)+$', replacement: 'x' }],
+      [],
+    );
+    const cell = `${'a'.repeat(5000)}!`;
+    const started = performance.now();
+    expect(pipeline(cell)).toBe(cell);
+    expect(pipeline('aaaa')).toBe('x');
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it.each([
+    ['a backreference', '(a)\\1'],
+    ['a lookahead', 'a(?=b)'],
+  ])('refuses %s, naming the RE2 syntax', (_name, pattern) => {
+    expect(() => compileReplace(pattern, undefined)).toThrow(/RE2 syntax/);
+  });
+
+  it.each([
+    ['$1 $2', '^(\\d+)/(\\d+)$', '12/34', '$2-$1', '34-12'],
+    ['$&', 'b', 'abc', '[$&]', 'a[b]c'],
+    ['$$', 'b', 'abc', '$$', 'a$c'],
+    ['named group', '(?<y>\\d{4})', 'in 2024', '<$<y>>', 'in <2024>'],
+    ['i flag', 'USD', 'usd 5', '', ' 5'],
+    ['empty matches', 'x*', 'ab', '-', '-a-b-'],
+  ])('expands the replacement as String#replace: %s', (_n, pattern, input, replacement, out) => {
+    const flags = _n === 'i flag' ? 'i' : undefined;
+    expect(compileReplace(pattern, flags, replacement)(input)).toBe(out);
+    expect(input.replace(new RegExp(pattern, `g${flags ?? ''}`), replacement)).toBe(out);
   });
 });

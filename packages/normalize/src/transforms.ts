@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import type { Transform } from './table-schema';
 
 /** A compiled transform chain: raw cell → cleaned text, or null. */
@@ -6,9 +7,40 @@ type Step = (v: string | null) => string | null;
 
 export const REPLACE_FLAGS = /^[gimsuv]*$/;
 
-/** Compiles a replace pattern (always global); throws the RegExp's own error. */
-export const compileReplace = (pattern: string, flags: string | undefined): RegExp =>
-  new RegExp(pattern, `g${(flags ?? '').replace(/g/g, '')}`);
+/** A compiled `replace` transform: every match replaced, as String#replace with a global regex. */
+export type Replacer = (value: string) => string;
+
+const RE2_FLAGS: Record<string, number> = {
+  i: RE2JS.CASE_INSENSITIVE,
+  m: RE2JS.MULTILINE,
+  s: RE2JS.DOTALL,
+};
+
+/**
+ * Compiles a replace pattern (always global) for RE2, whose matching time is
+ * linear in the cell's length: a user's pattern such as `(a+)+$` cannot make a
+ * loader backtrack for seconds on one cell. Backreferences and lookarounds are
+ * not RE2 syntax and are refused here (SCHEMA_INVALID at validation); `u` and
+ * `v` change nothing (RE2 reads code points always). The replacement is
+ * expanded as by String#replace (`$1`, `$<name>`, `$&`, `$$`).
+ */
+export function compileReplace(
+  pattern: string,
+  flags: string | undefined,
+  replacement = '',
+): Replacer {
+  let bits = 0;
+  for (const f of flags ?? '') bits |= RE2_FLAGS[f] ?? 0;
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(RE2JS.translateRegExp(pattern), bits);
+  } catch (e) {
+    throw new Error(
+      `${(e as Error).message} (patterns use RE2 syntax, which runs in linear time: no backreferences or lookarounds)`,
+    );
+  }
+  return (value) => re.matcher(value).replaceAll(replacement);
+}
 
 const NEEDS_COLLAPSE = /\s\s|[^\S ]/;
 
@@ -45,9 +77,8 @@ function step(t: Transform, nullTokens: readonly string[]): Step | null {
       return (v) => (v === null || isToken(v) ? null : v);
     }
     case 'replace': {
-      const re = compileReplace(t.pattern, t.flags);
-      const replacement = t.replacement ?? '';
-      return (v) => (v === null ? null : v.replace(re, replacement));
+      const replace = compileReplace(t.pattern, t.flags, t.replacement);
+      return (v) => (v === null ? null : replace(v));
     }
     case 'default': {
       const value = t.value;

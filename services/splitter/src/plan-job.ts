@@ -8,6 +8,7 @@ import {
 import {
   ChunkPlanner,
   csvSyntaxOf,
+  firstRecordLine,
   readFirstRecord,
   readHeaderCells,
   sniffDialect,
@@ -90,6 +91,12 @@ export async function planJob(
       exhausted: 'PLANNING_RETRIES_EXHAUSTED',
       unexpected: 'PLANNING_FAILED',
     });
+    if (isAppError(e) && e.failure === 'permanent') {
+      // The file (or the job's options) is at fault, not the system: the job says why, and
+      // the message is done — dead letters are kept for messages the system could not handle.
+      logger.info({ jobId: job.id, code }, `job failed: ${e.message}`);
+      return;
+    }
     if (isAppError(e)) logger.warn({ jobId: job.id, code }, e.message);
     else logger.error({ jobId: job.id, code, err: e }, 'planning failed for good');
     // The consumer dead-letters it: the message stays inspectable beside its failed job.
@@ -265,12 +272,11 @@ function headerFromPlanner(planner: ChunkPlanner, dialect: Dialect, source: Prep
   if (dialect.header) {
     const header = planner.headerBytes;
     if (!header) throw errors.noHeader();
-    return readHeaderCells(header, syntax);
+    return readHeaderCells(header, syntax, firstRecordLine(source.samples.head));
   }
+  // A first record whose quote never closes is a record like any other: the loader rejects
+  // it (CSV_QUOTE_NOT_CLOSED); its fields so far give the width.
   const first = readFirstRecord(source.samples.head, syntax);
-  if (first?.unclosedQuote) {
-    throw errors.validation('the first record is not valid CSV: a quoted field is never closed');
-  }
   // Blank lines only: one column, so the (empty) job still has a table to load into.
   const width = first?.fields.length ?? 1;
   return Array.from({ length: width }, (_, i) => `column_${i + 1}`);

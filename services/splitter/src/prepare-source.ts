@@ -1,5 +1,6 @@
 import type { DialectOverrides, Encoding } from '@ingest/contracts';
-import { detectEncoding, isGzip } from '@ingest/csv';
+import { detectEncoding, isGzip, sniffFormat } from '@ingest/csv';
+import { errors } from '@ingest/errors';
 import {
   decompressedKey,
   transcodedKey,
@@ -44,6 +45,9 @@ export async function prepareSource(
   let file: StoredFile = { key: job.object_key, segmentBytes: job.segment_bytes };
   let bytes = job.bytes;
   let samples = await readSamples(store, file, bytes);
+  // Declared UTF-16 without a BOM is half NUL bytes: its text is checked once transcoded.
+  const declaredUtf16 = overrides.encoding === 'utf-16le' || overrides.encoding === 'utf-16be';
+  refuseNonCsv(samples.head, bytes, !declaredUtf16);
   let compression: PreparedSource['compression'] = 'none';
 
   if (isGzip(samples.head)) {
@@ -58,6 +62,7 @@ export async function prepareSource(
     );
     file = { key: target, segmentBytes: null };
     samples = await readSamples(store, file, bytes);
+    refuseNonCsv(samples.head, bytes, !declaredUtf16); // what the gzip held
   }
 
   const encoding =
@@ -76,6 +81,17 @@ export async function prepareSource(
     file = { key: target, segmentBytes: null };
     bytes = transcoded;
     samples = await readSamples(store, file, bytes);
+    // UTF-16 skipped the text checks (its bytes are half NULs); its UTF-8 copy gets them.
+    refuseNonCsv(samples.head, bytes);
   }
   return { file, bytes, encoding, compression, samples };
+}
+
+/**
+ * A file that is not CSV at all (an image, a workbook, an archive, binary
+ * data, JSON) fails its job with UNSUPPORTED_FORMAT before anything is planned.
+ */
+function refuseNonCsv(head: Buffer, bytes: number, textChecks = true): void {
+  const found = sniffFormat(head, head.length >= bytes, { textChecks });
+  if (found) throw errors.unsupportedFormat(found);
 }

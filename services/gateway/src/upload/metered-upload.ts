@@ -1,5 +1,6 @@
 import type { TrackedWrite } from '@ingest/housekeeping';
 import { removeStoredFile, startSegmentedUpload, type ObjectStore } from '@ingest/object-store';
+import { FORMAT_SNIFF_BYTES, sniffFormat } from '@ingest/csv';
 import { errors } from '@ingest/errors';
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -14,16 +15,22 @@ export interface MinimumPace {
  * Counts bytes and hashes them while they pass; fails once the limit is
  * exceeded, or when the client sends slower than the minimum pace while we
  * are ready to take more (time spent waiting on storage does not count).
+ * The first `FORMAT_SNIFF_BYTES` are held back until they show the upload is
+ * no image, workbook, archive, binary or JSON (415 UNSUPPORTED_FORMAT before a
+ * byte is stored); gzip passes, and the splitter sniffs what it holds.
  */
 class ByteMeter extends Transform {
   bytes = 0;
   private readonly hash = createHash('sha256');
   private timer: NodeJS.Timeout | undefined;
   private windowStartBytes = 0;
+  /** The head while it is shorter than the sniff needs; null once it passed. */
+  private head: Buffer[] | null = [];
 
   constructor(
     private readonly limit: number,
     pace: MinimumPace | undefined,
+    private readonly textChecks: boolean,
   ) {
     super();
     if (pace) {
@@ -58,7 +65,29 @@ class ByteMeter extends Transform {
       return;
     }
     this.hash.update(chunk);
-    cb(null, chunk);
+    if (this.head === null) {
+      cb(null, chunk);
+      return;
+    }
+    this.head.push(chunk);
+    if (this.bytes < FORMAT_SNIFF_BYTES) {
+      cb();
+      return;
+    }
+    this.releaseHead(false, cb);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.head === null) cb();
+    else this.releaseHead(true, cb);
+  }
+
+  private releaseHead(complete: boolean, cb: TransformCallback): void {
+    const head = Buffer.concat(this.head ?? []);
+    this.head = null;
+    const found = sniffFormat(head, complete, { textChecks: this.textChecks });
+    if (found) cb(errors.unsupportedFormat(found));
+    else cb(null, head);
   }
 
   digest(): string {
@@ -101,6 +130,8 @@ export interface UploadOptions {
   segmentBytes?: number;
   pace?: MinimumPace;
   tracker?: WriteTracker;
+  /** False when the job declares UTF-16 (no BOM needed): its NUL bytes are no sign of binary data. */
+  textChecks?: boolean;
 }
 
 /**
@@ -115,7 +146,7 @@ export async function storeMeteredUpload(
   limitBytes: number,
   options: UploadOptions,
 ): Promise<StoredUpload> {
-  const meter = new ByteMeter(limitBytes, options.pace);
+  const meter = new ByteMeter(limitBytes, options.pace, options.textChecks ?? true);
   let sourceError: Error | undefined;
   const fail = (e: Error) => {
     sourceError ??= e;

@@ -24,6 +24,8 @@ export interface StorageEngineOptions {
    */
   beforeStore?: (fields: Record<string, unknown> | undefined) => void;
   tracker?: WriteTracker;
+  /** See UploadOptions.textChecks. */
+  textChecks?: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export class ObjectStoreStorageEngine implements StorageEngine {
       expectedBytes: this.options.expectedBytes,
       pace: this.options.pace,
       tracker: this.options.tracker,
+      textChecks: this.options.textChecks,
     }).then(
       (stored) => callback(null, { ...stored, path: objectKey }),
       (e: unknown) => callback(e),

@@ -43,6 +43,11 @@ export interface UploadOutcome extends IntakeResult {
   replayed?: boolean;
 }
 
+/** `encoding=utf-16…` needs no BOM, so its bytes are half NULs: the sniff keeps to magic numbers. */
+const declaresUtf16 = (request: UploadRequest): boolean =>
+  request.dialectOverrides.encoding === 'utf-16le' ||
+  request.dialectOverrides.encoding === 'utf-16be';
+
 /** Decided before the body is read: an answer already, or what the upload goes on with. */
 type Preparation =
   { answer: UploadOutcome } | { schema: JobSchema | null; options: JobOptions | null };
@@ -77,6 +82,7 @@ export class Uploader {
       // Fields sent before the file part are checked before a byte is stored.
       beforeStore: (fields) => schema.takeField(fields),
       tracker: this.deps.tracker,
+      textChecks: !declaresUtf16(request),
     });
     if (!file) throw errors.missingFile();
     return this.accept(res, file, () => {
@@ -99,6 +105,7 @@ export class Uploader {
       segmentBytes: this.deps.segmentBytes,
       pace: this.deps.pace,
       tracker: this.deps.tracker,
+      textChecks: !declaresUtf16(request),
     });
     return this.accept(res, stored, () => options);
   }
