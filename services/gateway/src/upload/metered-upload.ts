@@ -15,7 +15,7 @@ export interface MinimumPace {
  * Counts bytes and hashes them while they pass; fails once the limit is
  * exceeded, or when the client sends slower than the minimum pace while we
  * are ready to take more (time spent waiting on storage does not count).
- * The first `FORMAT_SNIFF_BYTES` are held back until they show the upload is
+ * The first 4 KiB (FORMAT_SNIFF_BYTES) are held back until they show the upload is
  * no image, workbook, archive, binary or JSON (415 UNSUPPORTED_FORMAT before a
  * byte is stored); gzip passes, and the splitter sniffs what it holds.
  */
