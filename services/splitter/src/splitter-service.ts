@@ -4,10 +4,12 @@ import { DeadLetterConsumer, QueueConsumer } from '@ingest/rabbitmq';
 import { Sweeper, UploadRegistry, UploadTracker } from '@ingest/housekeeping';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import { hostname } from 'node:os';
+import { ChunkDispatcher } from './chunk-dispatcher';
 import { planJob } from './plan-job';
 
 /**
- * Builds the splitter: consumes stored jobs and publishes their chunk tasks;
+ * Builds the splitter: consumes stored jobs and records their plans, and
+ * dispatches chunk tasks from the recorded plans fairly (ChunkDispatcher);
  * it also settles dead-lettered messages, failing their jobs, and runs the
  * storage and outbox sweeps, since it is the service that owns a job's course
  * as a whole.
@@ -16,9 +18,27 @@ export function buildSplitter(
   env: SplitterEnv,
   logger = createLogger('splitter', env.LOG_LEVEL),
 ): Service {
-  const adapters = createServiceAdapters(env, { service: 'splitter', poolSize: 4 }, logger);
+  // Per job being planned one connection, the dispatcher's LISTEN and rounds, the sweeper.
+  const adapters = createServiceAdapters(
+    env,
+    { service: 'splitter', poolSize: env.SPLITTER_CONCURRENCY + 4 },
+    logger,
+  );
+  const dispatcher = new ChunkDispatcher(
+    { pool: adapters.pool, publisher: adapters.publisher, logger },
+    {
+      pollMs: env.DISPATCH_POLL_INTERVAL,
+      limits: {
+        jobWindow: env.DISPATCH_JOB_WINDOW,
+        maxInFlight: env.DISPATCH_MAX_IN_FLIGHT,
+        tenantMaxInFlight: env.DISPATCH_TENANT_MAX_IN_FLIGHT,
+        tenantWeights: env.DISPATCH_TENANT_WEIGHTS,
+      },
+    },
+  );
   const deps = {
     ...adapters,
+    onChunksRecorded: () => dispatcher.wake(),
     logger,
     defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
     maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
@@ -44,7 +64,8 @@ export function buildSplitter(
     ...retryPolicyFor(env),
     queue: QUEUES.jobs,
     schema: jobStoredSchema,
-    prefetch: 1,
+    // Several jobs planned at once: a long scan does not hold up the next job.
+    prefetch: env.SPLITTER_CONCURRENCY,
     logger,
     handle: (message, delivery) => planJob(deps, message, delivery),
   });
@@ -63,6 +84,7 @@ export function buildSplitter(
     logger,
     async start() {
       await adapters.migrate();
+      await dispatcher.start();
       await consumer.start();
       await deadLetters.start();
       sweeper?.start();
@@ -72,6 +94,7 @@ export function buildSplitter(
       await sweeper?.stop();
       await deadLetters.stop();
       await consumer.stop();
+      await dispatcher.stop();
       await adapters.close();
     },
   };
