@@ -23,3 +23,4 @@ export * from './storage/object-owners';
 export * from './plan/plan-records';
 export * from './dispatch/share-dispatch';
 export * from './dispatch/dispatch-chunks';
+export { readJobQueue } from './read-model/job-queue';

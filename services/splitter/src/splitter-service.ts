@@ -3,9 +3,15 @@ import { QUEUES, jobStoredSchema } from '@ingest/contracts';
 import { DeadLetterConsumer, QueueConsumer } from '@ingest/rabbitmq';
 import { Sweeper, UploadRegistry, UploadTracker } from '@ingest/housekeeping';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
+import type { ObjectStore } from '@ingest/object-store';
 import { hostname } from 'node:os';
 import { ChunkDispatcher } from './chunk-dispatcher';
 import { planJob } from './plan-job';
+
+export interface SplitterOptions {
+  /** Wraps the store planning reads from (tests: a slow or failing storage). */
+  wrapStore?: (store: ObjectStore) => ObjectStore;
+}
 
 /**
  * Builds the splitter: consumes stored jobs and records their plans, and
@@ -17,6 +23,7 @@ import { planJob } from './plan-job';
 export function buildSplitter(
   env: SplitterEnv,
   logger = createLogger('splitter', env.LOG_LEVEL),
+  options: SplitterOptions = {},
 ): Service {
   // Per job being planned one connection, the dispatcher's LISTEN and rounds, the sweeper.
   const adapters = createServiceAdapters(
@@ -38,6 +45,7 @@ export function buildSplitter(
   );
   const deps = {
     ...adapters,
+    store: options.wrapStore ? options.wrapStore(adapters.store) : adapters.store,
     onChunksRecorded: () => dispatcher.wake(),
     logger,
     defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
