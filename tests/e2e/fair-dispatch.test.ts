@@ -43,7 +43,7 @@ const upload = async (
 /** Every row of the file exactly once: the count, the distinct ids and their sum. */
 const expectExactlyOnce = async (ctx: TestSystem, table: string, rows: number) => {
   const { rows: found } = await ctx.db.query<{ n: number; ids: number; sum: string }>(
-    `SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(id)::text AS sum FROM "${table}"`,
+    `SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(id)::text AS sum FROM ${ctx.system.table(table)}`,
   );
   expect(found[0]).toEqual({ n: rows, ids: rows, sum: String((rows * (rows + 1)) / 2) });
 };
