@@ -54,6 +54,32 @@ describe('parseEnv', () => {
     );
   });
 
+  it('reads the dispatch settings: defaults, and tenant weights as tenant=weight pairs', () => {
+    const splitter = parseEnv(splitterEnvSchema, {});
+    expect(splitter).toMatchObject({
+      SPLITTER_CONCURRENCY: 2,
+      DISPATCH_JOB_WINDOW: 4,
+      DISPATCH_MAX_IN_FLIGHT: 8,
+      DISPATCH_TENANT_MAX_IN_FLIGHT: 0,
+      DISPATCH_POLL_INTERVAL: 1000,
+    });
+    expect(splitter.DISPATCH_TENANT_WEIGHTS).toEqual(new Map());
+    const weighted = parseEnv(splitterEnvSchema, {
+      DISPATCH_TENANT_WEIGHTS: ' acme=2, batch=0.5 ',
+    });
+    expect(weighted.DISPATCH_TENANT_WEIGHTS).toEqual(
+      new Map([
+        ['acme', 2],
+        ['batch', 0.5],
+      ]),
+    );
+    for (const bad of ['acme', 'acme=0', 'acme=-1', '=2', 'acme=lots']) {
+      expect(() => parseEnv(splitterEnvSchema, { DISPATCH_TENANT_WEIGHTS: bad })).toThrow(
+        /DISPATCH_TENANT_WEIGHTS/,
+      );
+    }
+  });
+
   it('reads durations with their unit, in milliseconds', () => {
     const gateway = parseEnv(gatewayEnvSchema, {});
     expect(gateway.STORAGE_RETENTION).toBe(7 * 24 * 3600 * 1000);

@@ -168,6 +168,36 @@ export const splitterEnvSchema = z.object({
   SWEEPER_ORPHAN_GRACE: duration.prefault('24h'),
   /** A `stored` job no splitter picked up for this long is published again. */
   SWEEPER_REPUBLISH_AFTER: duration.prefault('5m'),
+  /** Jobs one splitter plans at once (a long scan does not hold up the next job's planning). */
+  SPLITTER_CONCURRENCY: int.positive().default(2),
+  /** Chunks of one job dispatched and not yet committed, at most (its window). */
+  DISPATCH_JOB_WINDOW: int.positive().default(4),
+  /** Chunks of all jobs dispatched and not yet committed, at most; 0: only the windows bound it. */
+  DISPATCH_MAX_IN_FLIGHT: int.nonnegative().default(8),
+  /** Chunks of one tenant dispatched and not yet committed, at most; 0: no limit. */
+  DISPATCH_TENANT_MAX_IN_FLIGHT: int.nonnegative().default(0),
+  /** Tenants' shares, `tenant=weight` comma-separated (`acme=2,batch=0.5`); others weigh 1. */
+  DISPATCH_TENANT_WEIGHTS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const weights = new Map<string, number>();
+      for (const item of v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const [tenant, weight] = item.split('=').map((s) => s.trim());
+        const w = Number(weight);
+        if (!tenant || !(w > 0) || !Number.isFinite(w)) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not tenant=weight (weight > 0)` });
+          return z.NEVER;
+        }
+        weights.set(tenant, w);
+      }
+      return weights;
+    }),
+  /** Dispatch also runs this often without a wake-up (a commit notification lost on a reconnect). */
+  DISPATCH_POLL_INTERVAL: duration.prefault('1s').pipe(z.number().min(10)),
 });
 
 export const loaderEnvSchema = z.object({

@@ -26,6 +26,12 @@ export interface JobView {
    * completion from the rate observed since loading began (null when unknown or ended).
    */
   progress: { bytes_done: number; eta_seconds: number | null };
+  /**
+   * The job's chunks in the fair dispatch (absent for a job planned before it): recorded
+   * in its plan, dispatched (tasks published), in flight (dispatched, not committed),
+   * waiting (recorded, not dispatched) and since when the oldest waiting chunk waits.
+   */
+  queue?: JobQueue;
   /** When each stage began (stored = upload finished and job recorded). */
   timings: { stored_at: string; planned_at: string | null; loading_started_at: string | null };
   /** The five most frequent reject reasons (from Postgres; refreshed when the view is rebuilt). */
@@ -44,4 +50,14 @@ export interface JobView {
   created_at: string;
   updated_at: string;
   completed_at?: string;
+}
+
+/** A job's place in the dispatch (see `JobView.queue`). */
+export interface JobQueue {
+  planned: number;
+  dispatched: number;
+  in_flight: number;
+  waiting: number;
+  /** When the oldest chunk still waiting was recorded; null when none waits. */
+  waiting_since: string | null;
 }

@@ -151,3 +151,50 @@ describe('ChunkPlanner (property)', () => {
     );
   });
 });
+
+describe('ChunkPlanner resumed at a chunk end (property)', () => {
+  it('plans exactly the chunks a whole scan plans after that point', () => {
+    fc.assert(
+      fc.property(
+        csvArb,
+        pieceLayoutArb,
+        fc.integer({ min: 1, max: 200 }),
+        fc.nat(),
+        (c, layout, target, pick) => {
+          const input = Buffer.from(c.text);
+          const options: ChunkPlannerOptions = {
+            targetChunkBytes: target,
+            quote: c.dialect.quote.charCodeAt(0),
+            delimiter: c.dialect.delimiter.charCodeAt(0),
+            maxRecordBytes: 1 << 20,
+            header: c.header,
+          };
+          const whole = planInPieces(input, options, layout);
+          const resumable = whole.chunks.filter((chunk) => chunk.end >= 3);
+          const last = resumable[pick % Math.max(1, resumable.length)];
+          if (last === undefined) return;
+          const before = whole.chunks.slice(0, last.index + 1);
+          const resumed = planInPieces(
+            input.subarray(last.end),
+            {
+              ...options,
+              resumeAt: {
+                offset: last.end,
+                line: last.endLine,
+                chunks: before.length,
+                records: before.reduce((n, chunk) => n + chunk.records, 0),
+                header: whole.header,
+              },
+            },
+            layout,
+          );
+          expect([...before, ...resumed.chunks]).toEqual(whole.chunks);
+          expect(resumed.recordsFound).toBe(whole.recordsFound);
+          expect(resumed.bytesScanned).toBe(input.length);
+          expect(resumed.header).toEqual(whole.header);
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+});

@@ -52,7 +52,15 @@ describe('ChunkPlanner', () => {
       const late = planner.finish();
       expect(early.length).toBe(9);
       expect(late).toEqual([
-        { index: 9, start: 92, end: 102, firstLine: 20, records: 2, invalidUtf8: false },
+        {
+          index: 9,
+          start: 92,
+          end: 102,
+          firstLine: 20,
+          endLine: 22,
+          records: 2,
+          invalidUtf8: false,
+        },
       ]);
       expect(planner.recordsFound).toBe(20);
     });
@@ -62,7 +70,7 @@ describe('ChunkPlanner', () => {
       expect(planner.push(Buffer.from('h\na\n'))).toEqual([]);
       expect(planner.push(Buffer.from('\n\n'))).toEqual([]);
       expect(planner.finish()).toEqual([
-        { index: 0, start: 2, end: 6, firstLine: 2, records: 1, invalidUtf8: false },
+        { index: 0, start: 2, end: 6, firstLine: 2, endLine: 5, records: 1, invalidUtf8: false },
       ]);
     });
 

@@ -18,6 +18,8 @@ export interface PlannedChunk {
   end: number;
   /** 1-based physical line number of byte `start`. */
   firstLine: number;
+  /** 1-based physical line number of byte `end`: the next chunk's `firstLine`. */
+  endLine: number;
   /** Non-empty records inside [start, end). */
   records: number;
   /** The bytes of [start, end) are not valid UTF-8 (the loader may then decode them as latin1). */
@@ -35,6 +37,26 @@ export interface ChunkPlannerOptions {
   maxRecordBytes: number;
   /** true: the first non-empty record is the header, excluded from every chunk. */
   header: boolean;
+  /**
+   * Continue a plan whose chunks before `offset` are already known (a resumed scan):
+   * the scan then starts at byte `offset` of the object, which must be the `end` of
+   * the last chunk planned before. Default: start at byte 0.
+   */
+  resumeAt?: PlannerResumePoint;
+}
+
+/** Where an earlier scan stopped: the end of its last chunk, and what it had counted up to there. */
+export interface PlannerResumePoint {
+  /** The `end` of the last planned chunk (a record boundary outside quotes), >= 3. */
+  offset: number;
+  /** Its `endLine`. */
+  line: number;
+  /** Chunks planned before `offset` (the next chunk's index). */
+  chunks: number;
+  /** Records in those chunks. */
+  records: number;
+  /** The header record's bytes (header mode). */
+  header: Buffer | undefined;
 }
 
 /**
@@ -120,6 +142,32 @@ export class ChunkPlanner {
     this.maxRecordBytes = maxRecordBytes;
     this.capture = options.header ? new RecordCapture() : undefined;
     this.chunkStart = options.header ? -1 : 0;
+    if (options.resumeAt) this.resume(options.resumeAt, options.header);
+  }
+
+  /**
+   * The state the scan had at a chunk's end: outside quotes, no CR pending, a new
+   * chunk and record starting there. The scan does not depend on where pieces
+   * are cut, so continuing from here plans exactly what one whole scan would.
+   */
+  private resume(at: PlannerResumePoint, header: boolean): void {
+    // Below 3 bytes the BOM probe would still be open: start over instead (nothing lost).
+    if (!Number.isSafeInteger(at.offset) || at.offset < BOM.length) {
+      throw new RangeError(`resumeAt.offset must be an integer >= 3, got ${at.offset}`);
+    }
+    if (header && at.header === undefined) {
+      throw new RangeError('resumeAt.header is required in header mode');
+    }
+    this.offset = at.offset;
+    this.recordStart = at.offset;
+    this.chunkStart = at.offset;
+    this.utf8From = at.offset;
+    this.line = at.line;
+    this.chunkFirstLine = at.line;
+    this.nextIndex = at.chunks;
+    this.found = at.records;
+    this.header = at.header && Buffer.from(at.header);
+    this.bomProbe.push(-1, -1, -1); // decided long ago
   }
 
   get headerBytes(): Buffer | undefined {
@@ -195,6 +243,7 @@ export class ChunkPlanner {
     if (this.held !== undefined) {
       // The remainder has no records: fold it into the held chunk so coverage stays exact.
       this.held.end = end;
+      this.held.endLine = this.line;
       if (!this.utf8.end()) this.held.invalidUtf8 = true;
       out.push(this.held);
       this.held = undefined;
@@ -331,6 +380,7 @@ export class ChunkPlanner {
       start: this.chunkStart,
       end,
       firstLine: this.chunkFirstLine,
+      endLine: this.line,
       records: this.chunkRecords,
       invalidUtf8: !this.utf8.end(),
     };

@@ -19,3 +19,8 @@ export * from './storage/delete-ended-job';
 export * from './storage/expired-objects';
 export * from './storage/unpicked-jobs';
 export * from './storage/object-owners';
+// The durable plan and the fair dispatch of its chunk tasks.
+export * from './plan/plan-records';
+export * from './dispatch/share-dispatch';
+export * from './dispatch/dispatch-chunks';
+export { readJobQueue } from './read-model/job-queue';

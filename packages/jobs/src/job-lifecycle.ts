@@ -17,6 +17,7 @@ import { listJobs, type JobListOptions } from './read-model/job-list';
 import { listRejects, type RejectListOptions } from './read-model/reject-list';
 import { toJobView } from './read-model/job-view';
 import { readJobView, syncJobState } from './read-model/read-job-view';
+import { readJobQueue } from './read-model/job-queue';
 import { cancelJob } from './transitions/cancel-job';
 import { completeStagedJob } from './transitions/complete-staged-job';
 import { failJob } from './transitions/fail-job';
@@ -159,10 +160,17 @@ export class JobLifecycle {
     return view;
   }
 
-  /** Hot state first; on a miss (expired, flushed) rebuilt from Postgres, or read from it alone. */
+  /**
+   * Hot state first; on a miss (expired, flushed) rebuilt from Postgres, or read from it
+   * alone. The queue (planned, dispatched, in flight) moves with every dispatch round,
+   * which the hot state does not follow: it is read from Postgres (one indexed row).
+   */
   async currentView(jobId: string): Promise<JobView | null> {
     const hot = await this.state.get(jobId).catch(() => null);
-    if (hot) return hot;
+    if (hot) {
+      const queue = await readJobQueue(this.pool, jobId);
+      return queue ? { ...hot, queue } : hot;
+    }
     return syncJobState(this.pool, this.state, jobId).catch((e: unknown) => {
       this.deps.logger.warn({ err: e, jobId }, 'hot state unavailable; reading Postgres only');
       return readJobView(this.pool, jobId);

@@ -1,3 +1,4 @@
+import type { JobQueue } from '@ingest/contracts';
 import type { Dialect, DialectOverrides, JobStatus, LoadMode, LoadPlan } from '@ingest/contracts';
 
 /** One row of `ingest.jobs`, as node-postgres returns it. */
@@ -92,4 +93,6 @@ export interface JobProgress {
   bytesDone?: number;
   /** The most frequent reject reasons (at most five). */
   rejectsTop?: { code: string; count: number }[];
+  /** The job's chunks in the dispatch; undefined: no recorded plan. */
+  queue?: JobQueue;
 }

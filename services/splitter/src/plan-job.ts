@@ -1,10 +1,4 @@
-import {
-  QUEUES,
-  type ChunkTask,
-  type Dialect,
-  type JobStoredMessage,
-  type LoadPlan,
-} from '@ingest/contracts';
+import { type Dialect, type JobStoredMessage, type LoadPlan } from '@ingest/contracts';
 import {
   ChunkPlanner,
   csvSyntaxOf,
@@ -14,11 +8,17 @@ import {
   sniffDialect,
   type PlannedChunk,
 } from '@ingest/csv';
-import type { MessagePublisher } from '@ingest/contracts';
 import { readStoredFile, type ObjectStore } from '@ingest/object-store';
 import { AppError, errors, isAppError } from '@ingest/errors';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
-import type { JobLifecycle, JobRecord } from '@ingest/jobs';
+import {
+  beginPlanScan,
+  recordPlannedChunks,
+  recordPlanTemplate,
+  type ChunkTaskTemplate,
+  type JobLifecycle,
+  type JobRecord,
+} from '@ingest/jobs';
 import { ensureTargetTable, prepareLoadPlan } from '@ingest/loading';
 import type { Pool } from '@ingest/postgres';
 import type { Logger } from '@ingest/config';
@@ -36,8 +36,9 @@ class PlanningStopped extends Error {
 export interface PlanJobDeps {
   lifecycle: JobLifecycle;
   store: ObjectStore;
-  publisher: MessagePublisher;
   pool: Pool;
+  /** Told whenever chunks were recorded: their tasks can be dispatched. */
+  onChunksRecorded?: () => void;
   logger: Logger;
   defaultChunkBytes: number;
   maxRecordBytes: number;
@@ -47,10 +48,12 @@ export interface PlanJobDeps {
 
 /**
  * Plans one stored job: prepares a plain UTF-8 source, sniffs its dialect,
- * streams it once through the exact chunk planner and publishes each chunk
- * task as soon as its end is known, so loading overlaps planning. Planning is
- * deterministic (same object, same options → same ranges), so a redelivered job
- * message republishes identical tasks and the loaders' ledger makes them no-ops.
+ * streams it once through the exact chunk planner and records each chunk in
+ * the job's plan (Postgres) as soon as its end is known; the dispatcher
+ * publishes their tasks, so loading overlaps planning. A scan that failed
+ * resumes at the end of the last recorded chunk. Planning is deterministic
+ * (same object, same options → same ranges), so a redelivered job message
+ * records nothing new.
  */
 export async function planJob(
   deps: PlanJobDeps,
@@ -114,12 +117,22 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     encoding: source.encoding,
     compression: source.compression,
   };
+  // A scan that failed before goes on from its last recorded chunk (a tiny plan starts over).
+  const progress = await beginPlanScan(deps.pool, job.id, source.file.key);
+  const resumeAt = progress && progress.offset >= 3 ? progress : undefined;
+  if (resumeAt) {
+    deps.logger.info(
+      { jobId: job.id, offset: resumeAt.offset, chunks: resumeAt.chunks },
+      'resuming planning',
+    );
+  }
   const planner = new ChunkPlanner({
     targetChunkBytes: job.chunk_bytes ?? deps.defaultChunkBytes,
     quote: dialect.quote.charCodeAt(0),
     delimiter: dialect.delimiter.charCodeAt(0),
     maxRecordBytes: deps.maxRecordBytes,
     header: dialect.header,
+    ...(resumeAt ? { resumeAt } : {}),
   });
   let layout:
     | {
@@ -130,7 +143,9 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
         load: LoadPlan;
       }
     | undefined;
-  let published = 0;
+  let planned = resumeAt?.chunks ?? 0;
+  /** Bytes read since the last record of the plan's progress. */
+  let unrecordedBytes = 0;
   let checkedAt = Date.now();
 
   /** A cancelled (or already failed) job stops planning; checked at most once a second. */
@@ -174,55 +189,67 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
       key: job.load_key,
       atomic: job.atomic,
     });
+    const headerRaw = dialect.header ? (planner.headerBytes ?? null) : null;
     await deps.lifecycle.recordPlan(job.id, {
       dialect,
       columns,
       schema,
       schemaSource,
-      headerRaw: dialect.header ? (planner.headerBytes ?? null) : null,
+      headerRaw,
       loadPlan: load,
+    });
+    const task: ChunkTaskTemplate = {
+      type: 'chunk.load',
+      version: 1,
+      jobId: job.id,
+      objectKey: source.file.key,
+      ...(source.file.segmentBytes === null ? {} : { segmentBytes: source.file.segmentBytes }),
+      dialect,
+      targetSchema: job.target_schema,
+      table: job.table_name,
+      columns,
+      columnTypes,
+      schemaVersion: 2,
+      schema,
+      header,
+      load,
+    };
+    await recordPlanTemplate(deps.pool, {
+      jobId: job.id,
+      tenant: job.tenant,
+      sourceKey: source.file.key,
+      task,
+      headerRaw,
     });
     layout = { columns, columnTypes, header, schema, load };
     return layout;
   };
 
-  const publish = async (chunks: PlannedChunk[]) => {
+  const record = async (chunks: PlannedChunk[]) => {
     if (chunks.length === 0) return;
     await stopIfEnded();
-    const { columns, columnTypes, header, schema, load } = await prepareTarget();
-    for (const chunk of chunks) {
-      const task: ChunkTask = {
-        type: 'chunk.load',
-        version: 1,
-        jobId: job.id,
-        chunkIndex: chunk.index,
-        objectKey: source.file.key,
-        ...(source.file.segmentBytes === null ? {} : { segmentBytes: source.file.segmentBytes }),
-        range: { start: chunk.start, end: chunk.end },
-        firstLine: chunk.firstLine,
-        records: chunk.records,
-        invalidUtf8: chunk.invalidUtf8,
-        dialect,
-        targetSchema: job.target_schema,
-        table: job.table_name,
-        columns,
-        columnTypes,
-        schemaVersion: 2,
-        schema,
-        header,
-        load,
-      };
-      await deps.publisher.publish(QUEUES.chunks, task, { messageId: `${job.id}:${chunk.index}` });
-      published++;
-    }
+    await prepareTarget();
+    await recordPlannedChunks(deps.pool, job.id, chunks, unrecordedBytes);
+    unrecordedBytes = 0;
+    planned += chunks.length;
+    deps.onChunksRecorded?.();
   };
 
-  const body = await readStoredFile(deps.store, source.file, { start: 0, end: source.bytes });
+  const from = resumeAt?.offset ?? 0;
+  const body = await readStoredFile(deps.store, source.file, { start: from, end: source.bytes });
   try {
-    for await (const piece of body) await publish(planner.push(piece as Buffer));
-    await publish(planner.finish());
+    for await (const piece of body) {
+      unrecordedBytes += (piece as Buffer).length;
+      await record(planner.push(piece as Buffer));
+    }
+    await record(planner.finish());
   } finally {
     body.destroy();
+    // Count what this scan read past its last record too (best effort: a failing database
+    // may refuse it), so the plan shows what every attempt cost.
+    if (unrecordedBytes > 0) {
+      await recordPlannedChunks(deps.pool, job.id, [], unrecordedBytes).catch(() => undefined);
+    }
   }
   // A header-only file is a valid, empty job: the table still gets created.
   await prepareTarget();
@@ -233,14 +260,14 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     );
   }
   await deps.lifecycle.finishPlanning(job.id, {
-    chunksTotal: published,
+    chunksTotal: planned,
     recordsFound: planner.recordsFound,
     bytesScanned: planner.bytesScanned,
   });
   deps.logger.info(
     {
       jobId: job.id,
-      chunks: published,
+      chunks: planned,
       records: planner.recordsFound,
       bytes: planner.bytesScanned,
     },

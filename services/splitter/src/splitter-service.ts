@@ -3,11 +3,19 @@ import { QUEUES, jobStoredSchema } from '@ingest/contracts';
 import { DeadLetterConsumer, QueueConsumer } from '@ingest/rabbitmq';
 import { Sweeper, UploadRegistry, UploadTracker } from '@ingest/housekeeping';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
+import type { ObjectStore } from '@ingest/object-store';
 import { hostname } from 'node:os';
+import { ChunkDispatcher } from './chunk-dispatcher';
 import { planJob } from './plan-job';
 
+export interface SplitterOptions {
+  /** Wraps the store planning reads from (tests: a slow or failing storage). */
+  wrapStore?: (store: ObjectStore) => ObjectStore;
+}
+
 /**
- * Builds the splitter: consumes stored jobs and publishes their chunk tasks;
+ * Builds the splitter: consumes stored jobs and records their plans, and
+ * dispatches chunk tasks from the recorded plans fairly (ChunkDispatcher);
  * it also settles dead-lettered messages, failing their jobs, and runs the
  * storage and outbox sweeps, since it is the service that owns a job's course
  * as a whole.
@@ -15,10 +23,30 @@ import { planJob } from './plan-job';
 export function buildSplitter(
   env: SplitterEnv,
   logger = createLogger('splitter', env.LOG_LEVEL),
+  options: SplitterOptions = {},
 ): Service {
-  const adapters = createServiceAdapters(env, { service: 'splitter', poolSize: 4 }, logger);
+  // Per job being planned one connection, the dispatcher's LISTEN and rounds, the sweeper.
+  const adapters = createServiceAdapters(
+    env,
+    { service: 'splitter', poolSize: env.SPLITTER_CONCURRENCY + 4 },
+    logger,
+  );
+  const dispatcher = new ChunkDispatcher(
+    { pool: adapters.pool, publisher: adapters.publisher, logger },
+    {
+      pollMs: env.DISPATCH_POLL_INTERVAL,
+      limits: {
+        jobWindow: env.DISPATCH_JOB_WINDOW,
+        maxInFlight: env.DISPATCH_MAX_IN_FLIGHT,
+        tenantMaxInFlight: env.DISPATCH_TENANT_MAX_IN_FLIGHT,
+        tenantWeights: env.DISPATCH_TENANT_WEIGHTS,
+      },
+    },
+  );
   const deps = {
     ...adapters,
+    store: options.wrapStore ? options.wrapStore(adapters.store) : adapters.store,
+    onChunksRecorded: () => dispatcher.wake(),
     logger,
     defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
     maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
@@ -44,7 +72,8 @@ export function buildSplitter(
     ...retryPolicyFor(env),
     queue: QUEUES.jobs,
     schema: jobStoredSchema,
-    prefetch: 1,
+    // Several jobs planned at once: a long scan does not hold up the next job.
+    prefetch: env.SPLITTER_CONCURRENCY,
     logger,
     handle: (message, delivery) => planJob(deps, message, delivery),
   });
@@ -63,6 +92,7 @@ export function buildSplitter(
     logger,
     async start() {
       await adapters.migrate();
+      await dispatcher.start();
       await consumer.start();
       await deadLetters.start();
       sweeper?.start();
@@ -72,6 +102,7 @@ export function buildSplitter(
       await sweeper?.stop();
       await deadLetters.stop();
       await consumer.stop();
+      await dispatcher.stop();
       await adapters.close();
     },
   };

@@ -97,6 +97,7 @@ export function referencePlan(bytes: Buffer, options: ChunkPlannerOptions): Refe
       start,
       end: -1,
       firstLine: r.line,
+      endLine: -1,
       records: 0,
       invalidUtf8: false,
     };
@@ -118,6 +119,18 @@ export function referencePlan(bytes: Buffer, options: ChunkPlannerOptions): Refe
     const last = chunks[chunks.length - 1];
     if (last !== undefined) last.end = bytes.length;
   }
-  for (const c of chunks) c.invalidUtf8 = !isUtf8(bytes.subarray(c.start, c.end));
+  for (const c of chunks) {
+    c.invalidUtf8 = !isUtf8(bytes.subarray(c.start, c.end));
+    c.endLine = lineAt(bytes, c.end);
+  }
   return { chunks, header, records };
+}
+
+/** 1-based physical line of byte `at`: line breaks before it (CRLF, lone CR, lone LF) + 1. */
+function lineAt(bytes: Buffer, at: number): number {
+  let line = 1;
+  for (let i = 0; i < at; i++) {
+    if (bytes[i] === LF || (bytes[i] === CR && bytes[i + 1] !== LF)) line++;
+  }
+  return line;
 }

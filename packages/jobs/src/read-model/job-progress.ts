@@ -1,5 +1,6 @@
 import type { Queryable } from '@ingest/postgres';
 import type { JobProgress } from '../job-record';
+import { readJobQueue } from './job-queue';
 
 /** A job's progress from the ledger (committed chunks only) and its most frequent reject reasons. */
 export async function readJobProgress(db: Queryable, id: string): Promise<JobProgress> {
@@ -23,7 +24,9 @@ export async function readJobProgress(db: Queryable, id: string): Promise<JobPro
      GROUP BY code ORDER BY count(*) DESC, code LIMIT 5`,
     [id],
   );
+  const queue = await readJobQueue(db, id);
   return {
+    ...(queue ? { queue } : {}),
     rejectsTop: top.rows,
     chunksDone: row?.chunks ?? 0,
     rowsLoaded: row?.loaded ?? 0,

@@ -39,6 +39,7 @@ export function toJobView(job: JobRecord, progress: JobProgress): JobView {
     created_at: job.created_at.toISOString(),
     updated_at: job.updated_at.toISOString(),
   };
+  if (progress.queue) view.queue = progress.queue;
   if (job.error_code) view.error = { code: job.error_code, message: job.error_message ?? '' };
   if (job.completed_at) view.completed_at = job.completed_at.toISOString();
   return view;

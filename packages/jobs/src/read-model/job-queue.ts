@@ -1,0 +1,31 @@
+import type { JobQueue } from '@ingest/contracts';
+import type { Queryable } from '@ingest/postgres';
+
+/**
+ * The job's chunks in the dispatch, from its recorded plan and the ledger: a chunk is
+ * in flight from its dispatch until its ledger row commits. Null: no recorded plan.
+ */
+export async function readJobQueue(db: Queryable, id: string): Promise<JobQueue | null> {
+  const { rows } = await db.query<{
+    planned: number;
+    dispatched: number;
+    committed: number;
+    waiting_since: Date | null;
+  }>(
+    `SELECT p.chunks_planned AS planned, p.chunks_dispatched AS dispatched,
+            (SELECT count(*) FROM ingest.chunk_ledger l WHERE l.job_id = p.job_id)::int AS committed,
+            (SELECT c.planned_at FROM ingest.chunk_plan c
+             WHERE c.job_id = p.job_id AND c.chunk_index = p.chunks_dispatched) AS waiting_since
+     FROM ingest.job_plans p WHERE p.job_id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    planned: row.planned,
+    dispatched: row.dispatched,
+    in_flight: Math.max(0, row.dispatched - row.committed),
+    waiting: row.planned - row.dispatched,
+    waiting_since: row.waiting_since?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,98 @@
+import type { Logger } from '@ingest/config';
+import type { MessagePublisher } from '@ingest/contracts';
+import { dispatchChunks, type DispatchLimits } from '@ingest/jobs';
+import type { Pool, PoolClient } from '@ingest/postgres';
+
+/** The channel the chunk ledger's trigger notifies on every commit (migration 000005). */
+const COMMITTED_CHANNEL = 'ingest_chunk_committed';
+
+export interface ChunkDispatcherOptions {
+  limits: DispatchLimits;
+  /** A round also runs this often unprompted (a notification lost while reconnecting). */
+  pollMs: number;
+}
+
+/**
+ * Runs dispatch rounds (`dispatchChunks`) whenever a place may have freed or a
+ * chunk was recorded: on a chunk commit anywhere (LISTEN on the ledger's
+ * channel), when this splitter records chunks (`wake`), and every `pollMs`.
+ * Wake-ups during a round are merged into one more round after it.
+ */
+export class ChunkDispatcher {
+  private listener: PoolClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: { pool: Pool; publisher: MessagePublisher; logger: Logger },
+    private readonly options: ChunkDispatcherOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.listen();
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.wake();
+  }
+
+  /** Asks for a round soon; never throws (a failed round is logged and retried by the poll). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) {
+      await listener.query(`UNLISTEN ${COMMITTED_CHANNEL}`).catch(() => undefined);
+      listener.release();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await dispatchChunks(this.deps.pool, this.deps.publisher, this.options.limits);
+      } catch (e) {
+        this.deps.logger.warn({ err: e }, 'dispatch round failed; retrying on the next wake-up');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** One connection held for LISTEN; when it breaks, the poll covers until it is back. */
+  private async listen(): Promise<void> {
+    try {
+      const client = await this.deps.pool.connect();
+      client.on('notification', () => this.wake());
+      client.on('error', () => {
+        if (this.listener !== client) return;
+        this.listener = undefined;
+        client.release(true);
+        setTimeout(() => {
+          if (!this.stopped) void this.listen();
+        }, this.options.pollMs);
+      });
+      await client.query(`LISTEN ${COMMITTED_CHANNEL}`);
+      this.listener = client;
+    } catch (e) {
+      this.deps.logger.warn({ err: e }, 'cannot listen for chunk commits; polling only for now');
+      setTimeout(() => {
+        if (!this.stopped) void this.listen();
+      }, this.options.pollMs);
+    }
+  }
+}
