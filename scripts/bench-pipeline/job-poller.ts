@@ -8,6 +8,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface JobView {
   id: string;
   status: string;
+  /** Where the rows go: `<schema>.<table>`. */
+  table: string;
   bytes: number;
   chunks: { total: number | null; done: number };
   records: number | null;

@@ -24,26 +24,36 @@ import type {
   VerificationFigures,
 } from './run-model';
 
-async function tableCounts(db: pg.Client, tableName: string, shape: FileShape): Promise<Counts> {
+/** A table by schema and name: the pipeline's lives in the bench tenant's schema, psql's in public. */
+interface Table {
+  schema: string;
+  name: string;
+}
+
+const sqlName = (t: Table): string =>
+  `${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.name)}`;
+const inPublic = (name: string): Table => ({ schema: 'public', name });
+
+async function tableCounts(db: pg.Client, table: Table, shape: FileShape): Promise<Counts> {
   const id = pg.escapeIdentifier(shape.idColumn);
   const nullable = pg.escapeIdentifier(shape.nullableColumn);
   const { rows } = await db.query<{ rows: string; non_null: string; id_sum: string }>(
     `SELECT count(*)::text AS rows, count(${nullable})::text AS non_null,
             coalesce(sum(${id}::bigint), 0)::text AS id_sum
-     FROM public.${pg.escapeIdentifier(tableName)}`,
+     FROM ${sqlName(table)}`,
   );
   const r = rows[0];
   return { rows: Number(r?.rows), nonNull: Number(r?.non_null), idSum: r?.id_sum ?? '' };
 }
 
 /** Column names and types as PostgreSQL shows them, in column order. */
-async function columnTypes(db: pg.Client, tableName: string): Promise<string[]> {
+async function columnTypes(db: pg.Client, table: Table): Promise<string[]> {
   const { rows } = await db.query<{ name: string; type: string }>(
     `SELECT attname AS name, format_type(atttypid, atttypmod) AS type
      FROM pg_attribute
-     WHERE attrelid = format('public.%I', $1::text)::regclass AND attnum > 0 AND NOT attisdropped
+     WHERE attrelid = format('%I.%I', $1::text, $2::text)::regclass AND attnum > 0 AND NOT attisdropped
      ORDER BY attnum`,
-    [tableName],
+    [table.schema, table.name],
   );
   return rows.map((r) => `${r.name} ${r.type}`);
 }
@@ -53,9 +63,9 @@ async function columnTypes(db: pg.Client, tableName: string): Promise<string[]> 
  * identical types render equal values as equal text, so equal sums mean equal rows
  * (in any order).
  */
-async function fingerprint(db: pg.Client, tableName: string): Promise<string> {
+async function fingerprint(db: pg.Client, table: Table): Promise<string> {
   const { rows } = await db.query<{ f: string | null }>(
-    `SELECT sum(hashtext(t::text)::bigint)::text AS f FROM public.${pg.escapeIdentifier(tableName)} t`,
+    `SELECT sum(hashtext(t::text)::bigint)::text AS f FROM ${sqlName(table)} t`,
   );
   return rows[0]?.f ?? 'null';
 }
@@ -76,8 +86,11 @@ export async function verifyRun(
 ): Promise<void> {
   const { db, shape } = run;
   const { csv, view } = load;
-  const pipelineCounts = await tableCounts(db, PIPELINE_TABLE, shape);
-  const psqlCounts = await tableCounts(db, PSQL_TABLE, shape);
+  // The job view names the table schema-qualified: `<tenant schema>.<table>`.
+  const pipeline: Table = { schema: view.table.split('.')[0] ?? 'public', name: PIPELINE_TABLE };
+  const psqlTable = inPublic(PSQL_TABLE);
+  const pipelineCounts = await tableCounts(db, pipeline, shape);
+  const psqlCounts = await tableCounts(db, psqlTable, shape);
   const counts: NonNullable<VerificationFigures['counts']> = {
     pipeline: pipelineCounts,
     psql: psqlCounts,
@@ -93,8 +106,8 @@ export async function verifyRun(
   expect('psql rows vs generated records', psqlCounts.rows, csv.records);
   // Same names and types, then every value: the pipeline's schema must be the shape's.
   const types = {
-    pipeline: await columnTypes(db, PIPELINE_TABLE),
-    psql: await columnTypes(db, PSQL_TABLE),
+    pipeline: await columnTypes(db, pipeline),
+    psql: await columnTypes(db, psqlTable),
   };
   out.columnTypes = types;
   if (types.pipeline.join(', ') !== types.psql.join(', ')) {
@@ -104,16 +117,16 @@ export async function verifyRun(
   }
   log('fingerprinting every row of both tables ...');
   const prints: NonNullable<VerificationFigures['fingerprints']> = {
-    pipeline: await fingerprint(db, PIPELINE_TABLE),
-    psql: await fingerprint(db, PSQL_TABLE),
+    pipeline: await fingerprint(db, pipeline),
+    psql: await fingerprint(db, psqlTable),
   };
   out.fingerprints = prints;
   expect('pipeline table fingerprint (sum of hashtext(row::text))', prints.pipeline, prints.psql);
   if (load.pgloader?.code === 0) {
-    const pgloaderCounts = await tableCounts(db, PGLOADER_TABLE, shape);
+    const pgloaderCounts = await tableCounts(db, inPublic(PGLOADER_TABLE), shape);
     counts.pgloader = pgloaderCounts;
     expect('pgloader table count(*)', pgloaderCounts.rows, psqlCounts.rows);
-    prints.pgloader = await fingerprint(db, PGLOADER_TABLE);
+    prints.pgloader = await fingerprint(db, inPublic(PGLOADER_TABLE));
     expect('pgloader table fingerprint', prints.pgloader, prints.psql);
   }
   expect('job.records (splitter)', view.records, psqlCounts.rows);

@@ -193,7 +193,9 @@ describe('bad input gets a clear answer', () => {
     const job = await ctx.system.waitForJob(id, 20_000);
     expect(job).toMatchObject({ status: 'completed', rows: { loaded: 200 } });
     expect(Date.now() - started).toBeLessThan(15_000);
-    const { rows } = await ctx.db.query<{ v: string }>('SELECT DISTINCT v FROM redos');
+    const { rows } = await ctx.db.query<{ v: string }>(
+      `SELECT DISTINCT v FROM ${ctx.system.table('redos')}`,
+    );
     expect(rows).toEqual([{ v: cell }]);
   });
 

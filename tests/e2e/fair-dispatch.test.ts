@@ -162,7 +162,7 @@ describe('fair dispatch: a loader killed while holding window credits', () => {
 
   it('does not stall the job: the chunk is redelivered and the window refills', async () => {
     loaders = new LoaderProcesses(ctx.t.env);
-    await loaders.start([{ name: 'crashing', failpoints: 'mid-copy@3=kill' }, { name: 'steady' }]);
+    await loaders.start([{ name: 'crashing', failpoints: 'mid-copy=kill' }, { name: 'steady' }]);
     const rows = 3000;
     const id = await upload(ctx, 'killed_in_window', peopleFixture(rows, 9).text, {
       chunkSize: 8192,
