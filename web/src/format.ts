@@ -12,9 +12,10 @@ export function formatBytes(n: number): string {
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
-/** 75 → "1 min 15 s"; 3700 → "1 h 2 min". */
+/** 2.34 → "2.3 s"; 75 → "1 min 15 s"; 3700 → "1 h 2 min". */
 export function formatSeconds(total: number): string {
-  const s = Math.max(0, Math.round(total));
+  if (total < 10) return `${Math.max(0, total).toFixed(1)} s`;
+  const s = Math.round(total);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;

@@ -34,6 +34,7 @@ export function ratePoints(samples: readonly RowSample[]): RatePoint[] {
 
 /** Timings of a job as the API gives them (ISO strings). */
 export interface JobTimes {
+  plannedAt: string | null;
   loadingStartedAt: string | null;
   completedAt: string | null | undefined;
   rows: number;
@@ -41,15 +42,20 @@ export interface JobTimes {
 
 /**
  * The samples the timings alone give: none before loading began; from the start of
- * loading (0 rows) to the end (all rows) for an ended job. Live updates add the rest.
+ * loading (0 rows) to the end (all rows) for an ended job. A job small enough to load in
+ * one step records its loading start at its end: its rate is then taken from planning on.
+ * Live updates add the samples in between.
  */
 export function samplesFromTimings(t: JobTimes): RowSample[] {
   if (t.loadingStartedAt === null) return [];
-  const start = Date.parse(t.loadingStartedAt);
-  const samples: RowSample[] = [{ at: start, rows: 0 }];
-  if (t.completedAt != null) {
-    const end = Date.parse(t.completedAt);
-    if (end > start) samples.push({ at: end, rows: t.rows });
-  }
-  return samples;
+  let start = Date.parse(t.loadingStartedAt);
+  if (t.completedAt == null) return [{ at: start, rows: 0 }];
+  const end = Date.parse(t.completedAt);
+  if (end <= start && t.plannedAt !== null) start = Date.parse(t.plannedAt);
+  return end > start
+    ? [
+        { at: start, rows: 0 },
+        { at: end, rows: t.rows },
+      ]
+    : [];
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api, JobView } from './api';
 import { followJob, isEnded } from './job-events';
-import { addSample, samplesFromTimings, type RowSample } from './rate-series';
+import { addSample, ratePoints, samplesFromTimings, type RowSample } from './rate-series';
 
 export interface LiveJob {
   view: JobView | null;
@@ -20,22 +20,24 @@ export function useJob(api: Api, id: string): LiveJob {
     const abort = new AbortController();
     const take = (view: JobView) =>
       setState((s) => {
+        const ended = isEnded(view);
+        const times = {
+          plannedAt: view.timings.planned_at,
+          loadingStartedAt: view.timings.loading_started_at,
+          completedAt: ended ? (view.completed_at ?? view.updated_at) : null,
+          rows: rowsOf(view),
+        };
         // Before the first live sample: the start of loading (0 rows) from the timings.
-        let samples =
-          s.samples.length > 0
-            ? s.samples
-            : samplesFromTimings({
-                loadingStartedAt: view.timings.loading_started_at,
-                completedAt: isEnded(view) ? (view.completed_at ?? view.updated_at) : null,
-                rows: rowsOf(view),
-              });
-        if (!isEnded(view) && view.timings.loading_started_at !== null) {
+        let samples = s.samples.length > 0 ? s.samples : samplesFromTimings(times);
+        if (!ended && view.timings.loading_started_at !== null) {
           samples = addSample(samples, { at: Date.now(), rows: rowsOf(view) });
-        } else if (isEnded(view) && s.samples.length > 0) {
+        } else if (ended) {
           samples = addSample(samples, {
-            at: Date.parse(view.completed_at ?? view.updated_at),
+            at: Date.parse(times.completedAt ?? ''),
             rows: rowsOf(view),
           });
+          // Too few live updates to show a rate (a job that took a moment): the timings'.
+          if (ratePoints(samples).length === 0) samples = samplesFromTimings(times);
         }
         return { view, error: null, samples };
       });
