@@ -124,13 +124,14 @@ describe('web dashboard in headless Chromium', () => {
     const id = page.url().split('/').pop() ?? '';
     await page.locator('.status-completed').first().waitFor({ timeout: 60_000 });
     const job = await ctx.system.waitForJob(id);
-    expect(job).toMatchObject({ status: 'completed', table: 'scores_2026' });
+    // The table in the tenant's own schema.
+    expect(job).toMatchObject({ status: 'completed', table: 't_default.scores_2026' });
     expect(job.rows).toEqual({ loaded: 3000 - rejected, rejected });
     expect(await page.locator('#rows-loaded').textContent()).toBe(
       (3000 - rejected).toLocaleString('en-US'),
     );
     expect(await page.locator('#rows-rejected').textContent()).toBe(String(rejected));
-    const loaded = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM scores_2026');
+    const loaded = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${job.table}`);
     expect(loaded.rows[0]?.n).toBe(3000 - rejected);
     await page.getByRole('img', { name: /^Rows per second: peak/ }).waitFor();
 
