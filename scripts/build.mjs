@@ -1,12 +1,14 @@
 // Bundles each service into services/<name>/dist/main.js: what production runs (Dockerfile,
 // the benchmark), instead of TypeScript compiled on the fly by tsx at every start. A bundle
 // starts faster, needs no transpiler process beside it and holds ~20 MiB less (measured).
+// First it builds the web dashboard (web/ → web/dist, Vite), which the gateway serves at `/`.
 //
 //   node scripts/build.mjs            (npm run build)
 import { build } from 'esbuild';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const services = ['gateway', 'splitter', 'loader', 'notifier'];
@@ -29,6 +31,14 @@ const embedMigrations = {
     });
   },
 };
+
+// Vite is the dashboard package's own dependency: resolved from there.
+const web = join(root, 'web');
+const vite = await import(
+  pathToFileURL(createRequire(join(web, 'package.json')).resolve('vite')).href
+);
+await vite.build({ root: web, logLevel: 'warn' });
+console.log('built web/dist (dashboard)');
 
 for (const name of services) {
   await build({

@@ -3,8 +3,10 @@
 #
 #   1. pnpm at the pinned version, dependencies installed (pnpm install --frozen-lockfile if stale)
 #   2. infra/local/up.sh: Postgres, Redis, RabbitMQ, s3rver for the integration tests;
-#      infra/ha/install.sh: patroni, etcd, haproxy for tests/ha (each test starts its own cluster)
-#   3. pnpm run lint, pnpm run typecheck
+#      infra/ha/install.sh: patroni, etcd, haproxy for tests/ha (each test starts its own cluster);
+#      Debian's chromium (apt-get, when missing) for the dashboard's browser test
+#   3. pnpm run build (the dashboard's web/dist that the gateway serves, the service bundles),
+#      pnpm run lint, pnpm run typecheck
 #   4. npx jest --ci "$@"        (arguments pass through: npm test -- --selectProjects unit)
 #
 # A failing step never stops the later ones. The LAST line printed is always
@@ -73,8 +75,27 @@ trap 'on_signal 143' TERM
 step "infra (infra/local/up.sh)" env UP_SKIP_DEPS=1 bash infra/local/up.sh || true
 # The HA tests (tests/ha/) start their own Patroni clusters; only their packages are needed here.
 step "HA packages (infra/ha/install.sh)" bash infra/ha/install.sh || true
+# tests/e2e/dashboard.test.ts drives Debian's chromium with playwright-core (which downloads no
+# browser of its own); installed without the recommended packages (25 instead of 125, no systemd).
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  if [[ $EUID -ne 0 ]]; then
+    echo "chromium is missing: apt-get install -y --no-install-recommends chromium (as root)" >&2
+    return 1
+  fi
+  {
+    timeout 600 apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq --no-install-recommends \
+        chromium </dev/null
+  } >>"$LOG_DIR/apt-chromium.log" 2>&1 || {
+    tail -n 20 "$LOG_DIR/apt-chromium.log" >&2
+    return 1
+  }
+}
+step "chromium (apt-get install when missing)" ensure_chromium || true
 
-# 3. static checks
+# 3. build and static checks
+step "build (pnpm run build)" pnpm run build || true
 step "lint (pnpm run lint)" pnpm run lint || true
 step "typecheck (pnpm run typecheck)" pnpm run typecheck || true
 

@@ -148,6 +148,11 @@ export const gatewayEnvSchema = z
     STORAGE_RETENTION: duration.prefault('7d'),
     /** An upload is recorded as in flight and renewed every third of this while it runs. */
     STORAGE_UPLOAD_LEASE: uploadLease,
+    /**
+     * Directory of the web dashboard's build, served at `/`. Empty: the build of the
+     * dashboard package beside the gateway (web/dist, made by `npm run build`).
+     */
+    GATEWAY_DASHBOARD_DIR: z.string().default(''),
   })
   .superRefine(requireOwnSecrets(['WEBHOOK_ENCRYPTION_KEY']));
 

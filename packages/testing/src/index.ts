@@ -9,3 +9,4 @@ export * from './use-test-system';
 export * from './seeded-random';
 export * from './service-process';
 export * from './loader-processes';
+export * from './browser';

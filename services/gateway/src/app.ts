@@ -7,6 +7,7 @@ import type { DatasetRepository } from '@ingest/datasets';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from '@ingest/webhooks';
 import express, { type Express } from 'express';
 import { authenticate, type AccessDefaults } from './http/authenticate';
+import { dashboardFiles } from './http/dashboard-files';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { methodNotAllowed } from './http/method-not-allowed';
 import type { JobIntake } from './job-intake';
@@ -36,6 +37,8 @@ export interface AppDeps {
   webhookQueue: { redeliver(deliveryId: string): Promise<void> };
   readiness: Record<string, ReadinessCheck>;
   datasets: DatasetRepository;
+  /** The web dashboard's build, served at `/`; null serves none. */
+  dashboardDir: string | null;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -43,6 +46,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(healthRoutes(deps.readiness));
+  // The dashboard's files are public (the page asks for a key); the API below is not.
+  if (deps.dashboardDir !== null) app.use(dashboardFiles(deps.dashboardDir));
   // Everything below belongs to a tenant: no key, no access.
   app.use('/v1', authenticate(deps.keys, deps.rate, deps.access));
   app.use(jobsRoutes(deps));

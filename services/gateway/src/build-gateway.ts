@@ -13,6 +13,7 @@ import {
 import { createApp } from './app';
 import { HttpService } from './gateway-service';
 import { JobIntake } from './job-intake';
+import { defaultDashboardDir, isDashboardBuild } from './http/dashboard-files';
 import { Uploader } from './upload/uploader';
 import { hostname } from 'node:os';
 
@@ -66,6 +67,11 @@ export function buildGateway(
     queuePrefix: env.QUEUE_PREFIX,
     failFast: true,
   });
+  const dashboardDir = env.GATEWAY_DASHBOARD_DIR || defaultDashboardDir();
+  const dashboard = isDashboardBuild(dashboardDir) ? dashboardDir : null;
+  if (dashboard === null) {
+    logger.warn({ dir: dashboardDir }, 'no dashboard build to serve at / (npm run build makes it)');
+  }
   const app = createApp({
     intake,
     uploader,
@@ -89,6 +95,7 @@ export function buildGateway(
     webhookDeliveries: new WebhookDeliveryRepository(pool),
     webhookQueue,
     datasets,
+    dashboardDir: dashboard,
     readiness: {
       postgres: async () => void (await pool.query('SELECT 1')),
       redis: () => state.ping(),

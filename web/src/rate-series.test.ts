@@ -1,0 +1,61 @@
+import { addSample, ratePoints, samplesFromTimings } from './rate-series';
+
+describe('rate series', () => {
+  it('gives each interval its rows per second', () => {
+    let s = addSample([], { at: 0, rows: 0 });
+    s = addSample(s, { at: 2000, rows: 1000 });
+    s = addSample(s, { at: 3000, rows: 4000 });
+    expect(ratePoints(s)).toEqual([
+      { at: 2000, rate: 500 },
+      { at: 3000, rate: 3000 },
+    ]);
+  });
+
+  it('drops samples that go back in time or in rows', () => {
+    const s = [{ at: 1000, rows: 10 }];
+    expect(addSample(s, { at: 900, rows: 20 })).toEqual(s);
+    expect(addSample(s, { at: 1000, rows: 20 })).toEqual(s);
+    expect(addSample(s, { at: 2000, rows: 5 })).toEqual(s);
+  });
+
+  it.each([
+    [
+      'not loading yet',
+      { plannedAt: null, loadingStartedAt: null, completedAt: null, rows: 0 },
+      [],
+    ],
+    [
+      'loading',
+      { plannedAt: null, loadingStartedAt: '2026-01-01T00:00:00Z', completedAt: null, rows: 5 },
+      [{ at: Date.parse('2026-01-01T00:00:00Z'), rows: 0 }],
+    ],
+    [
+      'ended',
+      {
+        plannedAt: null,
+        loadingStartedAt: '2026-01-01T00:00:00Z',
+        completedAt: '2026-01-01T00:00:10Z',
+        rows: 100,
+      },
+      [
+        { at: Date.parse('2026-01-01T00:00:00Z'), rows: 0 },
+        { at: Date.parse('2026-01-01T00:00:10Z'), rows: 100 },
+      ],
+    ],
+    [
+      'loaded in one step: from planning on',
+      {
+        plannedAt: '2026-01-01T00:00:01Z',
+        loadingStartedAt: '2026-01-01T00:00:02Z',
+        completedAt: '2026-01-01T00:00:02Z',
+        rows: 100,
+      },
+      [
+        { at: Date.parse('2026-01-01T00:00:01Z'), rows: 0 },
+        { at: Date.parse('2026-01-01T00:00:02Z'), rows: 100 },
+      ],
+    ],
+  ])('samples from timings: %s', (_name, times, expected) => {
+    expect(samplesFromTimings(times)).toEqual(expected);
+  });
+});

@@ -1,0 +1,61 @@
+/** Rows handled (loaded + rejected) at a moment (ms since the epoch). */
+export interface RowSample {
+  at: number;
+  rows: number;
+}
+
+/** Rows per second over one interval, at its end. */
+export interface RatePoint {
+  at: number;
+  rate: number;
+}
+
+const MAX_SAMPLES = 600;
+
+/** Appends a sample; a sample that goes back in time or in rows is dropped. */
+export function addSample(samples: readonly RowSample[], next: RowSample): RowSample[] {
+  const last = samples[samples.length - 1];
+  if (last !== undefined && (next.at <= last.at || next.rows < last.rows)) return [...samples];
+  return [...samples, next].slice(-MAX_SAMPLES);
+}
+
+/** The rate between consecutive samples (each interval's rows over its seconds). */
+export function ratePoints(samples: readonly RowSample[]): RatePoint[] {
+  const points: RatePoint[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1];
+    const b = samples[i];
+    if (a === undefined || b === undefined) continue;
+    const seconds = (b.at - a.at) / 1000;
+    if (seconds > 0) points.push({ at: b.at, rate: (b.rows - a.rows) / seconds });
+  }
+  return points;
+}
+
+/** Timings of a job as the API gives them (ISO strings). */
+export interface JobTimes {
+  plannedAt: string | null;
+  loadingStartedAt: string | null;
+  completedAt: string | null | undefined;
+  rows: number;
+}
+
+/**
+ * The samples the timings alone give: none before loading began; from the start of
+ * loading (0 rows) to the end (all rows) for an ended job. A job small enough to load in
+ * one step records its loading start at its end: its rate is then taken from planning on.
+ * Live updates add the samples in between.
+ */
+export function samplesFromTimings(t: JobTimes): RowSample[] {
+  if (t.loadingStartedAt === null) return [];
+  let start = Date.parse(t.loadingStartedAt);
+  if (t.completedAt == null) return [{ at: start, rows: 0 }];
+  const end = Date.parse(t.completedAt);
+  if (end <= start && t.plannedAt !== null) start = Date.parse(t.plannedAt);
+  return end > start
+    ? [
+        { at: start, rows: 0 },
+        { at: end, rows: t.rows },
+      ]
+    : [];
+}
