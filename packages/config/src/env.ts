@@ -148,6 +148,19 @@ export const gatewayEnvSchema = z
     STORAGE_RETENTION: duration.prefault('7d'),
     /** An upload is recorded as in flight and renewed every third of this while it runs. */
     STORAGE_UPLOAD_LEASE: uploadLease,
+    /**
+     * A resumable (tus) upload not finished this long after its creation expires
+     * (`Upload-Expires`): its job fails with UPLOAD_EXPIRED and its parts are deleted.
+     */
+    GATEWAY_TUS_EXPIRY: duration.prefault('24h'),
+    /**
+     * A resumable upload is stored as segments of this size; the segment being filled is held
+     * in memory by the request writing it (the bytes of a cut request up to there are kept).
+     */
+    GATEWAY_TUS_SEGMENT_BYTES: int
+      .min(64 * 1024)
+      .max(1024 ** 3)
+      .default(16 * 1024 * 1024),
   })
   .superRefine(requireOwnSecrets(['WEBHOOK_ENCRYPTION_KEY']));
 

@@ -19,3 +19,6 @@ export * from './storage/delete-ended-job';
 export * from './storage/expired-objects';
 export * from './storage/unpicked-jobs';
 export * from './storage/object-owners';
+export * from './transitions/finish-upload';
+export * from './transitions/end-upload';
+export * from './resumable/resumable-upload-records';

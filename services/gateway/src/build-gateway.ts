@@ -14,6 +14,7 @@ import { createApp } from './app';
 import { HttpService } from './gateway-service';
 import { JobIntake } from './job-intake';
 import { Uploader } from './upload/uploader';
+import { createTusServer } from './resumable/tus-server';
 import { hostname } from 'node:os';
 
 export interface Gateway extends Service {
@@ -43,11 +44,12 @@ export function buildGateway(
   const webhookAllow = parseCidrs(env.WEBHOOK_ALLOWED_CIDRS);
   // Per-key limits share the hot-state connection; their keys live beside the jobs'.
   const accessPrefix = `${env.QUEUE_PREFIX}ingest:`;
+  const leases = new UploadLeases(state.redis, accessPrefix);
   const uploader = new Uploader({
     intake,
     store,
     datasets,
-    leases: new UploadLeases(state.redis, accessPrefix),
+    leases,
     webhookAllow,
     pace: {
       minBytesPerSecond: env.GATEWAY_MIN_UPLOAD_BYTES_PER_SEC,
@@ -66,9 +68,21 @@ export function buildGateway(
     queuePrefix: env.QUEUE_PREFIX,
     failFast: true,
   });
+  const tus = createTusServer({
+    lifecycle,
+    store,
+    publisher,
+    logger,
+    segmentBytes: env.GATEWAY_TUS_SEGMENT_BYTES,
+    expiryMs: env.GATEWAY_TUS_EXPIRY,
+    objectRetentionMs: env.STORAGE_RETENTION,
+    maxUploadBytes: env.GATEWAY_MAX_UPLOAD_BYTES,
+  });
   const app = createApp({
     intake,
     uploader,
+    tus,
+    leases,
     lifecycle,
     store,
     keys: new ApiKeyRepository(pool),
