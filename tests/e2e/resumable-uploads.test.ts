@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peopleFixture, useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
+import { startGatewayLb } from '../support/gateway-lb';
 import { startGatewayProcess } from '../support/gateway-process';
 import { keysStartingWith } from '../support/s3-objects';
 import { runTusClient } from '../support/tus-process';
@@ -37,6 +38,15 @@ describe('resumable uploads (tus)', () => {
     { GATEWAY_TUS_SEGMENT_BYTES: '65536' },
     { loaders: 2, notifier: false },
   );
+  /** A second gateway, a process of its own (the first runs in the test's process). */
+  let other: Awaited<ReturnType<typeof startGatewayProcess>>;
+  beforeAll(async () => {
+    other = await startGatewayProcess(ctx.t.env, 'tus-gateway-b');
+  });
+  afterAll(async () => {
+    other?.process.child.kill('SIGTERM');
+    await other?.process.exited;
+  });
 
   const viewOf = async (id: string) =>
     (await (await ctx.system.fetch(`/v1/jobs/${id}`)).json()) as JobView;
@@ -49,11 +59,10 @@ describe('resumable uploads (tus)', () => {
     ).rows.map((r) => r.row.map((v) => v ?? ''));
 
   it('resumes an upload killed at ~40 % from a new process through another gateway', async () => {
-    const fixture = peopleFixture(80_000, 14);
+    const fixture = peopleFixture(40_000, 14);
     const file = writeFile('people.csv', fixture.text);
     const bytes = Buffer.byteLength(fixture.text);
-    const other = await startGatewayProcess(ctx.t.env, 'tus-gateway-b');
-    try {
+    {
       const first = await runTusClient(
         `${ctx.system.baseUrl}/v1/uploads`,
         ctx.system.apiKey,
@@ -96,12 +105,34 @@ describe('resumable uploads (tus)', () => {
         status: 'completed',
         bytes,
         sha256: createHash('sha256').update(fixture.text).digest('hex'),
-        rows: { loaded: 80_000, rejected: 0 },
+        rows: { loaded: 40_000, rejected: 0 },
       });
       expect(await rowsOf('tus_people')).toEqual(fixture.rows.map((r) => r.map((v) => v.trim())));
+    }
+  });
+
+  it('goes through HAProxy in front of both gateways, request by request on either', async () => {
+    const fixture = peopleFixture(20_000, 21);
+    const file = writeFile('balanced.csv', fixture.text);
+    const port = (url: string) => Number(new URL(url).port);
+    const lb = await startGatewayLb([
+      { name: 'a', port: port(ctx.system.baseUrl) },
+      { name: 'b', port: port(other.baseUrl) },
+    ]);
+    try {
+      // Both in rotation (rise 2 × 1 s) before the round robin is counted on.
+      await new Promise((r) => setTimeout(r, 2500));
+      const run = await runTusClient(`${lb.url}/v1/uploads`, ctx.system.apiKey, file, {
+        metadata: { filename: 'balanced.csv', table: 'tus_balanced' },
+        chunkSize: 100_000,
+      });
+      expect(run.events.at(-1)).toEqual({ done: true });
+      const id = new URL(run.url ?? '', lb.url).pathname.split('/').pop() ?? '';
+      const done = await ctx.system.waitForJob(id);
+      expect(done).toMatchObject({ status: 'completed', rows: { loaded: 20_000, rejected: 0 } });
+      expect(await rowsOf('tus_balanced')).toEqual(fixture.rows.map((r) => r.map((v) => v.trim())));
     } finally {
-      other.process.child.kill('SIGTERM');
-      await other.process.exited;
+      await lb.stop();
     }
   });
 
