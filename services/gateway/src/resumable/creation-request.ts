@@ -5,7 +5,6 @@ import type { Request } from 'express';
 import type { Caller } from '../http/authenticate';
 import type { JobSchema } from '../upload/job-options';
 import {
-  declaredSha256,
   parseUploadOptions,
   type UploadRequest,
   type UploadRequestLimits,
@@ -64,7 +63,7 @@ export function parseCreationRequest(
     options,
     {
       idempotencyKey: null,
-      declaredSha256: declaredSha256(metadata.content_digest ?? undefined),
+      contentDigest: metadata.content_digest ?? undefined,
       declaredBytes: length,
     },
     caller,

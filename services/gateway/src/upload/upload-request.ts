@@ -145,7 +145,8 @@ const firstValue = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 /** What the request says besides its options: its headers (or a tus creation's equivalents). */
 export interface UploadRequestHeaders {
   idempotencyKey: string | null;
-  declaredSha256: string | null;
+  /** `Content-Digest` as sent (RFC 9530), checked after the options. */
+  contentDigest: string | undefined;
   /** The upload's size when the request declares it. */
   declaredBytes: number | undefined;
 }
@@ -165,7 +166,7 @@ export function parseUploadRequest(
   );
   const headers: UploadRequestHeaders = {
     idempotencyKey: req.get('Idempotency-Key') ?? null,
-    declaredSha256: declaredSha256(req.get('Content-Digest')),
+    contentDigest: req.get('Content-Digest'),
     declaredBytes: declaredLength(req),
   };
   return parseUploadOptions(raw, headers, caller, limits);
@@ -215,7 +216,7 @@ export function parseUploadOptions(
     load,
     dedupeContent: q.dedupe === 'content',
     idempotencyKey,
-    declaredSha256: headers.declaredSha256,
+    declaredSha256: declaredSha256(headers.contentDigest),
     limits: {
       maxUploadBytes: caller.limits.maxUploadBytes,
       maxConcurrentUploads: caller.limits.maxConcurrentUploads,
