@@ -159,6 +159,36 @@ describe('resumable uploads (tus)', () => {
     expect([404, 410]).toContain(head.status);
   });
 
+  it('keeps dedupe=content and Content-Digest working on the hash of the whole upload', async () => {
+    const text = peopleFixture(3000, 8).text;
+    const file = writeFile('twice.csv', text);
+    const sha = createHash('sha256').update(text);
+    const digest = `sha-256=:${sha.copy().digest('base64')}:`;
+    const endpoint = `${ctx.system.baseUrl}/v1/uploads`;
+    const upload = async (metadata: Record<string, string>) => {
+      const run = await runTusClient(endpoint, ctx.system.apiKey, file, {
+        metadata: { filename: 'twice.csv', table: 'tus_twice', dedupe: 'content', ...metadata },
+        chunkSize: 50_000,
+      });
+      expect(run.events.at(-1)).toEqual({ done: true });
+      return new URL(run.url ?? '', endpoint).pathname.split('/').pop() ?? '';
+    };
+    const first = await ctx.system.waitForJob(await upload({ content_digest: digest }));
+    expect(first).toMatchObject({ status: 'completed', sha256: sha.digest('hex') });
+    const second = await ctx.system.waitForJob(await upload({}));
+    expect(second).toMatchObject({
+      status: 'cancelled',
+      error: { code: 'CONTENT_DUPLICATE', message: expect.stringContaining(first.id) },
+    });
+    const wrong = `sha-256=:${createHash('sha256').update('other').digest('base64')}:`;
+    const mismatch = await ctx.system.waitForJob(
+      await upload({ table: 'tus_wrong', content_digest: wrong }),
+    );
+    expect(mismatch).toMatchObject({ status: 'failed', error: { code: 'DIGEST_MISMATCH' } });
+    const { rows } = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tus_twice');
+    expect(rows[0]?.n).toBe(3000);
+  });
+
   it('refuses a bad option in the metadata at creation, before any byte', async () => {
     const file = writeFile('bad.csv', peopleFixture(10, 1).text);
     const before = await ctx.db.query('SELECT count(*)::int AS n FROM ingest.jobs');
