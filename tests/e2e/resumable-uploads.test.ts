@@ -45,7 +45,7 @@ describe('resumable uploads (tus)', () => {
   const rowsOf = async (table: string) =>
     (
       await ctx.db.query<{ row: string[] }>(
-        `SELECT ARRAY[id::text, name, email, city, notes] AS row FROM "${table}" ORDER BY id`,
+        `SELECT ARRAY[id::text, name, email, city, notes] AS row FROM ${ctx.system.table(table)} ORDER BY id`,
       )
     ).rows.map((r) => r.row.map((v) => v ?? ''));
 
@@ -185,7 +185,9 @@ describe('resumable uploads (tus)', () => {
       await upload({ table: 'tus_wrong', content_digest: wrong }),
     );
     expect(mismatch).toMatchObject({ status: 'failed', error: { code: 'DIGEST_MISMATCH' } });
-    const { rows } = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tus_twice');
+    const { rows } = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('tus_twice')}`,
+    );
     expect(rows[0]?.n).toBe(3000);
   });
 

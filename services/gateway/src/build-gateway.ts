@@ -33,13 +33,8 @@ export function buildGateway(
     logger,
   );
   const { pool, store, state, amqp, publisher, lifecycle } = adapters;
-  const intake = new JobIntake(
-    lifecycle,
-    publisher,
-    logger,
-    new TenantSchemas(pool),
-    env.STORAGE_RETENTION,
-  );
+  const tenantSchemas = new TenantSchemas(pool);
+  const intake = new JobIntake(lifecycle, publisher, logger, tenantSchemas, env.STORAGE_RETENTION);
   const datasets = new DatasetRepository(pool);
   const webhookAllow = parseCidrs(env.WEBHOOK_ALLOWED_CIDRS);
   // Per-key limits share the hot-state connection; their keys live beside the jobs'.
@@ -70,6 +65,7 @@ export function buildGateway(
   });
   const tus = createTusServer({
     lifecycle,
+    schemas: tenantSchemas,
     store,
     publisher,
     logger,

@@ -1,6 +1,5 @@
 import type { Logger } from '@ingest/config';
-import { QUEUES, type JobStoredMessage } from '@ingest/contracts';
-import type { MessagePublisher } from '@ingest/domain';
+import { QUEUES, type JobStoredMessage, type MessagePublisher } from '@ingest/contracts';
 import type { JobLifecycle, ResumableUpload } from '@ingest/jobs';
 import {
   newUploadKey,
@@ -15,6 +14,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { errors } from '@ingest/errors';
 import { declaredSha256 } from '../upload/upload-request';
+import type { TenantSchemaSource } from '../job-intake';
 import { creationContext } from './creation-context';
 import { TusError } from './tus-error';
 
@@ -29,6 +29,8 @@ export interface SegmentDataStoreDeps {
   expiryMs: number;
   /** STORAGE_RETENTION, recorded on each job. */
   objectRetentionMs: number;
+  /** Which PostgreSQL schema holds a tenant's tables (fixed on the job at its creation). */
+  schemas: TenantSchemaSource;
 }
 
 /** A SHA-256 this process has fed every byte of the upload with, up to `offset`. */
@@ -83,6 +85,7 @@ export class SegmentDataStore extends DataStore {
         maxRejects: options.maxRejects,
         load: options.load,
         objectRetentionSeconds: Math.ceil(this.deps.objectRetentionMs / 1000),
+        targetSchema: await this.deps.schemas.schemaFor(options.tenant),
       },
       {
         length: upload.size,
@@ -233,9 +236,11 @@ export class SegmentDataStore extends DataStore {
     const finished = await lifecycle.finishUpload(id, { bytes: row.length, sha256 });
     if (finished.kind !== 'stored') return;
     const message: JobStoredMessage = { type: 'job.stored', version: 1, jobId: id };
-    await publisher.publish(QUEUES.jobs, message, { messageId: `${id}:stored` }).catch((e) => {
-      logger.warn({ err: e, jobId: id }, 'job.stored not published; the outbox sweep will');
-    });
+    await publisher
+      .publish(QUEUES.jobs, message, { messageId: `${id}:stored` })
+      .catch((e: unknown) => {
+        logger.warn({ err: e, jobId: id }, 'job.stored not published; the outbox sweep will');
+      });
   }
 }
 

@@ -1,4 +1,4 @@
--- 000004: resumable (tus) uploads. The job exists from the upload's creation (status
+-- 000005: resumable (tus) uploads. The job exists from the upload's creation (status
 -- `receiving`); this row holds where its bytes stand, so any gateway can continue it.
 
 CREATE TABLE ingest.resumable_uploads (
