@@ -80,7 +80,10 @@ describe('resumable uploads (tus)', () => {
       expect(offset).toBeLessThan(bytes);
       expect(Number(head.headers.get('Upload-Length'))).toBe(bytes);
       const receiving = await viewOf(id);
-      expect(receiving).toMatchObject({ status: 'receiving', table: 'tus_people' });
+      expect(receiving).toMatchObject({
+        status: 'receiving',
+        table: expect.stringMatching(/(^|\.)tus_people$/),
+      });
       expect(receiving.upload).toMatchObject({ offset, length: bytes });
 
       const second = await runTusClient(`${other.baseUrl}/v1/uploads`, ctx.system.apiKey, file, {
@@ -150,7 +153,10 @@ describe('resumable uploads (tus)', () => {
       headers: { Authorization: `Bearer ${ctx.system.apiKey}` },
     });
     const view = await viewOf(id);
-    expect(view).toMatchObject({ status: 'cancelled', table: 'terminated' });
+    expect(view).toMatchObject({
+      status: 'cancelled',
+      table: expect.stringMatching(/(^|\.)terminated$/),
+    });
     expect(await keysStartingWith(ctx.t.env, `${key}/`)).toEqual([]);
     const head = await ctx.system.fetch(url.pathname, {
       method: 'HEAD',
