@@ -1,5 +1,10 @@
 /** Two projects: fast pure unit tests next to the source, and integration/e2e tests against real servers. */
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const transform = { '^.+\\.(ts|js|mjs)$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+/**
+ * @tus/server and what it imports are ES modules only: Jest's own module loader needs them
+ * compiled to CommonJS (Node itself loads them; the bundles are built by esbuild).
+ */
+const transformIgnorePatterns = ['/node_modules/(?!\\.pnpm/)(?!(@tus|srvx)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -10,6 +15,7 @@ module.exports = {
     {
       displayName: 'unit',
       transform,
+      transformIgnorePatterns,
       testEnvironment: 'node',
       testMatch: [
         '<rootDir>/packages/*/src/**/*.test.ts',
@@ -20,6 +26,7 @@ module.exports = {
     {
       displayName: 'integration',
       transform,
+      transformIgnorePatterns,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/tests/**/*.test.ts'],
     },

@@ -454,10 +454,15 @@ frontend api
   bind $bind:$port
   # A gateway may have created a job before it died without answering: replaying an upload
   # then loads the file twice, unless it carries an Idempotency-Key (the replay returns the
-  # same job). Reads are always safe to replay.
+  # same job). Reads are always safe to replay, and so is a resumable upload's PATCH: it names
+  # its Upload-Offset, so a replay either continues there or is refused (409), never stored twice.
+  # tus needs nothing else here: PATCH, HEAD, OPTIONS and DELETE and the Tus-Resumable, Upload-*
+  # headers pass as they are (tests/e2e/resumable-uploads.test.ts goes through this HAProxy).
   acl replay_safe method GET HEAD OPTIONS
   acl replay_safe req.hdr(idempotency-key) -m found
-  http-request disable-l7-retry unless replay_safe
+  acl tus_patch method PATCH
+  acl names_offset req.hdr(upload-offset) -m found
+  http-request disable-l7-retry unless replay_safe || tus_patch names_offset
   use_backend gateways_live if { nbsrv(gateways) lt 1 }
   default_backend gateways
 

@@ -153,6 +153,19 @@ export const gatewayEnvSchema = z
      * dashboard package beside the gateway (web/dist, made by `npm run build`).
      */
     GATEWAY_DASHBOARD_DIR: z.string().default(''),
+    /**
+     * A resumable (tus) upload not finished this long after its creation expires
+     * (`Upload-Expires`): its job fails with UPLOAD_EXPIRED and its parts are deleted.
+     */
+    GATEWAY_TUS_EXPIRY: duration.prefault('24h'),
+    /**
+     * A resumable upload is stored as segments of this size; the segment being filled is held
+     * in memory by the request writing it (the bytes of a cut request up to there are kept).
+     */
+    GATEWAY_TUS_SEGMENT_BYTES: int
+      .min(64 * 1024)
+      .max(1024 ** 3)
+      .default(16 * 1024 * 1024),
   })
   .superRefine(requireOwnSecrets(['WEBHOOK_ENCRYPTION_KEY']));
 

@@ -3,6 +3,9 @@ import { isForwardTransition, type JobStatus } from './job-status';
 describe('isForwardTransition', () => {
   it.each<[JobStatus, JobStatus, boolean]>([
     ['received', 'stored', true],
+    ['receiving', 'stored', true],
+    ['stored', 'receiving', false],
+    ['receiving', 'cancelled', true],
     ['stored', 'planned', true],
     ['planned', 'loading', true],
     ['loading', 'completed', true],

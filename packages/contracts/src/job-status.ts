@@ -1,6 +1,8 @@
 /** Lifecycle order; a job only ever moves forward in this list (terminal states last). */
 export const JOB_STATUSES = [
   'received',
+  // A resumable (tus) upload whose bytes are still arriving: the job exists from its creation.
+  'receiving',
   'stored',
   'planned',
   'loading',

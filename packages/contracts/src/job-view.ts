@@ -46,6 +46,11 @@ export interface JobView {
    * `expires_at` is the job's end plus its retention (null while the job runs).
    */
   object: { stored: boolean; expires_at: string | null };
+  /**
+   * A resumable (tus) upload while its bytes arrive (status `receiving`): bytes stored so
+   * far, the length announced at creation, and when it expires unless finished.
+   */
+  upload?: { offset: number; length: number; expires_at: string };
   error?: { code: string; message: string };
   created_at: string;
   updated_at: string;

@@ -45,6 +45,9 @@ export type ErrorCode =
   | 'UNSUPPORTED_FORMAT'
   | 'CSV_INVALID_HEADER'
   | 'CSV_QUOTE_NOT_CLOSED'
+  | 'UPLOAD_NOT_FOUND'
+  | 'UPLOAD_EXPIRED'
+  | 'CONTENT_DUPLICATE'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';
@@ -133,6 +136,8 @@ export const errors = {
       400,
     ),
   jobNotFound: (id: string) => new AppError('JOB_NOT_FOUND', `no job with id "${id}"`, 404),
+  uploadNotFound: (id: string) =>
+    new AppError('UPLOAD_NOT_FOUND', `no resumable upload with id "${id}"`, 404),
   webhookNotFound: (id: string) =>
     new AppError('WEBHOOK_NOT_FOUND', `no webhook endpoint with id "${id}"`, 404),
   webhookDeliveryNotFound: (id: string) =>

@@ -7,3 +7,4 @@ export { sweepAbandonedUploads } from './sweeps/abandoned-upload-sweep';
 export { sweepOrphans } from './sweeps/orphan-sweep';
 export { sweepUnpickedJobs } from './sweeps/outbox-sweep';
 export { sweepExpiredObjects } from './sweeps/retention-sweep';
+export { sweepExpiredUploads } from './sweeps/expired-upload-sweep';

@@ -7,6 +7,7 @@ import { sweepAbandonedUploads } from './sweeps/abandoned-upload-sweep';
 import { sweepOrphans } from './sweeps/orphan-sweep';
 import { sweepUnpickedJobs } from './sweeps/outbox-sweep';
 import { sweepExpiredObjects } from './sweeps/retention-sweep';
+import { sweepExpiredUploads } from './sweeps/expired-upload-sweep';
 import type { SweepContext, SweepLogger } from './sweeps/sweep-context';
 
 export interface SweeperOptions {
@@ -80,6 +81,7 @@ export class Sweeper {
     const { ctx, options } = this;
     await this.guard('retention', () => sweepExpiredObjects(ctx));
     await this.guard('abandoned uploads', () => sweepAbandonedUploads(ctx));
+    await this.guard('expired resumable uploads', () => sweepExpiredUploads(ctx));
     await this.guard('outbox', () => sweepUnpickedJobs(ctx, options.republishAfterMs));
     if (Date.now() - this.lastOrphanSweep >= options.orphanIntervalMs) {
       this.lastOrphanSweep = Date.now();

@@ -24,3 +24,6 @@ export * from './plan/plan-records';
 export * from './dispatch/share-dispatch';
 export * from './dispatch/dispatch-chunks';
 export { readJobQueue } from './read-model/job-queue';
+export * from './transitions/finish-upload';
+export * from './transitions/end-upload';
+export * from './resumable/resumable-upload-records';

@@ -24,6 +24,12 @@ import { failJob } from './transitions/fail-job';
 import { finishPlanning, type PlanTotals } from './transitions/finish-planning';
 import { markAnnounced } from './transitions/mark-announced';
 import { settleJob, type SettledJob } from './transitions/settle-job';
+import { finishUpload, type FinishedUpload } from './transitions/finish-upload';
+import { expireUploads, terminateUpload } from './transitions/end-upload';
+import {
+  ResumableUploadRecords,
+  type NewResumableUpload,
+} from './resumable/resumable-upload-records';
 import { deleteEndedJob, type DeleteOutcome } from './storage/delete-ended-job';
 import { removeExpiredObjects } from './storage/expired-objects';
 import { claimUnpickedJobs, markPlanningStarted } from './storage/unpicked-jobs';
@@ -53,10 +59,13 @@ export class JobLifecycle {
   private readonly failures: FailureRecords;
   private readonly pool: Pool;
   private readonly state: JobStateStore;
+  /** Where resumable (tus) uploads stand: offsets, locks. */
+  readonly uploads: ResumableUploadRecords;
 
   constructor(private readonly deps: JobLifecycleDeps) {
     this.pool = deps.pool;
     this.state = deps.state;
+    this.uploads = new ResumableUploadRecords(deps.pool);
     this.records = new JobRecords(deps.pool);
     this.failures = new FailureRecords(deps.pool);
   }
@@ -239,6 +248,38 @@ export class JobLifecycle {
     const detail = error instanceof Error ? error.message : String(error);
     await this.fail(jobId, code, context ? `${context}: ${detail}` : detail);
     return code;
+  }
+
+  // Resumable uploads ---------------------------------------------------------------------
+
+  /** A job whose bytes will arrive later (status `receiving`) and its upload row. */
+  async createReceiving(job: NewJob, upload: NewResumableUpload): Promise<JobView> {
+    return this.showCreated(await this.uploads.create({ ...job, status: 'receiving' }, upload));
+  }
+
+  /**
+   * The upload's last byte is stored: the job becomes `stored` (the caller
+   * publishes it), or ends as a duplicate of an earlier job (dedupe=content).
+   */
+  async finishUpload(jobId: string, stored: { bytes: number; sha256: string }) {
+    const finished: FinishedUpload = await finishUpload(this.pool, jobId, stored);
+    if (finished.kind === 'stored') await this.refresh(jobId);
+    if (finished.kind === 'duplicate') await this.announce(finished.job);
+    return finished;
+  }
+
+  /** tus termination: cancels the job (announced); the caller removes the objects. */
+  async terminateUpload(jobId: string): Promise<JobRecord | null> {
+    const ended = await terminateUpload(this.pool, jobId);
+    if (ended) await this.announce(ended);
+    return ended;
+  }
+
+  /** Fails abandoned uploads with UPLOAD_EXPIRED after `remove` deleted their objects. */
+  async expireUploads(limit: number, remove: (job: JobRecord) => Promise<void>) {
+    const ended = await expireUploads(this.pool, limit, remove);
+    for (const job of ended) await this.announce(job);
+    return ended;
   }
 
   /** Cancels a live job and announces it; null when the job had already ended. */

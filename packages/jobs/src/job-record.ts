@@ -71,7 +71,7 @@ export interface NewJob {
   objectKey: string;
   segmentBytes?: number | null;
   bytes: number;
-  sha256: string;
+  sha256: string | null;
   chunkBytes: number | null;
   webhookUrl: string | null;
   dialectOverrides: DialectOverrides;

@@ -111,7 +111,7 @@ export interface RecordedPlan {
   loadPlan: LoadPlan;
 }
 
-async function insertJob(
+export async function insertJob(
   db: Queryable,
   job: NewJob,
 ): Promise<{ job: JobRecord; created: boolean }> {

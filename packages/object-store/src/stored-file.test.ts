@@ -131,6 +131,7 @@ describe('segmented stored files', () => {
       'uploads/a/000000',
       'uploads/a/000123',
       'uploads/a/1000000',
+      'uploads/a/partial',
       'uploads/a.csv',
       'uploads/a.utf8.csv',
     ]) {

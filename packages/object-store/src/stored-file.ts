@@ -30,11 +30,17 @@ export const decompressedKey = (key: string): string => `${key}.csv`;
 /** The UTF-8 object the splitter derives from a (decompressed) upload at `key` in another encoding. */
 export const transcodedKey = (key: string): string => `${key}.utf8.csv`;
 
-const SEGMENT_OR_DERIVED = /(?:\/\d{6,}|\.utf8\.csv|\.csv)$/;
+/**
+ * The incomplete last segment of a resumable upload, kept until more bytes fill
+ * it (or the upload ends): rewritten by each request that adds to it.
+ */
+export const partialSegmentKey = (key: string): string => `${key}/partial`;
+
+const SEGMENT_OR_DERIVED = /(?:\/\d{6,}|\/partial|\.utf8\.csv|\.csv)$/;
 
 /**
  * The upload key an object belongs to: the object itself, one of its segments
- * (`<key>/000000`) or an object derived from it (`<key>.csv`, `<key>.utf8.csv`).
+ * (`<key>/000000`, `<key>/partial`) or an object derived from it (`<key>.csv`, `<key>.utf8.csv`).
  */
 export const uploadKeyOf = (objectKey: string): string => objectKey.replace(SEGMENT_OR_DERIVED, '');
 

@@ -1,4 +1,4 @@
-import type { ApiKeyRepository, RequestRateLimiter } from '@ingest/access';
+import type { ApiKeyRepository, RequestRateLimiter, UploadLeases } from '@ingest/access';
 import type { Logger } from '@ingest/config';
 import type { JobLifecycle } from '@ingest/jobs';
 import type { ObjectStore } from '@ingest/object-store';
@@ -18,10 +18,15 @@ import { jobsRoutes } from './routes/jobs-routes';
 import { rejectRoutes } from './routes/reject-routes';
 import { webhookRoutes } from './routes/webhook-routes';
 import type { Uploader } from './upload/uploader';
+import type { Server as TusServer } from '@tus/server';
+import { tusDiscoveryRoutes, tusRoutes } from './resumable/tus-routes';
 
 export interface AppDeps {
   intake: JobIntake;
   uploader: Uploader;
+  /** tus 1.0 at /v1/uploads. */
+  tus: TusServer;
+  leases: UploadLeases;
   lifecycle: JobLifecycle;
   /** Where uploads are stored: a deleted job's objects are removed from it. */
   store: ObjectStore;
@@ -48,9 +53,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.readiness));
   // The dashboard's files are public (the page asks for a key); the API below is not.
   if (deps.dashboardDir !== null) app.use(dashboardFiles(deps.dashboardDir));
+  app.use(tusDiscoveryRoutes(deps.tus));
   // Everything below belongs to a tenant: no key, no access.
   app.use('/v1', authenticate(deps.keys, deps.rate, deps.access));
   app.use(jobsRoutes(deps));
+  app.use(tusRoutes(deps));
   app.use(jobStatusRoutes(deps));
   app.use(rejectRoutes(deps));
   app.use(datasetRoutes(deps));

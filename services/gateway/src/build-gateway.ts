@@ -15,6 +15,7 @@ import { HttpService } from './gateway-service';
 import { JobIntake } from './job-intake';
 import { defaultDashboardDir, isDashboardBuild } from './http/dashboard-files';
 import { Uploader } from './upload/uploader';
+import { createTusServer } from './resumable/tus-server';
 import { hostname } from 'node:os';
 
 export interface Gateway extends Service {
@@ -33,22 +34,18 @@ export function buildGateway(
     logger,
   );
   const { pool, store, state, amqp, publisher, lifecycle } = adapters;
-  const intake = new JobIntake(
-    lifecycle,
-    publisher,
-    logger,
-    new TenantSchemas(pool),
-    env.STORAGE_RETENTION,
-  );
+  const tenantSchemas = new TenantSchemas(pool);
+  const intake = new JobIntake(lifecycle, publisher, logger, tenantSchemas, env.STORAGE_RETENTION);
   const datasets = new DatasetRepository(pool);
   const webhookAllow = parseCidrs(env.WEBHOOK_ALLOWED_CIDRS);
   // Per-key limits share the hot-state connection; their keys live beside the jobs'.
   const accessPrefix = `${env.QUEUE_PREFIX}ingest:`;
+  const leases = new UploadLeases(state.redis, accessPrefix);
   const uploader = new Uploader({
     intake,
     store,
     datasets,
-    leases: new UploadLeases(state.redis, accessPrefix),
+    leases,
     webhookAllow,
     pace: {
       minBytesPerSecond: env.GATEWAY_MIN_UPLOAD_BYTES_PER_SEC,
@@ -72,9 +69,22 @@ export function buildGateway(
   if (dashboard === null) {
     logger.warn({ dir: dashboardDir }, 'no dashboard build to serve at / (npm run build makes it)');
   }
+  const tus = createTusServer({
+    lifecycle,
+    schemas: tenantSchemas,
+    store,
+    publisher,
+    logger,
+    segmentBytes: env.GATEWAY_TUS_SEGMENT_BYTES,
+    expiryMs: env.GATEWAY_TUS_EXPIRY,
+    objectRetentionMs: env.STORAGE_RETENTION,
+    maxUploadBytes: env.GATEWAY_MAX_UPLOAD_BYTES,
+  });
   const app = createApp({
     intake,
     uploader,
+    tus,
+    leases,
     lifecycle,
     store,
     keys: new ApiKeyRepository(pool),

@@ -150,6 +150,17 @@ export class JobIntake {
     const view = await this.jobs.currentView(id);
     if (!view || view.tenant !== tenant) throw errors.jobNotFound(id);
     view.progress.eta_seconds = estimateSecondsLeft(view, new Date());
+    if (view.status === 'receiving') {
+      // The offset moves with every request: read where it stands, not the hot copy.
+      const upload = await this.jobs.uploads.get(id);
+      if (upload) {
+        view.upload = {
+          offset: upload.upload_offset,
+          length: upload.length,
+          expires_at: upload.expires_at.toISOString(),
+        };
+      }
+    }
     return view;
   }
 }

@@ -3,7 +3,7 @@ import type { MessagePublisher } from '@ingest/contracts';
 import { dispatchChunks, type DispatchLimits } from '@ingest/jobs';
 import type { Pool, PoolClient } from '@ingest/postgres';
 
-/** The channel the chunk ledger's trigger notifies on every commit (migration 000005). */
+/** The channel the chunk ledger's trigger notifies on every commit (migration 000005_chunk_plan). */
 const COMMITTED_CHANNEL = 'ingest_chunk_committed';
 
 export interface ChunkDispatcherOptions {

@@ -20,15 +20,19 @@ export function parseInput<S extends z.ZodType>(
  * A route's query parameters: one the route does not know is a 400 naming it
  * (a misspelt `limt=` silently ignored would page with the default instead).
  */
-export function parseQuery<S extends z.ZodObject>(schema: S, query: unknown): z.infer<S> {
+export function parseQuery<S extends z.ZodObject>(
+  schema: S,
+  query: unknown,
+  what = 'query parameter',
+): z.infer<S> {
   const known = Object.keys(schema.shape);
   const given = typeof query === 'object' && query !== null ? Object.keys(query) : [];
   const unknown = given.filter((k) => !known.includes(k));
   if (unknown.length > 0) {
     const names = unknown.map((k) => JSON.stringify(k)).join(', ');
     throw errors.validation(
-      `unknown query parameter${unknown.length > 1 ? 's' : ''} ${names}; this route takes ${known.join(', ')}`,
+      `unknown ${what}${unknown.length > 1 ? 's' : ''} ${names}; this route takes ${known.join(', ')}`,
     );
   }
-  return parseInput(schema, query, 'query parameter');
+  return parseInput(schema, query, what);
 }

@@ -120,8 +120,7 @@ const querySchema = z.object({
  * The SHA-256 a `Content-Digest: sha-256=:<base64>:` header (RFC 9530) declares, as hex;
  * null without one. Other algorithms are ignored, a malformed sha-256 entry is refused.
  */
-function declaredSha256(req: Request): string | null {
-  const header = req.get('Content-Digest');
+export function declaredSha256(header: string | undefined): string | null {
   if (header === undefined) return null;
   const entry = header
     .split(',')
@@ -143,6 +142,15 @@ function declaredLength(req: Request): number | undefined {
 
 const firstValue = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 
+/** What the request says besides its options: its headers (or a tus creation's equivalents). */
+export interface UploadRequestHeaders {
+  idempotencyKey: string | null;
+  /** `Content-Digest` as sent (RFC 9530), checked after the options. */
+  contentDigest: string | undefined;
+  /** The upload's size when the request declares it. */
+  declaredBytes: number | undefined;
+}
+
 /**
  * Reads and checks an upload's query and headers (400 VALIDATION_FAILED or
  * INVALID_TABLE_NAME naming the first problem), so that a bad option is
@@ -156,14 +164,34 @@ export function parseUploadRequest(
   const raw = Object.fromEntries(
     Object.entries(req.query).map(([k, v]) => [k, firstValue(v)] as const),
   );
-  const q = parseQuery(querySchema, raw);
+  const headers: UploadRequestHeaders = {
+    idempotencyKey: req.get('Idempotency-Key') ?? null,
+    contentDigest: req.get('Content-Digest'),
+    declaredBytes: declaredLength(req),
+  };
+  return parseUploadOptions(raw, headers, caller, limits);
+}
+
+/**
+ * Checks a job upload's options, given as text by name — the query parameters
+ * of POST /v1/jobs, or the Upload-Metadata of a tus creation (`what` names
+ * them in errors) — exactly alike.
+ */
+export function parseUploadOptions(
+  raw: Record<string, unknown>,
+  headers: UploadRequestHeaders,
+  caller: Caller,
+  limits: UploadRequestLimits,
+  what = 'query parameter',
+): UploadRequest {
+  const q = parseQuery(querySchema, raw, what);
   const { minChunkBytes: min, maxChunkBytes: max } = limits;
   if (q.chunk_size !== undefined && (q.chunk_size < min || q.chunk_size > max)) {
     throw errors.validation(
       `chunk_size must be between ${formatByteSize(min)} and ${formatByteSize(max)}, not ${formatByteSize(q.chunk_size)}`,
     );
   }
-  const idempotencyKey = req.get('Idempotency-Key') ?? null;
+  const { idempotencyKey } = headers;
   if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
     throw errors.validation('Idempotency-Key must be 1 to 255 characters');
   }
@@ -174,7 +202,7 @@ export function parseUploadRequest(
   if (q.encoding !== undefined) dialectOverrides.encoding = q.encoding;
   const table = q.table === undefined ? null : assertTableName(q.table);
   const load: QueryLoad = { mode: q.mode ?? null, key: q.key ?? null, atomic: q.atomic ?? null };
-  // Checked on the query alone, before any schema is known: mode=upsert needs key= beside it.
+  // Checked on the options alone, before any schema is known: mode=upsert needs key= beside it.
   resolveLoad(load, null);
   return {
     tenant: caller.tenant,
@@ -188,11 +216,11 @@ export function parseUploadRequest(
     load,
     dedupeContent: q.dedupe === 'content',
     idempotencyKey,
-    declaredSha256: declaredSha256(req),
+    declaredSha256: declaredSha256(headers.contentDigest),
     limits: {
       maxUploadBytes: caller.limits.maxUploadBytes,
       maxConcurrentUploads: caller.limits.maxConcurrentUploads,
-      declaredBytes: declaredLength(req),
+      declaredBytes: headers.declaredBytes,
     },
   };
 }

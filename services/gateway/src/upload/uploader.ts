@@ -111,6 +111,26 @@ export class Uploader {
   }
 
   /**
+   * The options of a resumable upload, checked at its creation as those of
+   * POST /v1/jobs before its body: the callback URL, the dataset, the schema
+   * (one or the other), the table.
+   */
+  async resolveOptions(
+    request: UploadRequest,
+    declared: JobSchema | null,
+    fileName: string | null,
+  ): Promise<JobOptions> {
+    if (request.webhookUrl) {
+      await assertWebhookUrl(request.webhookUrl, { allow: this.deps.webhookAllow });
+    }
+    const dataset = await this.datasetSchema(request);
+    if (dataset !== null && declared !== null) {
+      throw errors.validation('send either a schema or a dataset, not both');
+    }
+    return resolveJobOptions(request, declared ?? dataset, fileName);
+  }
+
+  /**
    * A forbidden callback URL or an unknown dataset is refused, and an earlier
    * job of the same Idempotency-Key — or, with dedupe=content, of a declared
    * Content-Digest already loaded into the table — answers, all before the

@@ -1,0 +1,140 @@
+import { withTransaction, type Pool, type PoolClient, type Queryable } from '@ingest/postgres';
+import type { JobRecord, NewJob } from '../job-record';
+import { insertJob } from '../job-records';
+
+/** One row of `ingest.resumable_uploads`: where a tus upload's bytes stand. */
+export interface ResumableUploadRecord {
+  job_id: string;
+  tenant: string;
+  length: number;
+  upload_offset: number;
+  tail_bytes: number;
+  segment_bytes: number;
+  metadata: Record<string, string | null>;
+  dedupe_content: boolean;
+  created_at: Date;
+  expires_at: Date;
+  finished_at: Date | null;
+}
+
+/** The upload with the job it belongs to (its status and where its objects go). */
+export interface ResumableUpload extends ResumableUploadRecord {
+  status: JobRecord['status'];
+  object_key: string;
+}
+
+export interface NewResumableUpload {
+  length: number;
+  segmentBytes: number;
+  metadata: Record<string, string | null>;
+  dedupeContent: boolean;
+  expiresAt: Date;
+}
+
+/**
+ * The advisory lock of one upload, shared by every gateway (a PATCH holds it
+ * while it writes) and the expiry sweep (which takes it before deleting parts).
+ */
+export const UPLOAD_LOCK_KEY = `hashtextextended('ingest.upload:' || $1::text, 0)`;
+
+/** `ingest.resumable_uploads`; status changes go through the transitions. */
+export class ResumableUploadRecords {
+  constructor(private readonly pool: Pool) {}
+
+  /** The job (status `receiving`) and its upload row, in one transaction. */
+  async create(job: NewJob, upload: NewResumableUpload): Promise<JobRecord> {
+    return withTransaction(this.pool, async (client) => {
+      const { job: row } = await insertJob(client, job);
+      await client.query(
+        `INSERT INTO ingest.resumable_uploads
+           (job_id, tenant, length, segment_bytes, metadata, dedupe_content, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          job.id,
+          job.tenant,
+          upload.length,
+          upload.segmentBytes,
+          JSON.stringify(upload.metadata),
+          upload.dedupeContent,
+          upload.expiresAt,
+        ],
+      );
+      return row;
+    });
+  }
+
+  async get(jobId: string, db: Queryable = this.pool): Promise<ResumableUpload | null> {
+    const { rows } = await db.query<ResumableUpload>(
+      `SELECT u.*, j.status, j.object_key FROM ingest.resumable_uploads u
+       JOIN ingest.jobs j ON j.id = u.job_id WHERE u.job_id = $1`,
+      [jobId],
+    );
+    const row = rows[0];
+    return row ? numeric(row) : null;
+  }
+
+  /** Records the bytes durably stored so far (full segments plus the partial tail). */
+  async recordOffset(jobId: string, offset: number, tailBytes: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE ingest.resumable_uploads SET upload_offset = $2, tail_bytes = $3
+       WHERE job_id = $1 AND finished_at IS NULL`,
+      [jobId, offset, tailBytes],
+    );
+  }
+
+  /**
+   * Holds the upload's lock on a connection of its own until `release`; waits
+   * (polling) up to `timeoutMs`, then null. A gateway that dies drops its
+   * connection, and with it the lock.
+   */
+  async lock(
+    jobId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ release(): Promise<void> } | null> {
+    const client: PoolClient = await this.pool.connect();
+    const deadline = Date.now() + timeoutMs;
+    try {
+      for (;;) {
+        const { rows } = await client.query<{ ok: boolean }>(
+          `SELECT pg_try_advisory_lock(${UPLOAD_LOCK_KEY}) AS ok`,
+          [jobId],
+        );
+        if (rows[0]?.ok === true) break;
+        if (Date.now() >= deadline || signal?.aborted === true) {
+          client.release();
+          return null;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } catch (e) {
+      client.release(e as Error);
+      throw e;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await client.query(`SELECT pg_advisory_unlock(${UPLOAD_LOCK_KEY})`, [jobId]);
+          client.release();
+        } catch (e) {
+          // A broken connection has dropped the lock already; do not reuse it.
+          client.release(e as Error);
+        }
+      },
+    };
+  }
+}
+
+/** bigint columns arrive as strings. */
+function numeric<T extends ResumableUploadRecord>(row: T): T {
+  return {
+    ...row,
+    length: Number(row.length),
+    upload_offset: Number(row.upload_offset),
+    tail_bytes: Number(row.tail_bytes),
+    segment_bytes: Number(row.segment_bytes),
+  };
+}

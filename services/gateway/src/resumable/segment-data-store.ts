@@ -1,0 +1,263 @@
+import type { Logger } from '@ingest/config';
+import { QUEUES, type JobStoredMessage, type MessagePublisher } from '@ingest/contracts';
+import type { JobLifecycle, ResumableUpload } from '@ingest/jobs';
+import {
+  newUploadKey,
+  partialSegmentKey,
+  readStoredFile,
+  removeUploadObjects,
+  segmentKey,
+  type ObjectStore,
+} from '@ingest/object-store';
+import { DataStore, ERRORS, Upload } from '@tus/utils';
+import { createHash, type Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { errors } from '@ingest/errors';
+import { declaredSha256 } from '../upload/upload-request';
+import type { TenantSchemaSource } from '../job-intake';
+import { creationContext } from './creation-context';
+import { TusError } from './tus-error';
+
+export interface SegmentDataStoreDeps {
+  lifecycle: JobLifecycle;
+  store: ObjectStore;
+  publisher: MessagePublisher;
+  logger: Logger;
+  /** GATEWAY_TUS_SEGMENT_BYTES: the size of each stored segment. */
+  segmentBytes: number;
+  /** GATEWAY_TUS_EXPIRY: an unfinished upload expires this long after its creation. */
+  expiryMs: number;
+  /** STORAGE_RETENTION, recorded on each job. */
+  objectRetentionMs: number;
+  /** Which PostgreSQL schema holds a tenant's tables (fixed on the job at its creation). */
+  schemas: TenantSchemaSource;
+}
+
+/** A SHA-256 this process has fed every byte of the upload with, up to `offset`. */
+interface RunningHash {
+  hash: Hash;
+  offset: number;
+}
+
+/**
+ * The tus data store of resumable uploads: the bytes go into the stored-file
+ * layout every reader knows (segments `<key>/000000…` of a fixed size, read by
+ * `readStoredFile`), the state into Postgres (`ingest.resumable_uploads`), so
+ * any gateway continues any upload. A request's bytes are cut into full
+ * segments, each one plain PUT, the offset recorded after each; what is left
+ * when the request ends — or is cut — is kept as `<key>/partial` and read back
+ * by the next request. The last byte makes the job `stored` and publishes it.
+ * Every call runs under the upload's lock (PgUploadLocker).
+ */
+export class SegmentDataStore extends DataStore {
+  /** Hashes of uploads this process received from their first byte (see finish). */
+  private readonly hashes = new Map<string, RunningHash>();
+
+  constructor(private readonly deps: SegmentDataStoreDeps) {
+    super();
+    this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration'];
+  }
+
+  override async create(upload: Upload): Promise<Upload> {
+    const ctx = creationContext.getStore();
+    if (!ctx || ctx.jobId !== upload.id || upload.size === undefined) {
+      throw new Error('a resumable upload is created only through its checked route');
+    }
+    const { options } = ctx;
+    const now = new Date();
+    await this.deps.lifecycle.createReceiving(
+      {
+        id: upload.id,
+        tenant: options.tenant,
+        idempotencyKey: null,
+        status: 'receiving',
+        table: options.table,
+        fileName: options.fileName,
+        objectKey: newUploadKey(),
+        segmentBytes: this.deps.segmentBytes,
+        bytes: 0,
+        sha256: null,
+        chunkBytes: options.chunkBytes,
+        webhookUrl: options.webhookUrl,
+        dialectOverrides: options.dialectOverrides,
+        schema: options.schema,
+        schemaSource: options.schemaSource,
+        maxRejects: options.maxRejects,
+        load: options.load,
+        objectRetentionSeconds: Math.ceil(this.deps.objectRetentionMs / 1000),
+        targetSchema: await this.deps.schemas.schemaFor(options.tenant),
+      },
+      {
+        length: upload.size,
+        segmentBytes: this.deps.segmentBytes,
+        metadata: ctx.metadata,
+        dedupeContent: options.dedupeContent,
+        expiresAt: new Date(now.getTime() + this.deps.expiryMs),
+      },
+    );
+    ctx.res.setHeader('Ingest-Job-Id', upload.id);
+    upload.creation_date = now.toISOString();
+    this.hashes.set(upload.id, { hash: createHash('sha256'), offset: 0 });
+    return upload;
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    const row = await this.row(id);
+    return new Upload({
+      id,
+      size: row.length,
+      offset: row.upload_offset,
+      metadata: row.metadata,
+      creation_date: row.created_at.toISOString(),
+    });
+  }
+
+  override async write(stream: Readable, id: string, offset: number): Promise<number> {
+    const row = await this.row(id);
+    if (row.finished_at !== null || row.status !== 'receiving')
+      throw new TusError(ERRORS.FILE_NO_LONGER_EXISTS);
+    if (offset !== row.upload_offset) throw new TusError(ERRORS.INVALID_OFFSET);
+    const { store, lifecycle } = this.deps;
+    const size = row.segment_bytes;
+    let stored = row.upload_offset - row.tail_bytes;
+    let index = stored / size;
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
+    if (row.tail_bytes > 0) {
+      // A failed PUT of a longer tail may have replaced it: only the recorded bytes count.
+      const tail = await readAll(await store.read(partialSegmentKey(row.object_key)));
+      pending.push(tail.subarray(0, row.tail_bytes));
+      pendingBytes = row.tail_bytes;
+    }
+    const known = this.hashes.get(id);
+    const running = known?.offset === row.upload_offset ? known : undefined;
+    if (!running) this.hashes.delete(id);
+    const takeSegment = (): Buffer => {
+      const all = Buffer.concat(pending);
+      pending.length = 0;
+      const rest = all.subarray(size);
+      if (rest.length > 0) pending.push(rest);
+      pendingBytes = rest.length;
+      return all.subarray(0, size);
+    };
+    try {
+      for await (const piece of stream as AsyncIterable<Buffer>) {
+        if (stored + pendingBytes + piece.length > row.length)
+          throw new TusError(ERRORS.ERR_SIZE_EXCEEDED);
+        running?.hash.update(piece);
+        pending.push(piece);
+        pendingBytes += piece.length;
+        while (pendingBytes >= size) {
+          const segment = takeSegment();
+          await store.put(segmentKey(row.object_key, index), Readable.from([segment]), size);
+          index += 1;
+          stored += size;
+          await lifecycle.uploads.recordOffset(id, stored, 0);
+        }
+      }
+    } catch (e) {
+      // Whatever arrived before the cut is kept below; a size violation is the client's error.
+      if (e instanceof TusError) {
+        this.hashes.delete(id);
+        throw e;
+      }
+      this.deps.logger.info({ err: e, uploadId: id }, 'resumable upload request cut off');
+    }
+    const offsetNow = stored + pendingBytes;
+    const finished = offsetNow === row.length;
+    try {
+      if (pendingBytes > 0) {
+        const rest = Buffer.concat(pending);
+        const key = finished
+          ? segmentKey(row.object_key, index)
+          : partialSegmentKey(row.object_key);
+        await store.put(key, Readable.from([rest]), rest.length);
+      }
+      await lifecycle.uploads.recordOffset(id, offsetNow, finished ? 0 : pendingBytes);
+    } catch (e) {
+      this.hashes.delete(id);
+      throw e;
+    }
+    if (running) running.offset = offsetNow;
+    if (finished) await this.finish(row);
+    return offsetNow;
+  }
+
+  override async remove(id: string): Promise<void> {
+    const row = await this.row(id, { ended: true });
+    this.hashes.delete(id);
+    await this.deps.lifecycle.terminateUpload(id);
+    await removeUploadObjects(this.deps.store, row.object_key);
+  }
+
+  override getExpiration(): number {
+    return this.deps.expiryMs;
+  }
+
+  /** Expired uploads are ended by the splitter's sweeper (packages/housekeeping). */
+  override deleteExpired(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  private async row(id: string, allow: { ended?: boolean } = {}): Promise<ResumableUpload> {
+    const row = await this.deps.lifecycle.uploads.get(id);
+    if (!row) throw new TusError(ERRORS.FILE_NOT_FOUND);
+    const gone = row.status === 'failed' || row.status === 'cancelled';
+    if (gone && row.finished_at !== null && allow.ended !== true) {
+      throw new TusError(ERRORS.FILE_NO_LONGER_EXISTS);
+    }
+    return row;
+  }
+
+  /**
+   * The last byte is stored: the SHA-256 comes from this process's running
+   * hash when it saw every byte, else from reading the stored segments back
+   * once; then the job becomes `stored` and is published (a lost publish is
+   * repaired by the outbox sweep).
+   */
+  private async finish(row: ResumableUpload): Promise<void> {
+    const { store, lifecycle, publisher, logger } = this.deps;
+    const id = row.job_id;
+    const running = this.hashes.get(id);
+    this.hashes.delete(id);
+    const sha256 =
+      running?.offset === row.length
+        ? running.hash.digest('hex')
+        : await hashStoredFile(store, row.object_key, row.segment_bytes, row.length);
+    await store.remove(partialSegmentKey(row.object_key));
+    const declared = declaredSha256(row.metadata.content_digest ?? undefined);
+    if (declared !== null && declared !== sha256) {
+      // Like a POST whose Content-Digest does not match: nothing of it is loaded or kept.
+      const mismatch = errors.digestMismatch(declared, sha256);
+      await lifecycle.fail(id, mismatch.code, mismatch.message);
+      await removeUploadObjects(store, row.object_key);
+      return;
+    }
+    const finished = await lifecycle.finishUpload(id, { bytes: row.length, sha256 });
+    if (finished.kind !== 'stored') return;
+    const message: JobStoredMessage = { type: 'job.stored', version: 1, jobId: id };
+    await publisher
+      .publish(QUEUES.jobs, message, { messageId: `${id}:stored` })
+      .catch((e: unknown) => {
+        logger.warn({ err: e, jobId: id }, 'job.stored not published; the outbox sweep will');
+      });
+  }
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for await (const piece of body as AsyncIterable<Buffer>) pieces.push(piece);
+  return Buffer.concat(pieces);
+}
+
+async function hashStoredFile(
+  store: ObjectStore,
+  key: string,
+  segmentBytes: number,
+  length: number,
+): Promise<string> {
+  const hash = createHash('sha256');
+  const body = await readStoredFile(store, { key, segmentBytes }, { start: 0, end: length });
+  for await (const piece of body as AsyncIterable<Buffer>) hash.update(piece);
+  return hash.digest('hex');
+}

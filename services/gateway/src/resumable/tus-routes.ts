@@ -1,0 +1,85 @@
+import type { UploadLeases } from '@ingest/access';
+import { errors } from '@ingest/errors';
+import type { JobLifecycle } from '@ingest/jobs';
+import type { Server as TusServer } from '@tus/server';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { callerOf } from '../http/authenticate';
+import { sendContinue } from '../http/expect-continue';
+import { UUID } from '../http/id-patterns';
+import { holdUploadSlot } from '../http/upload-slot';
+import type { Uploader } from '../upload/uploader';
+import { creationContext } from './creation-context';
+import { parseCreationRequest } from './creation-request';
+
+export const UPLOADS_PATH = '/v1/uploads';
+
+export interface TusRoutesDeps {
+  tus: TusServer;
+  lifecycle: JobLifecycle;
+  uploader: Uploader;
+  leases: UploadLeases;
+  minChunkBytes: number;
+  maxChunkBytes: number;
+}
+
+/** tus discovery (OPTIONS) needs no key: it says only what the server supports. */
+export function tusDiscoveryRoutes(tus: TusServer): Router {
+  const router = Router();
+  router.options([UPLOADS_PATH, `${UPLOADS_PATH}/:id`], async (req: Request, res: Response) => {
+    await tus.handle(req, res);
+  });
+  return router;
+}
+
+/**
+ * tus 1.0 at /v1/uploads (core, creation, creation-with-upload, termination,
+ * expiration). The route checks what the API checks everywhere — the key, the
+ * options in Upload-Metadata, the tenant owning the upload, a free upload slot
+ * — then hands the request to @tus/server.
+ */
+export function tusRoutes(deps: TusRoutesDeps): Router {
+  const router = Router();
+  const limits = { minChunkBytes: deps.minChunkBytes, maxChunkBytes: deps.maxChunkBytes };
+
+  /** Holds an upload slot for a request that carries bytes. */
+  const holdSlotForBody = async (req: Request, res: Response) => {
+    if (req.get('Content-Type') !== 'application/offset+octet-stream') return;
+    const caller = callerOf(res);
+    await holdUploadSlot(deps.leases, caller.keyId, caller.limits.maxConcurrentUploads, res);
+  };
+
+  router.post(UPLOADS_PATH, async (req: Request, res: Response) => {
+    const caller = callerOf(res);
+    const creation = parseCreationRequest(req, caller, limits);
+    const options = await deps.uploader.resolveOptions(
+      creation.request,
+      creation.schema,
+      creation.fileName,
+    );
+    await holdSlotForBody(req, res);
+    sendContinue(req, res);
+    const context = { jobId: randomUUID(), options, metadata: creation.metadata, res };
+    await creationContext.run(context, () => deps.tus.handle(req, res));
+  });
+
+  /** The upload must be the caller's tenant's: another tenant's is not found. */
+  const ownUpload: RequestHandler = async (req, res, next) => {
+    const id = String(req.params.id);
+    const upload = UUID.test(id) ? await deps.lifecycle.uploads.get(id) : null;
+    if (!upload || upload.tenant !== callerOf(res).tenant) throw errors.uploadNotFound(id);
+    next();
+  };
+  const handle = async (req: Request, res: Response) => {
+    await deps.tus.handle(req, res);
+  };
+  const path = `${UPLOADS_PATH}/:id`;
+  router.head(path, ownUpload, handle);
+  router.delete(path, ownUpload, handle);
+  router.patch(path, ownUpload, async (req: Request, res: Response) => {
+    await holdSlotForBody(req, res);
+    sendContinue(req, res);
+    await deps.tus.handle(req, res);
+  });
+  return router;
+}
