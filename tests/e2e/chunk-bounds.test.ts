@@ -86,7 +86,7 @@ describe('cancel and the chunk watchdog', () => {
 
     const cancelledAt = Date.now();
     const res = await ctx.system.fetch(`/v1/jobs/${id}/cancel`, { method: 'POST' });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(202);
     await waitFor(
       'the COPY to end',
       async () => ((await busyLoaderSessions()).length === 0 ? true : null),
