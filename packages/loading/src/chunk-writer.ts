@@ -128,8 +128,7 @@ export class ChunkWriter {
           target,
           strategy,
           async () => {
-            payload = await openPayload();
-            if (signal?.aborted) payload.copy.destroy(signal.reason as Error);
+            payload = await untilAborted(openPayload(), signal);
             return payload;
           },
           signal,
@@ -184,6 +183,35 @@ export class ChunkWriter {
     signal?.throwIfAborted();
     return { kind: 'loaded', loaded: summary.loaded, rejected: summary.rejected.length };
   }
+}
+
+/**
+ * The payload, unless the signal aborts first (storage slow to answer must not hold an
+ * aborted chunk): then the reason is thrown, and a payload arriving later is destroyed.
+ */
+function untilAborted(opening: Promise<ChunkPayload>, signal?: AbortSignal): Promise<ChunkPayload> {
+  if (!signal) return opening;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason as Error);
+      opening.then(
+        (late) => late.copy.destroy(),
+        () => undefined,
+      );
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    opening.then(
+      (payload) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(payload);
+      },
+      (e: Error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 /**
