@@ -60,7 +60,9 @@ describe('cancel and the chunk watchdog', () => {
        FROM ingest.chunk_ledger WHERE job_id = $1`,
       [jobId],
     );
-    const loaded = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`);
+    const loaded = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table(table)}`,
+    );
     expect(loaded.rows[0]?.n).toBe(ledger.rows[0]?.rows);
     return ledger.rows[0]?.chunks ?? [];
   };
