@@ -1,6 +1,8 @@
 /**
  * API key administration (`npm run keys -- <command> …`; `usage` below lists the commands).
- * Uses DATABASE_URL; creates the system's tables first if they are missing.
+ * Uses DATABASE_URL; creates the system's tables first if they are missing. It never queues
+ * behind a busy database: an up-to-date schema is only read (no migration lock), and every lock
+ * it needs is waited for at most KEYS_LOCK_TIMEOUT_MS before it gives up with a message.
  *
  * Each command is one entry of COMMANDS: its usage line, its flags (anything else is refused
  * with the usage) and how it runs. Arguments are checked before the database is touched.
@@ -13,7 +15,7 @@ import {
   tenantNameProblem,
   type ApiKeyInfo,
 } from '@ingest/access';
-import { createPool, migrate } from '@ingest/postgres';
+import { createPool, migrateIfBehind } from '@ingest/postgres';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -224,6 +226,9 @@ function parseCommandLine(argv: string[]): (admin: Admin) => Promise<number> {
   return command.prepare(parsed.positionals, parsed.values);
 }
 
+/** How long the CLI waits for any lock before it gives up with a message. */
+const KEYS_LOCK_TIMEOUT_MS = 5000;
+
 async function main(argv: string[]): Promise<number> {
   let run: (admin: Admin) => Promise<number>;
   try {
@@ -237,9 +242,13 @@ async function main(argv: string[]): Promise<number> {
     connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ingest',
     applicationName: 'ingest-keys',
     max: 1,
+    // The key statements give up on a lock rather than wait behind a long transaction.
+    sessionTimeouts: { lockMs: KEYS_LOCK_TIMEOUT_MS },
   });
   try {
-    await migrate(pool);
+    // Never queue behind a busy database: migrations are checked without locks, and applied
+    // (with a short lock timeout) only when the database is behind.
+    await migrateIfBehind(pool, { lockTimeoutMs: KEYS_LOCK_TIMEOUT_MS });
     return await run({ keys: new ApiKeyRepository(pool), tenants: new TenantSchemas(pool) });
   } finally {
     await pool.end();

@@ -232,6 +232,17 @@ export const loaderEnvSchema = z.object({
    * `error:<SQLSTATE>` (fail the attempt as the database would). See services/loader/src/failpoints.ts.
    */
   LOADER_FAILPOINTS: z.string().default(''),
+  /**
+   * A chunk's time budget is this plus LOADER_CHUNK_BUDGET_PER_MIB per MiB of its byte range;
+   * a chunk still loading then is aborted, rolled back and retried (CHUNK_TIMEOUT once its
+   * deliveries are spent). Generous: a healthy chunk takes well under a second per MiB.
+   */
+  LOADER_CHUNK_BUDGET_BASE: duration.prefault('60s').pipe(z.number().min(1)),
+  LOADER_CHUNK_BUDGET_PER_MIB: duration.prefault('30s'),
+  /** How often a loader checks whether the jobs of its chunks in flight were cancelled. */
+  LOADER_CANCEL_CHECK_INTERVAL: duration.prefault('1s').pipe(z.number().min(10)),
+  /** A loader session idle inside a transaction this long is ended by Postgres (its locks go). */
+  LOADER_IDLE_IN_TRANSACTION_TIMEOUT: duration.prefault('60s').pipe(z.number().min(1000)),
 });
 
 export const notifierEnvSchema = z

@@ -48,6 +48,7 @@ export type ErrorCode =
   | 'UPLOAD_NOT_FOUND'
   | 'UPLOAD_EXPIRED'
   | 'CONTENT_DUPLICATE'
+  | 'CHUNK_TIMEOUT'
   | 'INTERNAL';
 
 export type Failure = 'permanent' | 'retryable';
@@ -212,6 +213,14 @@ export const errors = {
       'DECOMPRESSED_TOO_LARGE',
       `the decompressed file exceeds the limit of ${limit} bytes (INGEST_MAX_DECOMPRESSED_BYTES)`,
       422,
+    ),
+  /** A chunk outlived its time budget (the loader's watchdog); retryable until its deliveries run out. */
+  chunkTimeout: (chunkIndex: number, budgetMs: number) =>
+    new AppError(
+      'CHUNK_TIMEOUT',
+      `chunk ${chunkIndex} was still loading after its budget of ${(budgetMs / 1000).toFixed(1)} s (LOADER_CHUNK_BUDGET_BASE + LOADER_CHUNK_BUDGET_PER_MIB per MiB); it was aborted and rolled back`,
+      500,
+      'retryable',
     ),
   internal: (cause?: unknown) =>
     new AppError('INTERNAL', 'internal error', 500, 'permanent', { cause }),

@@ -90,3 +90,63 @@ async function applyPending(client: PoolClient, files: readonly MigrationFile[],
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The migrations not yet recorded in `ingest.migrations` (or recorded with another checksum),
+ * read without taking any lock a busy database makes wait: one SELECT, no advisory lock, no DDL.
+ */
+export async function pendingMigrations(
+  pool: Pool,
+  options: Pick<MigrateOptions, 'files' | 'lockTimeoutMs'> = {},
+): Promise<MigrationFile[]> {
+  const files = options.files ?? readMigrationFiles();
+  const timeout = Math.max(1, Math.floor(options.lockTimeoutMs ?? 30_000));
+  const client = await pool.connect();
+  try {
+    return await inTransaction(client, async (tx) => {
+      await tx.query(`SET LOCAL lock_timeout = ${timeout}`);
+      const { rows: table } = await tx.query<{ exists: boolean }>(
+        "SELECT to_regclass('ingest.migrations') IS NOT NULL AS exists",
+      );
+      if (!table[0]?.exists) return [...files];
+      const { rows } = await tx.query<{ number: number; checksum: string }>(
+        'SELECT number, checksum FROM ingest.migrations',
+      );
+      const applied = new Map(rows.map((r) => [r.number, r.checksum]));
+      return files.filter((f) => applied.get(f.number) !== checksumOf(f.sql));
+    });
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * For administrative tools (the keys CLI), which must never queue behind a busy database:
+ * when every migration is applied, nothing else happens (no migration lock, no DDL, not even
+ * `ingest.status_rank`, which the services refresh at start); otherwise migrate() with a short
+ * lock timeout, and a lock that cannot be had in time is an error saying what to do.
+ */
+export async function migrateIfBehind(
+  pool: Pool,
+  options: MigrateOptions = {},
+): Promise<'current' | 'migrated'> {
+  const lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+  try {
+    const pending = await pendingMigrations(pool, { ...options, lockTimeoutMs });
+    if (pending.length === 0) return 'current';
+    await migrate(pool, { ...options, lockTimeoutMs });
+    return 'migrated';
+  } catch (e) {
+    if (codeOf(e) !== LOCK_NOT_AVAILABLE) throw e;
+    throw Object.assign(
+      new Error(
+        `the database is busy: a lock needed to check or apply the schema migrations was not granted within ${lockTimeoutMs} ms (${messageOf(e)}). Another process holds it (a migration in progress, or a long transaction); apply migrations at deploy or service start and run this again`,
+        { cause: e },
+      ),
+      { code: LOCK_NOT_AVAILABLE },
+    );
+  }
+}
+
+/** SQLSTATE lock_not_available: lock_timeout expired. */
+const LOCK_NOT_AVAILABLE = '55P03';

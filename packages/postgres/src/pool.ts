@@ -10,6 +10,13 @@ export interface PoolOptions {
   /** Connections per process. Default 10. */
   max?: number;
   applicationName: string;
+  /**
+   * Server-side limits of every session of the pool, sent at connect (none by default):
+   * a statement longer than `statementMs` is cancelled, a wait for a lock longer than
+   * `lockMs` fails (55P03), and a session idle inside a transaction longer than
+   * `idleInTransactionMs` is ended — so a stuck client cannot hold its locks for ever.
+   */
+  sessionTimeouts?: { statementMs?: number; lockMs?: number; idleInTransactionMs?: number };
 }
 
 export const createPool = (options: PoolOptions): pg.Pool => {
@@ -20,6 +27,9 @@ export const createPool = (options: PoolOptions): pg.Pool => {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
+    statement_timeout: options.sessionTimeouts?.statementMs,
+    lock_timeout: options.sessionTimeouts?.lockMs,
+    idle_in_transaction_session_timeout: options.sessionTimeouts?.idleInTransactionMs,
   });
   // A client losing its server (failover, restart) must not crash the process: idle
   // clients report through the pool, checked-out ones through their own 'error' event;

@@ -1,6 +1,6 @@
 import { s3OptionsFrom, type CommonEnv, type Logger } from '@ingest/config';
 import { JobLifecycle, RedisJobStateStore } from '@ingest/jobs';
-import { createPool, migrate, type Pool } from '@ingest/postgres';
+import { createPool, migrate, type Pool, type PoolOptions } from '@ingest/postgres';
 import { AmqpConnection, ConfirmedPublisher } from '@ingest/rabbitmq';
 import { S3ObjectStore } from '@ingest/object-store';
 
@@ -22,6 +22,8 @@ export interface AdapterOptions {
   service: string;
   /** Postgres connections for this process. */
   poolSize: number;
+  /** Server-side timeouts of every Postgres session (see createPool). */
+  sessionTimeouts?: PoolOptions['sessionTimeouts'];
   /** Largest object this process writes (sets the S3 multipart part size). */
   maxObjectBytes?: number;
 }
@@ -50,6 +52,7 @@ export function createServiceAdapters(
     connectionString: env.DATABASE_URL,
     applicationName: `ingest-${options.service}`,
     max: options.poolSize,
+    sessionTimeouts: options.sessionTimeouts,
   });
   const store = new S3ObjectStore(s3OptionsFrom(env, options.maxObjectBytes));
   const state = new RedisJobStateStore({

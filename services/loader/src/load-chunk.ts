@@ -4,8 +4,9 @@ import type { JobLifecycle } from '@ingest/jobs';
 import type { ChunkWriter } from '@ingest/loading';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { Logger } from '@ingest/config';
-import { codeOf } from '@ingest/errors';
-import { Transform, type TransformCallback } from 'node:stream';
+import { codeOf, errors } from '@ingest/errors';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import { JobEndedWhileLoading, type ChunkGuard } from './chunk-guard';
 import { createCopyPayload, type CopyFormat } from './copy-payload';
 import type { Failpoints } from './failpoints';
 
@@ -16,7 +17,15 @@ export interface LoadChunkDeps {
   store: ObjectStore;
   logger: Logger;
   failpoints: Failpoints;
+  guard: ChunkGuard;
 }
+
+/**
+ * The server's own bound on each statement of a chunk's transaction, past the chunk's budget:
+ * if this process is too stuck to abort its COPY (a blocked event loop), the server cancels
+ * it, and idle_in_transaction_session_timeout then ends the session and its locks.
+ */
+const STATEMENT_GRACE_MS = 5000;
 
 /**
  * Loads one chunk exactly once (ledger + rows in one transaction), then
@@ -26,11 +35,23 @@ export interface LoadChunkDeps {
  * failure is retried while attempts remain; the last chance fails the job with
  * the reason (and the message is dead-lettered), so a chunk never leaves its
  * job `loading` for ever.
+ *
+ * A chunk whose job is cancelled (or fails) meanwhile is aborted and rolled back, and its
+ * message acknowledged: the chunk of an ended job is done. A chunk over its time budget is
+ * aborted and rolled back as a retryable CHUNK_TIMEOUT: redelivered, and once its deliveries
+ * are spent its job fails with that code.
  */
 export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: DeliveryInfo) {
   try {
     await loadAndReport(deps, task);
   } catch (e) {
+    if (e instanceof JobEndedWhileLoading) {
+      deps.logger.info(
+        { jobId: task.jobId, chunk: task.chunkIndex, status: e.status },
+        'job ended while its chunk loaded; chunk aborted and rolled back',
+      );
+      return;
+    }
     // Kept so that a chunk dead-lettered later can say what went wrong last.
     await deps.lifecycle
       .recordChunkFailure(task.jobId, task.chunkIndex, codeOf(e), errorText(e))
@@ -56,25 +77,38 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
 async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void> {
   const { lifecycle, logger, failpoints } = deps;
   const bytes = task.range.end - task.range.start;
-  const outcome = await deps.writer.write(
-    {
-      jobId: task.jobId,
-      chunkIndex: task.chunkIndex,
-      bytes,
-      schema: task.targetSchema,
-      table: task.table,
-      columns: task.columns,
-      load: task.load,
-    },
-    async () => {
-      await failpoints.hit('before-copy', task.chunkIndex);
-      const file = { key: task.objectKey, segmentBytes: task.segmentBytes ?? null };
-      const source = await readStoredFile(deps.store, file, task.range);
-      const payload = createCopyPayload(task, source, deps.copyFormat);
-      if (!failpoints.has('mid-copy', task.chunkIndex)) return payload;
-      return { ...payload, copy: payload.copy.pipe(new FailMidCopy(failpoints, task.chunkIndex)) };
-    },
-  );
+  const guarded = deps.guard.guard(task.jobId, task.chunkIndex, bytes);
+  const outcome = await deps.writer
+    .write(
+      {
+        jobId: task.jobId,
+        chunkIndex: task.chunkIndex,
+        bytes,
+        schema: task.targetSchema,
+        table: task.table,
+        columns: task.columns,
+        load: task.load,
+      },
+      async () => {
+        await failpoints.hit('before-copy', task.chunkIndex);
+        const file = { key: task.objectKey, segmentBytes: task.segmentBytes ?? null };
+        const source = await readStoredFile(deps.store, file, task.range);
+        const payload = createCopyPayload(task, source, deps.copyFormat);
+        if (!failpoints.has('mid-copy', task.chunkIndex)) return payload;
+        const failing = new FailMidCopy(failpoints, task.chunkIndex);
+        // pipeline, not pipe: destroying the last stream (an abort) destroys the source too.
+        return { ...payload, copy: pipeline(payload.copy, failing, () => undefined) };
+      },
+      { signal: guarded.signal, statementTimeoutMs: guarded.budgetMs + STATEMENT_GRACE_MS },
+    )
+    .catch((e: unknown) => {
+      // The server's statement_timeout ended it before the watchdog could: the same verdict.
+      if (codeOf(e) === QUERY_CANCELED && /statement timeout/.test(String(e))) {
+        throw errors.chunkTimeout(task.chunkIndex, guarded.budgetMs);
+      }
+      throw e;
+    })
+    .finally(() => guarded.release());
   if (outcome.kind === 'skipped') {
     logger.info({ jobId: task.jobId, chunk: task.chunkIndex }, 'job gone or ended; skipping chunk');
     return;
@@ -108,6 +142,9 @@ class FailMidCopy extends Transform {
     this.failpoints.hit('mid-copy', this.chunk).then(() => cb(), cb);
   }
 }
+
+/** SQLSTATE query_canceled: statement_timeout, or a cancel request. */
+const QUERY_CANCELED = '57014';
 
 const errorText = (e: unknown): string => {
   const code = codeOf(e);

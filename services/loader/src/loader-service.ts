@@ -3,6 +3,7 @@ import { QUEUES, chunkTaskSchema } from '@ingest/contracts';
 import { ChunkWriter } from '@ingest/loading';
 import { QueueConsumer } from '@ingest/rabbitmq';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
+import { ChunkGuard } from './chunk-guard';
 import { Failpoints } from './failpoints';
 import { loadChunk } from './load-chunk';
 
@@ -13,15 +14,28 @@ export function buildLoader(
 ): Service {
   const adapters = createServiceAdapters(
     env,
-    { service: 'loader', poolSize: env.LOADER_PREFETCH + 2 },
+    {
+      service: 'loader',
+      poolSize: env.LOADER_PREFETCH + 2,
+      // A session stuck inside a transaction (this process wedged mid-chunk) is ended by the
+      // server, so its locks never outlive it; statement_timeout is set per chunk (load-chunk.ts).
+      sessionTimeouts: { idleInTransactionMs: env.LOADER_IDLE_IN_TRANSACTION_TIMEOUT },
+    },
     logger,
   );
+  const guard = new ChunkGuard({
+    pool: adapters.pool,
+    logger,
+    checkIntervalMs: env.LOADER_CANCEL_CHECK_INTERVAL,
+    budget: { baseMs: env.LOADER_CHUNK_BUDGET_BASE, perMibMs: env.LOADER_CHUNK_BUDGET_PER_MIB },
+  });
   const deps = {
     ...adapters,
     writer: new ChunkWriter(adapters.pool),
     logger,
     failpoints: Failpoints.parse(env.LOADER_FAILPOINTS),
     copyFormat: env.LOADER_COPY_FORMAT,
+    guard,
   };
   if (deps.failpoints.armed) logger.warn({ failpoints: env.LOADER_FAILPOINTS }, 'failpoints armed');
   const consumer = new QueueConsumer(adapters.amqp, {
@@ -37,11 +51,13 @@ export function buildLoader(
     logger,
     async start() {
       await adapters.migrate();
+      guard.start();
       await consumer.start();
       logger.info('loader consuming');
     },
     async stop() {
       await consumer.stop();
+      guard.stop();
       await adapters.close();
     },
   };

@@ -1,7 +1,7 @@
 import { loaderEnvSchema, createLogger, parseEnv } from '@ingest/config';
 import type { ChunkTask } from '@ingest/contracts';
 import { ChunkWriter } from '@ingest/loading';
-import { Failpoints, loadChunk } from '@ingest/loader';
+import { ChunkGuard, Failpoints, loadChunk } from '@ingest/loader';
 import { migrate, type Pool } from '@ingest/postgres';
 import { createServiceAdapters, type ServiceAdapters } from '@ingest/runtime';
 import { createTestEnvironment, type TestEnvironment } from '@ingest/testing';
@@ -71,6 +71,12 @@ describe('database round trips of a chunk after its commit', () => {
       logger: createLogger('loader', 'silent'),
       failpoints: Failpoints.none,
       copyFormat: 'text' as const,
+      guard: new ChunkGuard({
+        pool: adapters.pool,
+        logger: createLogger('loader', 'silent'),
+        checkIntervalMs: 1000,
+        budget: { baseMs: 60_000, perMibMs: 30_000 },
+      }),
     };
     const delivery = { redelivered: false, deliveryCount: 0, lastChance: false };
     const afterCommit: string[][] = [];
