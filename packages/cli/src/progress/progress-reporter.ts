@@ -87,11 +87,11 @@ export class TtyProgress implements ProgressReporter {
  * for each stage, and always the last state.
  */
 export class LineProgress implements ProgressReporter {
-  private readonly meter = new RateMeter();
-  private lastUploadAt = 0;
+  private readonly meter: RateMeter;
+  private lastUploadAt = -Infinity;
   private lastUpload: string | null = null;
   private uploadPrinted: string | null = null;
-  private lastLoadAt = 0;
+  private lastLoadAt = -Infinity;
   private lastLoad: string | null = null;
   private loadPrinted: string | null = null;
 
@@ -99,7 +99,9 @@ export class LineProgress implements ProgressReporter {
     private readonly stream: NodeJS.WritableStream,
     private readonly intervalMs = 1000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.meter = new RateMeter(5000, now);
+  }
 
   upload(sent: number, total: number): void {
     this.meter.add(sent);

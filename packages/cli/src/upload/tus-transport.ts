@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as tus from 'tus-js-client';
-import { apiErrorOf, ApiError } from '../cli-errors';
+import { apiErrorOf } from '../cli-errors';
 import type { Connection } from '../connection';
 import type {
   UploadEvents,
@@ -136,9 +136,7 @@ export class TusTransport implements UploadTransport {
         onError: (error) => reject(errorOf(error)),
         onSuccess: () => {
           if (storage.jobId === null) {
-            reject(
-              new ApiError(502, 'NO_JOB_ID', `the upload ended without a ${JOB_ID_HEADER} header`),
-            );
+            reject(new Error(`the upload ended without the job's id (no ${JOB_ID_HEADER} header)`));
             return;
           }
           resolvePromise({ jobId: storage.jobId, job: null, resumed });
