@@ -4,7 +4,15 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { buildCli, cliHome, runCli, type CliOptions } from '../support/cli-process';
+import {
+  buildCli,
+  CLI_BUNDLE,
+  cliHome,
+  runCli,
+  runCommand,
+  shellQuote,
+  type CliOptions,
+} from '../support/cli-process';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
@@ -57,9 +65,39 @@ describe('csv-ingest CLI: uploads and follows jobs against a running system', ()
     // stderr is a pipe here: plain progress lines, the last ones at 100 %.
     expect(run.stderr).toContain(`job ${id}`);
     expect(run.stderr).toMatch(/^upload 100% .*\/ .*ETA/m);
-    expect(run.stderr).toMatch(/^load 100% chunks 1\/1 +rows 2,000 loaded, 0 rejected/m);
+    expect(run.stderr).toMatch(/^load 100% 1\/1 chunks, 2,000 rows loaded, 0 rejected, ETA/m);
     const { rows } = await ctx.db.query('SELECT count(*)::int AS n FROM cli_people');
     expect(rows[0].n).toBe(2000);
+  });
+
+  it('draws two progress bars on a terminal (run under script(1), which gives it a pty)', async () => {
+    const csv = writePeopleCsvFile(join(home, 'people-tty.csv'), 500);
+    const command = [
+      process.execPath,
+      CLI_BUNDLE,
+      'upload',
+      csv.path,
+      '--table',
+      'cli_tty',
+      '--wait',
+    ];
+    const run = await runCommand(
+      home,
+      'script',
+      ['-qefc', command.map(shellQuote).join(' '), '/dev/null'],
+      {
+        CSV_INGEST_URL: ctx.system.baseUrl,
+        CSV_INGEST_KEY: ctx.system.apiKey,
+      },
+    );
+    expect(run.code).toBe(0);
+    // Bars are redrawn in place: carriage returns / cursor moves, the bar's block characters.
+    expect(run.stdout).toMatch(/upload \u2588{20} 100% (\d+\.\d KiB) \/ \1 .* ETA 0s/);
+    expect(run.stdout).toMatch(
+      /load {3}\u2588{20} 100% 1\/1 chunks, 500 rows loaded, 0 rejected, ETA/,
+    );
+    expect(run.stdout).toMatch(/job \S+ completed in /);
+    expect(run.stdout).not.toMatch(/^upload \d+% /m); // no plain lines on a terminal
   });
 
   it('prints the top reject reasons, and rejects --csv gives back the header and the bad records', async () => {

@@ -34,14 +34,27 @@ export function cliHome(): string {
 
 /** Runs the bundled CLI as a child process with stdout and stderr as pipes (not a terminal). */
 export function runCli(home: string, args: string[], options: CliOptions = {}): Promise<CliRun> {
+  return runCommand(home, process.execPath, [CLI_BUNDLE, ...args], options.env, options.onStderr);
+}
+
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A command in the suite's home, with only PATH, HOME and XDG_CONFIG_HOME of the test's environment. */
+export function runCommand(
+  home: string,
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+  onStderr?: (text: string) => void,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
+    const child = spawn(file, args, {
       cwd: home,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: home,
         XDG_CONFIG_HOME: join(home, 'config'),
-        ...options.env,
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -50,7 +63,7 @@ export function runCli(home: string, args: string[], options: CliOptions = {}): 
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
-      options.onStderr?.(stderr);
+      onStderr?.(stderr);
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));

@@ -44,9 +44,9 @@ describe('LineProgress (stderr is not a terminal)', () => {
     progress.load(jobAt(2, 2, 1000)); // within the interval: printed at stop
     progress.stop();
     expect(lines()).toEqual([
-      'load 0% planning  rows 0 loaded, 0 rejected  ETA ?',
-      'load 50% chunks 1/2  rows 500 loaded, 0 rejected  ETA ?',
-      'load 100% chunks 2/2  rows 1,000 loaded, 0 rejected  ETA ?',
+      'load 0% planning, 0 rows loaded, 0 rejected, ETA ?',
+      'load 50% 1/2 chunks, 500 rows loaded, 0 rejected, ETA ?',
+      'load 100% 2/2 chunks, 1,000 rows loaded, 0 rejected, ETA ?',
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import type { JobView } from '@ingest/contracts';
-import { MultiBar, type SingleBar } from 'cli-progress';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { formatBytes, formatCount, formatDuration, formatRate } from '../format';
 import { RateMeter } from './rate-meter';
 
@@ -23,11 +23,12 @@ interface UploadLine {
 const uploadText = ({ sent, total, rate, eta }: UploadLine): string =>
   `${formatBytes(sent)} / ${formatBytes(total)}  ${formatRate(rate)}  ETA ${formatDuration(eta)}`;
 
+/** Short enough for an 80-column terminal beside the bar. */
 const loadText = (job: JobView): string => {
   const chunks =
-    job.chunks.total === null ? 'planning' : `chunks ${job.chunks.done}/${job.chunks.total}`;
-  const rows = `rows ${formatCount(job.rows.loaded)} loaded, ${formatCount(job.rows.rejected)} rejected`;
-  return `${chunks}  ${rows}  ETA ${formatDuration(job.progress.eta_seconds)}`;
+    job.chunks.total === null ? 'planning' : `${job.chunks.done}/${job.chunks.total} chunks`;
+  const rows = `${formatCount(job.rows.loaded)} rows loaded, ${formatCount(job.rows.rejected)} rejected`;
+  return `${chunks}, ${rows}, ETA ${formatDuration(job.progress.eta_seconds)}`;
 };
 
 const percent = (done: number, total: number): number =>
@@ -41,14 +42,17 @@ export class TtyProgress implements ProgressReporter {
   private readonly meter = new RateMeter();
 
   constructor(stream: NodeJS.WriteStream) {
-    this.bars = new MultiBar({
-      stream,
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      barsize: 30,
-      format: '{label} {bar} {percentage}% | {text}',
-    });
+    this.bars = new MultiBar(
+      {
+        stream,
+        hideCursor: true,
+        clearOnComplete: false,
+        stopOnComplete: false,
+        barsize: 20,
+        format: '{label} {bar} {percentage}% {text}',
+      },
+      Presets.shades_classic,
+    );
   }
 
   upload(sent: number, total: number): void {
@@ -63,7 +67,8 @@ export class TtyProgress implements ProgressReporter {
   }
 
   load(job: JobView): void {
-    const total = job.chunks.total ?? 0;
+    // Before planning the chunk count is unknown: 0 of 1, not 0 of 0 (which draws as 100 %).
+    const total = job.chunks.total ?? 1;
     const text = loadText(job);
     if (this.loadBar === null) {
       this.loadBar = this.bars.create(total, job.chunks.done, { label: 'load  ', text });

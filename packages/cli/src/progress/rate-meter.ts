@@ -29,6 +29,7 @@ export class RateMeter {
   /** Seconds until `total` at the current rate; null while the rate is unknown. */
   eta(total: number): number | null {
     const last = this.samples[this.samples.length - 1];
+    if (last !== undefined && last.value >= total) return 0;
     const rate = this.rate();
     if (last === undefined || rate <= 0) return null;
     return Math.max(0, (total - last.value) / rate);
