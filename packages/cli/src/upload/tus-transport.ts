@@ -89,7 +89,6 @@ export class TusTransport implements UploadTransport {
     const storage = new JobUrlStorage(this.storagePath);
     const metadata: Record<string, string> = { filename: source.name, ...params };
     if (schema !== null && schema !== undefined) metadata.schema = JSON.stringify(schema);
-    if (request.idempotencyKey !== null) metadata.idempotency_key = request.idempotencyKey;
     const optionsDigest = createHash('sha256').update(JSON.stringify(metadata)).digest('hex');
     const file = createReadStream(source.path);
     const headers: Record<string, string> = {};

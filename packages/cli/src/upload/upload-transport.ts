@@ -21,7 +21,10 @@ export interface UploadRequest {
   params: JobParams;
   /** A table schema sent with the file (`--schema file.json`), already parsed as JSON. */
   schema: unknown;
-  /** `--idempotency-key`; without it the direct transport makes one per run for its retries. */
+  /**
+   * `--idempotency-key` (direct transport; without it one per run covers its retries). A tus
+   * upload needs none: it resumes the one upload instead of sending the file again.
+   */
   idempotencyKey: string | null;
 }
 
