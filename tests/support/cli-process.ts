@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,14 +14,15 @@ export async function buildCli(): Promise<void> {
 
 export interface CliRun {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
 export interface CliOptions {
   env?: Record<string, string>;
-  /** Called with stderr as it grows (to act once the job id is printed, say). */
-  onStderr?: (text: string) => void;
+  /** Called with stderr as it grows (to act once the job id is printed, or to kill the CLI). */
+  onStderr?: (text: string, child: ChildProcess) => void;
 }
 
 /**
@@ -45,7 +46,7 @@ export function runCommand(
   file: string,
   args: string[],
   env: Record<string, string> = {},
-  onStderr?: (text: string) => void,
+  onStderr?: (text: string, child: ChildProcess) => void,
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
@@ -63,9 +64,9 @@ export function runCommand(
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
-      onStderr?.(stderr);
+      onStderr?.(stderr, child);
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
