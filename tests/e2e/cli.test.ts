@@ -294,6 +294,21 @@ describe('csv-ingest CLI: cancel and datasets (no workers: jobs stay stored)', (
     expect(run.stdout).toMatch(/^job \S+ cancelled in /m);
   });
 
+  it('Ctrl-C while following a job exits 130, leaves the job running and says how to look at it', async () => {
+    const csv = join(home, 'interrupted.csv');
+    writeFileSync(csv, 'a,b\n1,2\n');
+    const run = await cli(['upload', csv, '--table', 'cli_interrupted', '--wait'], {
+      onStderr: (text, child) => {
+        if (/^load /m.test(text)) child.kill('SIGINT');
+      },
+    });
+    expect(run.code).toBe(130);
+    const id = jobIdIn(run.stderr);
+    expect(run.stderr).toContain(`interrupted: job ${id} goes on (csv-ingest status ${id})`);
+    const view = (await (await ctx.system.fetch(`/v1/jobs/${id}`)).json()) as JobView;
+    expect(view.status).toBe('stored');
+  });
+
   it('datasets put, get, list and delete; upload --dataset loads with it', async () => {
     const schemaFile = join(home, 'people.schema.json');
     writeFileSync(schemaFile, JSON.stringify({ columns: [{ name: 'id', type: 'bigint' }] }));

@@ -128,6 +128,20 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
       const ctx = contextOf(command, io);
       const transport = await chooseTransport(ctx.client, options.transport, io.env);
       const progress = progressFor(io.stderr, options.quiet === true);
+      // Ctrl-C: give the terminal back (the bars hide the cursor) and say how to go on.
+      let uploaded: string | null = null;
+      const interrupted = () => {
+        progress.stop();
+        io.stderr.write(
+          uploaded !== null
+            ? `interrupted: job ${uploaded} goes on (csv-ingest status ${uploaded})\n`
+            : transport.name === 'tus'
+              ? 'interrupted: run the same command again to resume the upload\n'
+              : 'interrupted: nothing was kept; run the command again\n',
+        );
+        process.exit(130);
+      };
+      process.once('SIGINT', interrupted);
       let job: JobView;
       try {
         let announced: string | null = null;
@@ -148,6 +162,7 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
             retrying: (reason, attempt) => progress.note(`retrying (${attempt}): ${reason}`),
           },
         );
+        uploaded = result.jobId;
         if (result.resumed) progress.note(`resumed an earlier upload of ${source.name}`);
         job =
           options.wait === true
@@ -158,6 +173,7 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
               })
             : (result.job ?? (await ctx.client.getJob(result.jobId)));
       } finally {
+        process.removeListener('SIGINT', interrupted);
         progress.stop();
       }
       if (ctx.json) ctx.printJson(job);
