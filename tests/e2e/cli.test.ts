@@ -61,12 +61,15 @@ describe('csv-ingest CLI: uploads and follows jobs against a running system', ()
     const id = jobIdIn(run.stdout);
     expect(run.stdout).toContain(`job ${id} completed`);
     expect(run.stdout).toContain('rows: 2,000 loaded, 0 rejected');
-    expect(run.stdout).toContain('rows are in table "cli_people"');
+    // The tenant's schema names where the rows are.
+    expect(run.stdout).toContain('rows are in table "t_default.cli_people"');
     // stderr is a pipe here: plain progress lines, the last ones at 100 %.
     expect(run.stderr).toContain(`job ${id}`);
     expect(run.stderr).toMatch(/^upload 100% .*\/ .*ETA/m);
     expect(run.stderr).toMatch(/^load 100% 1\/1 chunks, 2,000 rows loaded, 0 rejected, ETA/m);
-    const { rows } = await ctx.db.query('SELECT count(*)::int AS n FROM cli_people');
+    const { rows } = await ctx.db.query(
+      `SELECT count(*)::int AS n FROM ${ctx.system.table('cli_people')}`,
+    );
     expect(rows[0].n).toBe(2000);
   });
 
@@ -139,7 +142,11 @@ describe('csv-ingest CLI: uploads and follows jobs against a running system', ()
     const upload = await cli(['upload', csv, '--table', 'cli_tiny', '--wait', '--json']);
     expect(upload.code).toBe(0);
     const uploaded = JSON.parse(upload.stdout) as JobView;
-    expect(uploaded).toMatchObject({ status: 'completed', table: 'cli_tiny', rows: { loaded: 1 } });
+    expect(uploaded).toMatchObject({
+      status: 'completed',
+      table: 't_default.cli_tiny',
+      rows: { loaded: 1 },
+    });
 
     const status = await cli(['status', uploaded.id, '--json']);
     expect(status.code).toBe(0);
@@ -230,7 +237,7 @@ describe('csv-ingest CLI: uploads and follows jobs against a running system', ()
       );
     }
     const { rows } = await ctx.db.query(
-      `SELECT count(*)::int AS n FROM ingest.jobs WHERE table_name = 'cli_wrong'`,
+      `SELECT count(*)::int AS n FROM ingest.jobs WHERE table_name LIKE '%cli_wrong'`,
     );
     expect(rows[0].n).toBe(0);
   });
