@@ -11,6 +11,7 @@
  *   wiring      runtime                             — builds adapters for the services
  *   services    gateway, splitter, loader, notifier — anything but another service
  *   testing     packages/testing, tests/, scripts/  — anything
+ *   clients     cli                                 — contracts only: installed without the server
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const PURE = 'contracts|errors|config|csv|normalize|pg-copy|net-guard';
@@ -100,6 +101,14 @@ module.exports = {
         path: `^packages/(${FEATURES}|runtime)/`,
         pathNot: ['^packages/housekeeping/', '^packages/jobs/'],
       },
+    },
+    {
+      name: 'cli-knows-only-contracts',
+      severity: 'error',
+      comment:
+        'The CLI is installed on its own (npm i -g): of the project it may use only the contracts.',
+      from: { path: '^packages/cli/' },
+      to: { path: '^(packages|services)/', pathNot: '^packages/(cli|contracts)/' },
     },
     {
       name: 'loading-does-not-know-jobs',
