@@ -11,6 +11,7 @@ import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { methodNotAllowed } from './http/method-not-allowed';
 import type { JobIntake } from './job-intake';
 import { datasetRoutes } from './routes/dataset-routes';
+import { docsRoutes } from './routes/docs-routes';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes';
 import { jobStatusRoutes } from './routes/job-status-routes';
 import { jobsRoutes } from './routes/jobs-routes';
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(healthRoutes(deps.readiness));
+  app.use(docsRoutes());
   // Everything below belongs to a tenant: no key, no access.
   app.use('/v1', authenticate(deps.keys, deps.rate, deps.access));
   app.use(jobsRoutes(deps));

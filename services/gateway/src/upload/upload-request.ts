@@ -72,7 +72,8 @@ const trueOrFalse = z
   .enum(['true', 'false'], { message: 'must be true or false' })
   .transform((v) => v === 'true');
 
-const querySchema = z.object({
+/** The query parameters of `POST /v1/jobs` and `PUT /v1/jobs/raw`. */
+export const uploadQuery = z.object({
   delimiter: z
     .string()
     .transform((d) => DELIMITER_NAMES[d.toLowerCase()] ?? d)
@@ -156,7 +157,7 @@ export function parseUploadRequest(
   const raw = Object.fromEntries(
     Object.entries(req.query).map(([k, v]) => [k, firstValue(v)] as const),
   );
-  const q = parseQuery(querySchema, raw);
+  const q = parseQuery(uploadQuery, raw);
   const { minChunkBytes: min, maxChunkBytes: max } = limits;
   if (q.chunk_size !== undefined && (q.chunk_size < min || q.chunk_size > max)) {
     throw errors.validation(
