@@ -1,5 +1,6 @@
 import { s3OptionsFrom, type CommonEnv, type Logger } from '@ingest/config';
 import { JobLifecycle, RedisJobStateStore } from '@ingest/jobs';
+import type { IngestMetrics } from '@ingest/metrics';
 import { createPool, migrate, type Pool } from '@ingest/postgres';
 import { AmqpConnection, ConfirmedPublisher } from '@ingest/rabbitmq';
 import { S3ObjectStore } from '@ingest/object-store';
@@ -24,6 +25,8 @@ export interface AdapterOptions {
   poolSize: number;
   /** Largest object this process writes (sets the S3 multipart part size). */
   maxObjectBytes?: number;
+  /** Where job transitions are counted (ingest_job_transitions_total). */
+  metrics?: IngestMetrics;
 }
 
 /** The broker connection, with the deployment's delivery limit (every service declares the queues). */
@@ -58,7 +61,14 @@ export function createServiceAdapters(
   });
   const amqp = amqpConnectionFor(env);
   const publisher = new ConfirmedPublisher(amqp);
-  const lifecycle = new JobLifecycle({ pool, state, publisher, logger });
+  const { metrics } = options;
+  const lifecycle = new JobLifecycle({
+    pool,
+    state,
+    publisher,
+    logger,
+    onTransition: metrics ? (status) => metrics.jobTransitions.inc({ status }) : undefined,
+  });
   return {
     pool,
     store,

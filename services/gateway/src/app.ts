@@ -5,10 +5,12 @@ import type { ObjectStore } from '@ingest/object-store';
 import type { Cidr } from '@ingest/net-guard';
 import type { DatasetRepository } from '@ingest/datasets';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from '@ingest/webhooks';
+import type { IngestMetrics } from '@ingest/metrics';
 import express, { type Express } from 'express';
 import { authenticate, type AccessDefaults } from './http/authenticate';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { methodNotAllowed } from './http/method-not-allowed';
+import { observeRequests } from './http/request-log';
 import type { JobIntake } from './job-intake';
 import { datasetRoutes } from './routes/dataset-routes';
 import { docsRoutes } from './routes/docs-routes';
@@ -37,13 +39,19 @@ export interface AppDeps {
   webhookQueue: { redeliver(deliveryId: string): Promise<void> };
   readiness: Record<string, ReadinessCheck>;
   datasets: DatasetRepository;
+  metrics: IngestMetrics;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(observeRequests(deps.logger, deps.metrics));
   app.use(healthRoutes(deps.readiness));
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await deps.metrics.exposition();
+    res.type(contentType).send(body);
+  });
   app.use(docsRoutes());
   // Everything below belongs to a tenant: no key, no access.
   app.use('/v1', authenticate(deps.keys, deps.rate, deps.access));

@@ -4,6 +4,7 @@ import type { JobLifecycle } from '@ingest/jobs';
 import type { ChunkWriter } from '@ingest/loading';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { Logger } from '@ingest/config';
+import type { IngestMetrics } from '@ingest/metrics';
 import { codeOf } from '@ingest/errors';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createCopyPayload, type CopyFormat } from './copy-payload';
@@ -16,6 +17,7 @@ export interface LoadChunkDeps {
   store: ObjectStore;
   logger: Logger;
   failpoints: Failpoints;
+  metrics: IngestMetrics;
 }
 
 /**
@@ -28,6 +30,12 @@ export interface LoadChunkDeps {
  * job `loading` for ever.
  */
 export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: DeliveryInfo) {
+  // A redelivery's wait includes the failed attempt before it: only first deliveries count.
+  if (delivery.publishedAtMs !== null && delivery.deliveryCount === 0 && !delivery.redelivered) {
+    deps.metrics.chunkQueueWaitSeconds.observe(
+      Math.max(0, Date.now() - delivery.publishedAtMs) / 1000,
+    );
+  }
   try {
     await loadAndReport(deps, task);
   } catch (e) {
@@ -54,8 +62,9 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
 }
 
 async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void> {
-  const { lifecycle, logger, failpoints } = deps;
+  const { lifecycle, logger, failpoints, metrics } = deps;
   const bytes = task.range.end - task.range.start;
+  const stopTimer = metrics.chunkLoadSeconds.startTimer();
   const outcome = await deps.writer.write(
     {
       jobId: task.jobId,
@@ -78,6 +87,12 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
   if (outcome.kind === 'skipped') {
     logger.info({ jobId: task.jobId, chunk: task.chunkIndex }, 'job gone or ended; skipping chunk');
     return;
+  }
+  if (outcome.kind === 'loaded') {
+    stopTimer();
+    metrics.chunksLoaded.inc();
+    metrics.rowsLoaded.inc(outcome.loaded);
+    metrics.rowsRejected.inc(outcome.rejected);
   }
   await failpoints.hit('after-commit', task.chunkIndex);
   if (outcome.kind === 'duplicate') {

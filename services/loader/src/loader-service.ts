@@ -1,6 +1,7 @@
 import { createLogger, type LoaderEnv, type Service } from '@ingest/config';
 import { QUEUES, chunkTaskSchema } from '@ingest/contracts';
 import { ChunkWriter } from '@ingest/loading';
+import { IngestMetrics, startMetricsServer, type MetricsServer } from '@ingest/metrics';
 import { QueueConsumer } from '@ingest/rabbitmq';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import { Failpoints } from './failpoints';
@@ -11,9 +12,11 @@ export function buildLoader(
   env: LoaderEnv,
   logger = createLogger('loader', env.LOG_LEVEL),
 ): Service {
+  const metrics = new IngestMetrics('loader');
+  let metricsServer: MetricsServer | undefined;
   const adapters = createServiceAdapters(
     env,
-    { service: 'loader', poolSize: env.LOADER_PREFETCH + 2 },
+    { service: 'loader', poolSize: env.LOADER_PREFETCH + 2, metrics },
     logger,
   );
   const deps = {
@@ -22,6 +25,7 @@ export function buildLoader(
     logger,
     failpoints: Failpoints.parse(env.LOADER_FAILPOINTS),
     copyFormat: env.LOADER_COPY_FORMAT,
+    metrics,
   };
   if (deps.failpoints.armed) logger.warn({ failpoints: env.LOADER_FAILPOINTS }, 'failpoints armed');
   const consumer = new QueueConsumer(adapters.amqp, {
@@ -38,9 +42,16 @@ export function buildLoader(
     async start() {
       await adapters.migrate();
       await consumer.start();
-      logger.info('loader consuming');
+      if (env.LOADER_METRICS_PORT > 0) {
+        metricsServer = await startMetricsServer(metrics, {
+          host: env.METRICS_HOST,
+          port: env.LOADER_METRICS_PORT,
+        });
+      }
+      logger.info({ metricsPort: metricsServer?.port }, 'loader consuming');
     },
     async stop() {
+      await metricsServer?.close();
       await consumer.stop();
       await adapters.close();
     },

@@ -1,6 +1,7 @@
 import { loaderEnvSchema, createLogger, parseEnv } from '@ingest/config';
 import type { ChunkTask } from '@ingest/contracts';
 import { ChunkWriter } from '@ingest/loading';
+import { IngestMetrics } from '@ingest/metrics';
 import { Failpoints, loadChunk } from '@ingest/loader';
 import { migrate, type Pool } from '@ingest/postgres';
 import { createServiceAdapters, type ServiceAdapters } from '@ingest/runtime';
@@ -71,8 +72,14 @@ describe('database round trips of a chunk after its commit', () => {
       logger: createLogger('loader', 'silent'),
       failpoints: Failpoints.none,
       copyFormat: 'text' as const,
+      metrics: new IngestMetrics('loader'),
     };
-    const delivery = { redelivered: false, deliveryCount: 0, lastChance: false };
+    const delivery = {
+      redelivered: false,
+      deliveryCount: 0,
+      lastChance: false,
+      publishedAtMs: null,
+    };
     const afterCommit: string[][] = [];
     let start = 0;
     for (const [index, record] of records.entries()) {
