@@ -30,6 +30,9 @@ export interface LoadChunkDeps {
  * job `loading` for ever.
  */
 export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: DeliveryInfo) {
+  if (task.requestId !== undefined) {
+    deps = { ...deps, logger: deps.logger.child({ requestId: task.requestId }) };
+  }
   // A redelivery's wait includes the failed attempt before it: only first deliveries count.
   if (delivery.publishedAtMs !== null && delivery.deliveryCount === 0 && !delivery.redelivered) {
     deps.metrics.chunkQueueWaitSeconds.observe(

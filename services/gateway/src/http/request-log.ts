@@ -60,15 +60,15 @@ export function observeRequests(logger: Logger, metrics: IngestMetrics): Request
       metrics.httpRequestSeconds.observe({ method: req.method, route }, seconds);
       logger.info(
         {
-          request_id: requestId,
+          requestId,
           method: req.method,
           path: req.path,
           route,
           status,
-          duration_ms: Math.round(seconds * 1e4) / 10,
-          bytes_in: Number(req.get('Content-Length')) || undefined,
+          durationMs: Math.round(seconds * 1e4) / 10,
+          bytesIn: Number(req.get('Content-Length')) || undefined,
           tenant: caller?.tenant,
-          job_id: jobId,
+          jobId,
         },
         'request',
       );

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { IngestMetrics } from '@ingest/metrics';
 import { callerOf } from '../http/authenticate';
-import { noteJob } from '../http/request-log';
+import { noteJob, requestIdOf } from '../http/request-log';
 import { parseUploadRequest } from '../upload/upload-request';
 import type { UploadOutcome, Uploader } from '../upload/uploader';
 
@@ -34,7 +34,10 @@ const sendOutcome = (res: Response, outcome: UploadOutcome, metrics: IngestMetri
 export function jobsRoutes(deps: JobsRoutesDeps): Router {
   const router = Router();
   const limits = { minChunkBytes: deps.minChunkBytes, maxChunkBytes: deps.maxChunkBytes };
-  const parse = (req: Request, res: Response) => parseUploadRequest(req, callerOf(res), limits);
+  const parse = (req: Request, res: Response) => ({
+    ...parseUploadRequest(req, callerOf(res), limits),
+    requestId: requestIdOf(res),
+  });
 
   router.post('/v1/jobs', async (req: Request, res: Response) => {
     const request = parse(req, res);

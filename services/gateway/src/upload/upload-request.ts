@@ -35,6 +35,8 @@ export interface UploadRequest {
   /** The SHA-256 (hex) the client declared in Content-Digest, checked against the bytes. */
   declaredSha256: string | null;
   limits: UploadLimits;
+  /** The request's X-Request-Id (given or generated), recorded on the job. */
+  requestId?: string;
 }
 
 export interface UploadLimits {
