@@ -81,9 +81,14 @@ describe('GET /metrics on the gateway and on each worker', () => {
     const res = await ctx.system.fetch('/v1/jobs/raw?table=metered&chunk_size=1KiB', {
       method: 'PUT',
       body: csv,
+      headers: { 'X-Request-Id': 'metrics-upload-1' },
     });
     expect(res.status).toBe(202);
+    expect(res.headers.get('x-request-id')).toBe('metrics-upload-1');
     const { id } = (await res.json()) as { id: string };
+    // The request id is kept with the job, for the workers' log lines about it.
+    const kept = await ctx.db.query('SELECT request_id FROM ingest.jobs WHERE id = $1', [id]);
+    expect(kept.rows).toEqual([{ request_id: 'metrics-upload-1' }]);
     const job = await ctx.system.waitForJob(id);
     expect(job).toMatchObject({ status: 'completed', rows: { loaded: 2, rejected: 1 } });
 
