@@ -12,11 +12,9 @@ export const jobQueueSchema = z.object({
   dispatched: count,
   in_flight: count,
   waiting: count,
-  waiting_since: timestamp
-    .nullable()
-    .meta({
-      description: 'When the oldest chunk still waiting was recorded; null when none waits.',
-    }),
+  waiting_since: timestamp.nullable().meta({
+    description: 'When the oldest chunk still waiting was recorded; null when none waits.',
+  }),
 });
 export type JobQueue = z.infer<typeof jobQueueSchema>;
 

@@ -216,6 +216,8 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
       schema,
       header,
       load,
+      // The loaders' log lines about the job name the upload's request.
+      ...(job.request_id ? { requestId: job.request_id } : {}),
     };
     await recordPlanTemplate(deps.pool, {
       jobId: job.id,
