@@ -5,7 +5,7 @@
  *   pure logic  csv, normalize, pg-copy,          — foundation only; no drivers, no I/O
  *               net-guard
  *   technology  postgres, redis, rabbitmq,          — foundation and pure logic; connection-level
- *               object-store                          code only, never a feature
+ *               object-store, metrics                 code only, never a feature
  *   features    loading, jobs, access, webhooks,    — the above; jobs may use loading,
  *               housekeeping, datasets                housekeeping may use jobs
  *   wiring      runtime                             — builds adapters for the services
@@ -15,7 +15,7 @@
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const PURE = 'contracts|errors|config|csv|normalize|pg-copy|net-guard';
-const TECHNOLOGY = 'postgres|redis|rabbitmq|object-store';
+const TECHNOLOGY = 'postgres|redis|rabbitmq|object-store|metrics';
 const FEATURES = 'loading|jobs|access|webhooks|housekeeping|datasets';
 const DRIVERS = 'pg|pg-copy-streams|ioredis|bullmq|amqplib|@aws-sdk|express|multer|undici';
 

@@ -128,9 +128,13 @@ json_pretty() {
 SERVICE_NAMES=()
 start_service() { # service instance-label
   local svc=$1 label=$2
-  printf '\n==== %s: started by infra/local/start.sh ====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOG_DIR/$label.log"
+  # The log holds JSON lines: this mark is one, pnpm runs silent (no script banner) and the AWS
+  # SDK's Node version notice is not printed.
+  printf '{"time":"%s","service":"%s","msg":"started by infra/local/start.sh"}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$label" >>"$LOG_DIR/$label.log"
   # Restarted with backoff when it crashes (infra/local/supervise.sh), as compose does.
-  start_supervised "svc-$label" "$LOG_DIR/$label.log" pnpm --filter "@ingest/$svc" start
+  NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=NodeVersionSupportWarning" \
+    start_supervised "svc-$label" "$LOG_DIR/$label.log" pnpm --silent --filter "@ingest/$svc" start
   SERVICE_NAMES+=("$label")
   log "  $label: supervisor pid $SPAWNED_PID, log .run/logs/$label.log"
 }
@@ -200,13 +204,16 @@ else
   SERVICE_NAMES+=(gateway-lb)
   log "  gateway-lb: HAProxy on $GW -> ${lb_args[*]} (supervisor pid $SPAWNED_PID), log .run/logs/gateway-lb.log"
 fi
-start_service splitter splitter
+# Each worker's GET /metrics on its own port (the gateway serves it on the API port).
+SPLITTER_METRICS_PORT=${SPLITTER_METRICS_PORT:-9101} start_service splitter splitter
 if ((START_LOADERS == 1)); then
-  start_service loader loader
+  LOADER_METRICS_PORT=${LOADER_METRICS_PORT:-9102} start_service loader loader
 else
-  for ((i = 1; i <= START_LOADERS; i++)); do start_service loader "loader-$i"; done
+  for ((i = 1; i <= START_LOADERS; i++)); do
+    LOADER_METRICS_PORT=$((9101 + i)) start_service loader "loader-$i"
+  done
 fi
-start_service notifier notifier
+NOTIFIER_METRICS_PORT=${NOTIFIER_METRICS_PORT:-9109} start_service notifier notifier
 
 # ---------------------------------------------------------------- 3. readiness
 

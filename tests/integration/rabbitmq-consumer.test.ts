@@ -88,6 +88,9 @@ describe('rabbitmq: queue consumer', () => {
     expect(deliveries(calls)).toEqual([
       { deliveryCount: 0, redelivered: false, lastChance: false },
     ]);
+    // The publisher stamps the publish time (ms) the loaders measure queue waits from.
+    expect(calls[0]?.publishedAtMs).toBeGreaterThan(Date.now() - 60_000);
+    expect(calls[0]?.publishedAtMs).toBeLessThanOrEqual(calls[0]?.at ?? 0);
     // Closing the channel would have returned an unacked message to the queue.
     expect((await broker.depth(jobsQueue(connection))).messages).toBe(0);
     await connection.close();

@@ -86,7 +86,12 @@ const common = {
   WORKER_RETRY_BUDGET_MS: int.min(0).default(60_000),
   /** First wait of those retries; it doubles, capped at 30 s. */
   WORKER_RETRY_DELAY_MS: int.positive().default(1000),
+  /** Address the workers' `GET /metrics` listeners bind (the gateway serves it on its own port). */
+  METRICS_HOST: z.string().default('127.0.0.1'),
 };
+
+/** A worker's `GET /metrics` port; 0 serves none. */
+const metricsPort = int.min(0).max(65535).default(0);
 
 /** Comma-separated milliseconds, e.g. `0,5000,300000`: at least one, none negative. */
 const msList = z
@@ -172,6 +177,7 @@ export const gatewayEnvSchema = z
 export const splitterEnvSchema = z.object({
   ...common,
   SPLITTER_CHUNK_BYTES: int.positive().default(32 * 1024 * 1024),
+  SPLITTER_METRICS_PORT: metricsPort,
   /** A compressed upload may expand to at most this many bytes (stops gzip bombs). */
   INGEST_MAX_DECOMPRESSED_BYTES: int.positive().default(1024 ** 4),
   /** A derived object being written is recorded as in flight, renewed every third of this. */
@@ -221,6 +227,7 @@ export const splitterEnvSchema = z.object({
 export const loaderEnvSchema = z.object({
   ...common,
   LOADER_PREFETCH: int.positive().default(1),
+  LOADER_METRICS_PORT: metricsPort,
   /**
    * COPY wire format: binary (values encoded by the loader; about half the database's CPU
    * per row) or text. Binary applies only where every target column type has an encoding.
@@ -257,6 +264,7 @@ export const notifierEnvSchema = z
       '0,5000,300000,1800000,7200000,18000000,36000000,36000000',
     ),
     NOTIFIER_TIMEOUT_MS: int.positive().default(10000),
+    NOTIFIER_METRICS_PORT: metricsPort,
     /**
      * How often the notifier looks in Postgres for pending deliveries that are due but have no
      * queued job (lost with Redis) and queues them again.

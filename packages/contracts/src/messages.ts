@@ -78,6 +78,8 @@ export const chunkTaskSchema = z.object({
   schemaVersion: z.literal(2),
   schema: z.unknown(),
   header: z.array(z.string()),
+  /** The X-Request-Id of the upload, for the loader's log lines. */
+  requestId: z.string().max(128).optional(),
   /** Where the rows go (absent in tasks of older splitters: straight into the table). */
   load: loadPlanSchema.default({ kind: 'direct' }),
 });

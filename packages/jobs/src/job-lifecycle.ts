@@ -3,6 +3,7 @@ import {
   isTerminal,
   type DeadMessage,
   type JobEvent,
+  type JobStatus,
   type JobView,
   type MessagePublisher,
 } from '@ingest/contracts';
@@ -45,6 +46,11 @@ export interface JobLifecycleDeps {
   state: JobStateStore;
   publisher: MessagePublisher;
   logger: LifecycleLogger;
+  /**
+   * Told of every status a job enters through this process's own statement (metrics):
+   * `stored` at creation, `planned`, `loading` and the terminal ones. Must not throw.
+   */
+  onTransition?: (status: JobStatus) => void;
 }
 
 /**
@@ -73,13 +79,18 @@ export class JobLifecycle {
   // Records -------------------------------------------------------------------------------
 
   /** Inserts the job; with an idempotency key already used by the tenant, returns that job instead. */
-  create(job: NewJob) {
-    return this.records.create(job);
+  async create(job: NewJob) {
+    return this.created(await this.records.create(job));
   }
 
   /** create() unless the tenant has a job for the same content into the same table (dedupe=content). */
-  createUnlessSameContent(job: NewJob) {
-    return this.records.createUnlessSameContent(job);
+  async createUnlessSameContent(job: NewJob) {
+    return this.created(await this.records.createUnlessSameContent(job));
+  }
+
+  private created<T extends { created: boolean; job: JobRecord }>(outcome: T): T {
+    if (outcome.created) this.deps.onTransition?.(outcome.job.status);
+    return outcome;
   }
 
   /** Removes a job that never became visible (its publish failed). */
@@ -195,7 +206,7 @@ export class JobLifecycle {
 
   /** Records the plan's totals, then ends the job if its chunks are all in already. */
   async finishPlanning(jobId: string, totals: PlanTotals): Promise<void> {
-    await finishPlanning(this.pool, jobId, totals);
+    if (await finishPlanning(this.pool, jobId, totals)) this.deps.onTransition?.('planned');
     await this.refresh(jobId);
     await this.settle(jobId);
   }
@@ -220,6 +231,7 @@ export class JobLifecycle {
 
   async fail(jobId: string, code: string, message: string): Promise<void> {
     const failed = await failJob(this.pool, jobId, code, message);
+    if (failed) this.deps.onTransition?.(failed.job.status);
     if (failed) await this.announce(failed.job);
   }
 
@@ -285,6 +297,7 @@ export class JobLifecycle {
   /** Cancels a live job and announces it; null when the job had already ended. */
   async cancel(jobId: string): Promise<JobRecord | null> {
     const ended = await cancelJob(this.pool, jobId);
+    if (ended) this.deps.onTransition?.(ended.status);
     if (ended) await this.announce(ended);
     return ended;
   }
@@ -308,6 +321,7 @@ export class JobLifecycle {
     if (!settled) return null;
     if (settled.publishDue) return this.follow(await completeStagedJob(this.pool, settled.job.id));
     const { job, progress } = settled;
+    if (settled.moved) this.deps.onTransition?.(job.status);
     if (!isTerminal(job.status)) {
       // Moved to `loading`: its view carries the stage's timing.
       if (settled.moved) await this.putView(job, progress);

@@ -53,6 +53,8 @@ export interface JobRecord {
   /** When a splitter first took the job's message (the outbox sweep republishes jobs never taken). */
   planning_started_at: Date | null;
   republished_at: Date | null;
+  /** The X-Request-Id of the upload that created the job (for log lines about it). */
+  request_id: string | null;
 }
 
 export type SchemaSource = 'declared' | 'dataset' | 'inferred';
@@ -81,6 +83,8 @@ export interface NewJob {
   load?: { mode: LoadMode; key: string[] | null; atomic: boolean };
   /** Seconds the objects are kept after the job ends. Default 7 days. */
   objectRetentionSeconds?: number;
+  /** The X-Request-Id of the upload, carried into the workers' log lines. */
+  requestId?: string | null;
 }
 
 export interface JobProgress {

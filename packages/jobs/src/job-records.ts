@@ -119,9 +119,9 @@ export async function insertJob(
     `INSERT INTO ingest.jobs (id, tenant, idempotency_key, status, table_name, file_name,
        object_key, bytes, sha256, chunk_bytes, webhook_url, dialect_overrides,
        schema, schema_source, max_rejects_count, max_rejects_ratio, load_mode, load_key, atomic,
-       segment_bytes, object_retention_seconds, target_schema, request_fingerprint)
+       segment_bytes, object_retention_seconds, target_schema, request_fingerprint, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-             $17, $18, $19, $20, coalesce($21, 604800), $22, $23)
+             $17, $18, $19, $20, coalesce($21, 604800), $22, $23, $24)
      ON CONFLICT DO NOTHING
      RETURNING *`,
     [
@@ -148,6 +148,7 @@ export async function insertJob(
       job.objectRetentionSeconds ?? null,
       job.targetSchema,
       job.requestFingerprint ?? null,
+      job.requestId ?? null,
     ],
   );
   const row = inserted.rows[0];

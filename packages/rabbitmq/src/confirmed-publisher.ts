@@ -10,6 +10,9 @@ export interface ConfirmedPublisherOptions {
 }
 
 /** Persistent messages with publisher confirms; resolves only when the broker has the message. */
+/** Milliseconds since the epoch when the message was published (a header of every message). */
+export const PUBLISHED_AT_HEADER = 'x-published-at-ms';
+
 export class ConfirmedPublisher implements MessagePublisher {
   private channel: Promise<ConfirmChannel> | undefined;
   /** Channels given up after a failed publish, closed once their other publishes settle. */
@@ -37,6 +40,8 @@ export class ConfirmedPublisher implements MessagePublisher {
               contentType: 'application/json',
               messageId: options.messageId,
               timestamp: Math.floor(Date.now() / 1000),
+              // The AMQP timestamp has whole seconds; consumers measure queue waits in ms.
+              headers: { [PUBLISHED_AT_HEADER]: Date.now() },
             },
             (err) => (err ? reject(errors.queueUnavailable(err)) : resolve()),
           );

@@ -3,6 +3,7 @@ import { classifyFailure } from '@ingest/errors';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ZodType } from 'zod';
 import type { AmqpConnection } from './amqp-connection';
+import { PUBLISHED_AT_HEADER } from './confirmed-publisher';
 import { Subscription, safely } from './subscription';
 
 export interface ConsumerLogger {
@@ -21,6 +22,8 @@ export interface DeliveryInfo {
    * A handler that still fails with a retryable error should now fail its job.
    */
   lastChance: boolean;
+  /** When the message was published (ms since the epoch), if its publisher said so. */
+  publishedAtMs: number | null;
 }
 
 export interface QueueConsumerOptions<T> {
@@ -85,6 +88,7 @@ export class QueueConsumer<T> {
       return;
     }
     const deliveryCount = Number(msg.properties.headers?.['x-delivery-count'] ?? 0);
+    const publishedAtMs = publishedAtOf(msg.properties);
     const lastDelivery = deliveryCount + 1 >= this.connection.deliveryLimit;
     const budgetMs = this.options.retryBudgetMs ?? 60_000;
     const started = Date.now();
@@ -95,6 +99,7 @@ export class QueueConsumer<T> {
           redelivered: msg.fields.redelivered,
           deliveryCount,
           lastChance,
+          publishedAtMs,
         });
         safely(() => channel.ack(msg));
         return;
@@ -120,3 +125,11 @@ export class QueueConsumer<T> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The publish time in ms: our header, else the AMQP timestamp (whole seconds), else null. */
+function publishedAtOf(properties: { headers?: Record<string, unknown>; timestamp?: unknown }) {
+  const ms = Number(properties.headers?.[PUBLISHED_AT_HEADER]);
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const seconds = Number(properties.timestamp);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null;
+}

@@ -1,5 +1,6 @@
 import { s3OptionsFrom, type CommonEnv, type Logger } from '@ingest/config';
 import { JobLifecycle, RedisJobStateStore } from '@ingest/jobs';
+import type { IngestMetrics } from '@ingest/metrics';
 import { createPool, migrate, type Pool, type PoolOptions } from '@ingest/postgres';
 import { AmqpConnection, ConfirmedPublisher } from '@ingest/rabbitmq';
 import { S3ObjectStore } from '@ingest/object-store';
@@ -26,6 +27,8 @@ export interface AdapterOptions {
   sessionTimeouts?: PoolOptions['sessionTimeouts'];
   /** Largest object this process writes (sets the S3 multipart part size). */
   maxObjectBytes?: number;
+  /** Where job transitions are counted (ingest_job_transitions_total). */
+  metrics?: IngestMetrics;
 }
 
 /** The broker connection, with the deployment's delivery limit (every service declares the queues). */
@@ -61,7 +64,14 @@ export function createServiceAdapters(
   });
   const amqp = amqpConnectionFor(env);
   const publisher = new ConfirmedPublisher(amqp);
-  const lifecycle = new JobLifecycle({ pool, state, publisher, logger });
+  const { metrics } = options;
+  const lifecycle = new JobLifecycle({
+    pool,
+    state,
+    publisher,
+    logger,
+    onTransition: metrics ? (status) => metrics.jobTransitions.inc({ status }) : undefined,
+  });
   return {
     pool,
     store,

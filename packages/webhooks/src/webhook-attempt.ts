@@ -16,6 +16,11 @@ export interface AttemptDeps {
   dispatcher: Dispatcher;
   /** NOTIFIER_SCHEDULE_MS: decides whether a failed scheduled attempt is retried, and when. */
   schedule: WebhookSchedule;
+  /**
+   * Told of every send (metrics): `delivered` (a 2xx), `rejected` (another status) or
+   * `error` (no answer: refused address, connection, timeout). Must not throw.
+   */
+  onSend?: (outcome: 'delivered' | 'rejected' | 'error') => void;
 }
 
 /** What became of one attempt, for the queue: only `retry` queues another one. */
@@ -99,11 +104,13 @@ export async function runWebhookAttempt(
       deps.timeoutMs,
       deps.dispatcher,
     );
+    deps.onSend?.('delivered');
     await record({ httpStatus: status, error: null, outcome: 'delivered' });
     return { kind: 'delivered' };
   } catch (e) {
     error = describe(e);
     httpStatus = e instanceof WebhookDeliveryError ? e.httpStatus : null;
+    deps.onSend?.(httpStatus === null ? 'error' : 'rejected');
     // A refused address is policy, not a network blip: retrying later cannot help.
     if (isWebhookUrlForbidden(e)) return fail(error, httpStatus);
   }

@@ -5,13 +5,16 @@ import type { ObjectStore } from '@ingest/object-store';
 import type { Cidr } from '@ingest/net-guard';
 import type { DatasetRepository } from '@ingest/datasets';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from '@ingest/webhooks';
+import type { IngestMetrics } from '@ingest/metrics';
 import express, { type Express } from 'express';
 import { authenticate, type AccessDefaults } from './http/authenticate';
 import { dashboardFiles } from './http/dashboard-files';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { methodNotAllowed } from './http/method-not-allowed';
+import { observeRequests } from './http/request-log';
 import type { JobIntake } from './job-intake';
 import { datasetRoutes } from './routes/dataset-routes';
+import { docsRoutes } from './routes/docs-routes';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes';
 import { jobStatusRoutes } from './routes/job-status-routes';
 import { jobsRoutes } from './routes/jobs-routes';
@@ -44,16 +47,23 @@ export interface AppDeps {
   datasets: DatasetRepository;
   /** The web dashboard's build, served at `/`; null serves none. */
   dashboardDir: string | null;
+  metrics: IngestMetrics;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(observeRequests(deps.logger, deps.metrics));
   app.use(healthRoutes(deps.readiness));
   // The dashboard's files are public (the page asks for a key); the API below is not.
   if (deps.dashboardDir !== null) app.use(dashboardFiles(deps.dashboardDir));
   app.use(tusDiscoveryRoutes(deps.tus));
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await deps.metrics.exposition();
+    res.type(contentType).send(body);
+  });
+  app.use(docsRoutes());
   // Everything below belongs to a tenant: no key, no access.
   app.use('/v1', authenticate(deps.keys, deps.rate, deps.access));
   app.use(jobsRoutes(deps));

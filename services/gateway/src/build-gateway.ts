@@ -3,6 +3,7 @@ import { createLogger, type GatewayEnv, type Service } from '@ingest/config';
 import { UploadRegistry, UploadTracker } from '@ingest/housekeeping';
 import { parseCidrs } from '@ingest/net-guard';
 import { DatasetRepository } from '@ingest/datasets';
+import { IngestMetrics } from '@ingest/metrics';
 import { createServiceAdapters } from '@ingest/runtime';
 import {
   SecretBox,
@@ -28,9 +29,10 @@ export function buildGateway(
   env: GatewayEnv,
   logger = createLogger('gateway', env.LOG_LEVEL),
 ): Gateway {
+  const metrics = new IngestMetrics('gateway');
   const adapters = createServiceAdapters(
     env,
-    { service: 'gateway', poolSize: 10, maxObjectBytes: env.GATEWAY_MAX_UPLOAD_BYTES },
+    { service: 'gateway', poolSize: 10, maxObjectBytes: env.GATEWAY_MAX_UPLOAD_BYTES, metrics },
     logger,
   );
   const { pool, store, state, amqp, publisher, lifecycle } = adapters;
@@ -106,6 +108,7 @@ export function buildGateway(
     webhookQueue,
     datasets,
     dashboardDir: dashboard,
+    metrics,
     readiness: {
       postgres: async () => void (await pool.query('SELECT 1')),
       redis: () => state.ping(),

@@ -107,6 +107,7 @@ export class JobIntake {
       maxRejects: options.maxRejects,
       load: options.load,
       objectRetentionSeconds: Math.ceil(this.objectRetentionMs / 1000),
+      requestId: options.requestId,
     };
     const insert = async () => {
       // The schema is fixed on the job: a later change of the tenant's mapping leaves it be.

@@ -4,6 +4,7 @@ import type { JobLifecycle } from '@ingest/jobs';
 import type { ChunkWriter } from '@ingest/loading';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import type { Logger } from '@ingest/config';
+import type { IngestMetrics } from '@ingest/metrics';
 import { codeOf, errors } from '@ingest/errors';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { JobEndedWhileLoading, type ChunkGuard } from './chunk-guard';
@@ -18,6 +19,7 @@ export interface LoadChunkDeps {
   logger: Logger;
   failpoints: Failpoints;
   guard: ChunkGuard;
+  metrics: IngestMetrics;
 }
 
 /**
@@ -42,6 +44,15 @@ const STATEMENT_GRACE_MS = 5000;
  * are spent its job fails with that code.
  */
 export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: DeliveryInfo) {
+  if (task.requestId !== undefined) {
+    deps = { ...deps, logger: deps.logger.child({ requestId: task.requestId }) };
+  }
+  // A redelivery's wait includes the failed attempt before it: only first deliveries count.
+  if (delivery.publishedAtMs !== null && delivery.deliveryCount === 0 && !delivery.redelivered) {
+    deps.metrics.chunkQueueWaitSeconds.observe(
+      Math.max(0, Date.now() - delivery.publishedAtMs) / 1000,
+    );
+  }
   try {
     await loadAndReport(deps, task);
   } catch (e) {
@@ -75,8 +86,9 @@ export async function loadChunk(deps: LoadChunkDeps, task: ChunkTask, delivery: 
 }
 
 async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void> {
-  const { lifecycle, logger, failpoints } = deps;
+  const { lifecycle, logger, failpoints, metrics } = deps;
   const bytes = task.range.end - task.range.start;
+  const stopTimer = metrics.chunkLoadSeconds.startTimer();
   const guarded = deps.guard.guard(task.jobId, task.chunkIndex, bytes);
   const outcome = await deps.writer
     .write(
@@ -112,6 +124,12 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
   if (outcome.kind === 'skipped') {
     logger.info({ jobId: task.jobId, chunk: task.chunkIndex }, 'job gone or ended; skipping chunk');
     return;
+  }
+  if (outcome.kind === 'loaded') {
+    stopTimer();
+    metrics.chunksLoaded.inc();
+    metrics.rowsLoaded.inc(outcome.loaded);
+    metrics.rowsRejected.inc(outcome.rejected);
   }
   await failpoints.hit('after-commit', task.chunkIndex);
   if (outcome.kind === 'duplicate') {

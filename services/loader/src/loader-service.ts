@@ -1,6 +1,7 @@
 import { createLogger, type LoaderEnv, type Service } from '@ingest/config';
 import { QUEUES, chunkTaskSchema } from '@ingest/contracts';
 import { ChunkWriter } from '@ingest/loading';
+import { IngestMetrics, startMetricsServer, type MetricsServer } from '@ingest/metrics';
 import { QueueConsumer } from '@ingest/rabbitmq';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import { ChunkGuard } from './chunk-guard';
@@ -12,6 +13,8 @@ export function buildLoader(
   env: LoaderEnv,
   logger = createLogger('loader', env.LOG_LEVEL),
 ): Service {
+  const metrics = new IngestMetrics('loader');
+  let metricsServer: MetricsServer | undefined;
   const adapters = createServiceAdapters(
     env,
     {
@@ -20,6 +23,7 @@ export function buildLoader(
       // A session stuck inside a transaction (this process wedged mid-chunk) is ended by the
       // server, so its locks never outlive it; statement_timeout is set per chunk (load-chunk.ts).
       sessionTimeouts: { idleInTransactionMs: env.LOADER_IDLE_IN_TRANSACTION_TIMEOUT },
+      metrics,
     },
     logger,
   );
@@ -36,6 +40,7 @@ export function buildLoader(
     failpoints: Failpoints.parse(env.LOADER_FAILPOINTS),
     copyFormat: env.LOADER_COPY_FORMAT,
     guard,
+    metrics,
   };
   if (deps.failpoints.armed) logger.warn({ failpoints: env.LOADER_FAILPOINTS }, 'failpoints armed');
   const consumer = new QueueConsumer(adapters.amqp, {
@@ -53,9 +58,16 @@ export function buildLoader(
       await adapters.migrate();
       guard.start();
       await consumer.start();
-      logger.info('loader consuming');
+      if (env.LOADER_METRICS_PORT > 0) {
+        metricsServer = await startMetricsServer(metrics, {
+          host: env.METRICS_HOST,
+          port: env.LOADER_METRICS_PORT,
+        });
+      }
+      logger.info({ metricsPort: metricsServer?.port }, 'loader consuming');
     },
     async stop() {
+      await metricsServer?.close();
       await consumer.stop();
       guard.stop();
       await adapters.close();

@@ -1,6 +1,7 @@
 import { createLogger, type NotifierEnv, type Service } from '@ingest/config';
 import { QUEUES, jobEventSchema, type JobEvent } from '@ingest/contracts';
 import { readJob } from '@ingest/jobs';
+import { IngestMetrics, startMetricsServer, type MetricsServer } from '@ingest/metrics';
 import { createGuardedDispatcher, parseCidrs } from '@ingest/net-guard';
 import { createPool } from '@ingest/postgres';
 import { QueueConsumer } from '@ingest/rabbitmq';
@@ -27,6 +28,8 @@ export function buildNotifier(
   env: NotifierEnv,
   logger = createLogger('notifier', env.LOG_LEVEL),
 ): Service {
+  const metrics = new IngestMetrics('notifier');
+  let metricsServer: MetricsServer | undefined;
   const pool = createPool({
     connectionString: env.DATABASE_URL,
     applicationName: 'ingest-notifier',
@@ -55,6 +58,7 @@ export function buildNotifier(
       timeoutMs: env.NOTIFIER_TIMEOUT_MS,
       dispatcher,
       schedule: env.NOTIFIER_SCHEDULE_MS,
+      onSend: (outcome) => metrics.countWebhookAttempt(outcome),
     },
     logger,
   });
@@ -88,9 +92,16 @@ export function buildNotifier(
       worker.run();
       scheduler.startSweeping(env.NOTIFIER_SWEEP_INTERVAL_MS);
       await consumer.start();
-      logger.info('notifier consuming');
+      if (env.NOTIFIER_METRICS_PORT > 0) {
+        metricsServer = await startMetricsServer(metrics, {
+          host: env.METRICS_HOST,
+          port: env.NOTIFIER_METRICS_PORT,
+        });
+      }
+      logger.info({ metricsPort: metricsServer?.port }, 'notifier consuming');
     },
     async stop() {
+      await metricsServer?.close();
       await consumer.stop();
       await scheduler.stop();
       await worker.close();

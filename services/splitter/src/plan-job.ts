@@ -60,12 +60,15 @@ export async function planJob(
   message: JobStoredMessage,
   delivery: DeliveryInfo,
 ): Promise<void> {
-  const { lifecycle, logger } = deps;
+  const { lifecycle } = deps;
   const job = await lifecycle.get(message.jobId);
   if (!job) {
-    logger.warn({ jobId: message.jobId }, 'job message for an unknown job; dropping');
+    deps.logger.warn({ jobId: message.jobId }, 'job message for an unknown job; dropping');
     return;
   }
+  // Every line about the job names the upload's request (the gateway's access log has it too).
+  const logger = job.request_id ? deps.logger.child({ requestId: job.request_id }) : deps.logger;
+  deps = { ...deps, logger };
   if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled') {
     await lifecycle.settle(job.id); // repairs a lost terminal event, if any
     return;
@@ -213,6 +216,8 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
       schema,
       header,
       load,
+      // The loaders' log lines about the job name the upload's request.
+      ...(job.request_id ? { requestId: job.request_id } : {}),
     };
     await recordPlanTemplate(deps.pool, {
       jobId: job.id,

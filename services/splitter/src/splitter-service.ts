@@ -2,6 +2,7 @@ import { createLogger, type SplitterEnv, type Service } from '@ingest/config';
 import { QUEUES, jobStoredSchema } from '@ingest/contracts';
 import { DeadLetterConsumer, QueueConsumer } from '@ingest/rabbitmq';
 import { Sweeper, UploadRegistry, UploadTracker } from '@ingest/housekeeping';
+import { IngestMetrics, startMetricsServer, type MetricsServer } from '@ingest/metrics';
 import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import type { ObjectStore } from '@ingest/object-store';
 import { hostname } from 'node:os';
@@ -26,9 +27,11 @@ export function buildSplitter(
   options: SplitterOptions = {},
 ): Service {
   // Per job being planned one connection, the dispatcher's LISTEN and rounds, the sweeper.
+  const metrics = new IngestMetrics('splitter');
+  let metricsServer: MetricsServer | undefined;
   const adapters = createServiceAdapters(
     env,
-    { service: 'splitter', poolSize: env.SPLITTER_CONCURRENCY + 4 },
+    { service: 'splitter', poolSize: env.SPLITTER_CONCURRENCY + 4, metrics },
     logger,
   );
   const dispatcher = new ChunkDispatcher(
@@ -96,9 +99,16 @@ export function buildSplitter(
       await consumer.start();
       await deadLetters.start();
       sweeper?.start();
-      logger.info('splitter consuming');
+      if (env.SPLITTER_METRICS_PORT > 0) {
+        metricsServer = await startMetricsServer(metrics, {
+          host: env.METRICS_HOST,
+          port: env.SPLITTER_METRICS_PORT,
+        });
+      }
+      logger.info({ metricsPort: metricsServer?.port }, 'splitter consuming');
     },
     async stop() {
+      await metricsServer?.close();
       await sweeper?.stop();
       await deadLetters.stop();
       await consumer.stop();

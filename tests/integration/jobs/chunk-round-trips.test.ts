@@ -1,6 +1,7 @@
 import { loaderEnvSchema, createLogger, parseEnv } from '@ingest/config';
 import type { ChunkTask } from '@ingest/contracts';
 import { ChunkWriter } from '@ingest/loading';
+import { IngestMetrics } from '@ingest/metrics';
 import { ChunkGuard, Failpoints, loadChunk } from '@ingest/loader';
 import { migrate, type Pool } from '@ingest/postgres';
 import { createServiceAdapters, type ServiceAdapters } from '@ingest/runtime';
@@ -77,8 +78,14 @@ describe('database round trips of a chunk after its commit', () => {
         checkIntervalMs: 1000,
         budget: { baseMs: 60_000, perMibMs: 30_000 },
       }),
+      metrics: new IngestMetrics('loader'),
     };
-    const delivery = { redelivered: false, deliveryCount: 0, lastChance: false };
+    const delivery = {
+      redelivered: false,
+      deliveryCount: 0,
+      lastChance: false,
+      publishedAtMs: null,
+    };
     const afterCommit: string[][] = [];
     let start = 0;
     for (const [index, record] of records.entries()) {

@@ -7,6 +7,7 @@ import { callerOf } from '../http/authenticate';
 import { DATASET_NAME, DATASET_NAME_RULE } from '../http/id-patterns';
 import { jsonBody } from '../http/json-body';
 import { parseInput, parseQuery } from '../http/parse-input';
+import type { DatasetView } from '../openapi/api-schemas';
 
 export interface DatasetRoutesDeps {
   datasets: DatasetRepository;
@@ -14,23 +15,23 @@ export interface DatasetRoutesDeps {
 
 const SCHEMA_BODY_BYTES = 256 * 1024;
 
-const createBody = z.object({
+export const datasetCreateBody = z.object({
   name: z.string().regex(DATASET_NAME, DATASET_NAME_RULE),
   schema: z.unknown(),
 });
 
 /** `PUT /v1/datasets/:name`: the name is the URL's; a `name` in the body must agree. */
-const putBody = z.object({
+export const datasetPutBody = z.object({
   name: z.string().optional(),
   schema: z.unknown(),
 });
 
-const listQuery = z.object({
+export const datasetListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional(),
 });
 
-const viewOf = (d: DatasetRecord) => ({
+const viewOf = (d: DatasetRecord): DatasetView => ({
   name: d.name,
   schema: d.schema,
   created_at: d.created_at.toISOString(),
@@ -68,7 +69,7 @@ export function datasetRoutes(deps: DatasetRoutesDeps): Router {
   const router = Router();
 
   router.post('/v1/datasets', jsonBody(SCHEMA_BODY_BYTES), async (req: Request, res: Response) => {
-    const body = parseInput(createBody, bodyOf(req), 'body');
+    const body = parseInput(datasetCreateBody, bodyOf(req), 'body');
     const schema = parseTableSchema(body.schema);
     const created = await deps.datasets.create(callerOf(res).tenant, body.name, schema);
     if (!created) throw errors.datasetExists(body.name);
@@ -76,7 +77,7 @@ export function datasetRoutes(deps: DatasetRoutesDeps): Router {
   });
 
   router.get('/v1/datasets', async (req: Request, res: Response) => {
-    const { limit, cursor } = parseQuery(listQuery, req.query);
+    const { limit, cursor } = parseQuery(datasetListQuery, req.query);
     const rows = await deps.datasets.list(callerOf(res).tenant, {
       limit: limit + 1,
       after: cursor === undefined ? undefined : decodeCursor(cursor),
@@ -102,7 +103,7 @@ export function datasetRoutes(deps: DatasetRoutesDeps): Router {
     async (req: Request, res: Response) => {
       const name = String(req.params.name);
       if (!DATASET_NAME.test(name)) throw errors.validation(`dataset name ${DATASET_NAME_RULE}`);
-      const body = parseInput(putBody, bodyOf(req), 'body');
+      const body = parseInput(datasetPutBody, bodyOf(req), 'body');
       if (body.name !== undefined && body.name !== name) {
         throw errors.validation(`body name "${body.name}" differs from the URL's "${name}"`);
       }

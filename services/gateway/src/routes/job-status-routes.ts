@@ -31,7 +31,7 @@ const jobId = (req: Request): string => {
 const etagOf = (view: JobView): string =>
   `W/"${createHash('sha1').update(JSON.stringify(view)).digest('base64url')}"`;
 
-const listQuery = z.object({
+export const jobListQuery = z.object({
   status: z.enum(JOB_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional(),
@@ -42,7 +42,7 @@ export function jobStatusRoutes(deps: JobStatusRoutesDeps): Router {
   const router = Router();
 
   router.get('/v1/jobs', async (req: Request, res: Response) => {
-    const { status, limit, cursor } = parseQuery(listQuery, req.query);
+    const { status, limit, cursor } = parseQuery(jobListQuery, req.query);
     const { tenant } = callerOf(res);
     const records = await deps.lifecycle.list(tenant, {
       status,

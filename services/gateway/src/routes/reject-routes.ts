@@ -6,13 +6,14 @@ import { callerOf } from '../http/authenticate';
 import { UUID } from '../http/id-patterns';
 import { parseQuery } from '../http/parse-input';
 import type { JobIntake } from '../job-intake';
+import type { RejectView } from '../openapi/api-schemas';
 
 export interface RejectRoutesDeps {
   intake: JobIntake;
   lifecycle: Pick<JobLifecycle, 'get' | 'listRejects'>;
 }
 
-const query = z.object({
+export const rejectQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().optional(),
   format: z.enum(['json', 'csv']).default('json'),
@@ -42,7 +43,7 @@ export function rejectRoutes(deps: RejectRoutesDeps): Router {
     const id = String(req.params.id);
     if (!UUID.test(id)) throw errors.jobNotFound(id);
     await deps.intake.view(id, callerOf(res).tenant); // another tenant's job: 404
-    const q = parseQuery(query, req.query);
+    const q = parseQuery(rejectQuery, req.query);
 
     if (q.format === 'csv') {
       const job = await deps.lifecycle.get(id);
@@ -69,7 +70,7 @@ export function rejectRoutes(deps: RejectRoutesDeps): Router {
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     res.json({
-      rejects: page.map((r) => ({
+      rejects: page.map((r): RejectView => ({
         line: r.line,
         byte_offset: r.byte_offset,
         chunk: r.chunk_index,

@@ -17,7 +17,7 @@ export interface WebhookDeliveryRoutesDeps {
 
 const DELIVERY_ID = /^msg_[A-Za-z0-9_-]{1,64}$/;
 
-const listQuery = z.object({
+export const deliveryListQuery = z.object({
   job: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -38,7 +38,7 @@ export function webhookDeliveryRoutes(deps: WebhookDeliveryRoutesDeps): Router {
 
   router.get('/v1/webhooks/deliveries', async (req: Request, res: Response) => {
     const { tenant } = callerOf(res);
-    const { job, limit } = parseQuery(listQuery, req.query);
+    const { job, limit } = parseQuery(deliveryListQuery, req.query);
     if (job !== undefined) {
       // Another tenant's job is as unknown as a missing one.
       const record = UUID.test(job) ? await deps.lifecycle.get(job) : null;

@@ -18,7 +18,7 @@ export interface WebhookEndpointRoutesDeps {
 
 const EVENTS = jobEventSchema.shape.type.options;
 
-const createBody = z
+export const webhookCreateBody = z
   .object({
     url: z.string().min(1).max(2048),
     events: z.array(jobEventSchema.shape.type).min(1).optional(),
@@ -40,7 +40,7 @@ export function webhookEndpointRoutes(deps: WebhookEndpointRoutesDeps): Router {
     if (req.body === undefined) {
       throw errors.validation('send a JSON body with Content-Type: application/json');
     }
-    const input = parseInput(createBody, req.body, 'request body');
+    const input = parseInput(webhookCreateBody, req.body, 'request body');
     // The normalized URL is stored, so what was checked is what gets called.
     const url = (await assertWebhookUrl(input.url, { allow: deps.webhookAllow })).href;
     const wanted = input.events ?? EVENTS;

@@ -3,9 +3,10 @@ import type {
   WebhookDeliveryRecord,
   WebhookEndpoint,
 } from '@ingest/webhooks';
+import type { WebhookDeliveryView, WebhookEndpointView } from '../openapi/api-schemas';
 
 /** An endpoint as the API shows it: never its secret (that is shown once, at creation). */
-export const endpointView = (e: WebhookEndpoint) => ({
+export const endpointView = (e: WebhookEndpoint): WebhookEndpointView => ({
   id: e.id,
   url: e.url,
   events: e.events,
@@ -13,7 +14,10 @@ export const endpointView = (e: WebhookEndpoint) => ({
 });
 
 /** A delivery with its attempts, oldest first. The body is not repeated: it is the job event. */
-export const deliveryView = (d: WebhookDeliveryRecord, attempts: WebhookAttemptRecord[]) => ({
+export const deliveryView = (
+  d: WebhookDeliveryRecord,
+  attempts: WebhookAttemptRecord[],
+): WebhookDeliveryView => ({
   id: d.id,
   job_id: d.job_id,
   event: d.event,

@@ -28,6 +28,7 @@ export interface JobOptions {
   dedupeContent: boolean;
   /** The SHA-256 (hex) the client declared in Content-Digest, checked against the bytes. */
   declaredSha256: string | null;
+  requestId: string | null;
 }
 
 /** A job's schema and where it came from. */
@@ -72,5 +73,6 @@ export function resolveJobOptions(
     load: resolveLoad(request.load, schema?.schema ?? null),
     dedupeContent: request.dedupeContent,
     declaredSha256: request.declaredSha256,
+    requestId: request.requestId ?? null,
   };
 }

@@ -35,6 +35,8 @@ export interface UploadRequest {
   /** The SHA-256 (hex) the client declared in Content-Digest, checked against the bytes. */
   declaredSha256: string | null;
   limits: UploadLimits;
+  /** The request's X-Request-Id (given or generated), recorded on the job. */
+  requestId?: string;
 }
 
 export interface UploadLimits {
@@ -72,7 +74,8 @@ const trueOrFalse = z
   .enum(['true', 'false'], { message: 'must be true or false' })
   .transform((v) => v === 'true');
 
-const querySchema = z.object({
+/** The query parameters of `POST /v1/jobs` and `PUT /v1/jobs/raw`. */
+export const uploadQuery = z.object({
   delimiter: z
     .string()
     .transform((d) => DELIMITER_NAMES[d.toLowerCase()] ?? d)
@@ -184,7 +187,7 @@ export function parseUploadOptions(
   limits: UploadRequestLimits,
   what = 'query parameter',
 ): UploadRequest {
-  const q = parseQuery(querySchema, raw, what);
+  const q = parseQuery(uploadQuery, raw, what);
   const { minChunkBytes: min, maxChunkBytes: max } = limits;
   if (q.chunk_size !== undefined && (q.chunk_size < min || q.chunk_size > max)) {
     throw errors.validation(

@@ -1,0 +1,3 @@
+export * from './ingest-metrics';
+export * from './metric-labels';
+export * from './metrics-server';
