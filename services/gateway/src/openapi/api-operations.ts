@@ -18,7 +18,7 @@ export interface ApiResponse {
 }
 
 export interface ApiOperation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete' | 'patch' | 'head' | 'options';
   /** OpenAPI path, parameters in braces. */
   path: string;
   id: string;
@@ -29,7 +29,12 @@ export interface ApiOperation {
   query?: z.ZodObject;
   /** Request headers the operation reads, by name in `HEADERS`. */
   headers?: readonly string[];
-  body?: { json: z.ZodType } | { media: 'multipart/form-data' | 'application/octet-stream' };
+  body?:
+    | { json: z.ZodType }
+    | {
+        media:
+          'multipart/form-data' | 'application/octet-stream' | 'application/offset+octet-stream';
+      };
   responses: Record<number, ApiResponse>;
 }
 
@@ -68,6 +73,92 @@ const upload = (
     413: error("UPLOAD_TOO_LARGE: over the key's or the deployment's limit"),
   },
 });
+
+/**
+ * The tus 1.0 resumable upload routes: the protocol (https://tus.io/protocols/resumable-upload)
+ * is its own contract — tus headers in, tus headers out — so only its outline is described here.
+ */
+const tus = (
+  method: ApiOperation['method'],
+  path: string,
+  id: string,
+  summary: string,
+  responses: Record<number, ApiResponse>,
+  extra: Partial<ApiOperation> = {},
+): ApiOperation => ({
+  method,
+  path,
+  id,
+  tag: 'uploads',
+  summary,
+  authenticated: method !== 'options',
+  responses,
+  ...extra,
+});
+
+const TUS_OPERATIONS: readonly ApiOperation[] = [
+  tus(
+    'options',
+    '/v1/uploads',
+    'discoverTus',
+    'tus discovery: Tus-Version, Tus-Extension, Tus-Max-Size',
+    {
+      204: { description: 'The tus protocol versions and extensions offered' },
+    },
+  ),
+  tus('options', '/v1/uploads/{id}', 'discoverTusUpload', 'tus discovery (on an upload URL)', {
+    204: { description: 'The tus protocol versions and extensions offered' },
+  }),
+  tus(
+    'post',
+    '/v1/uploads',
+    'createUpload',
+    'Create a resumable upload (Upload-Length, Upload-Metadata carries filename, table and the job options); the job exists from now on, status receiving',
+    {
+      201: {
+        description: 'Created; Location is the upload, Ingest-Job-Id its job',
+        headers: ['Location'],
+      },
+      400: error('A bad option in Upload-Metadata (VALIDATION_FAILED, SCHEMA_INVALID, …)'),
+      413: error('UPLOAD_TOO_LARGE'),
+    },
+    { body: { media: 'application/offset+octet-stream' } },
+  ),
+  tus(
+    'head',
+    '/v1/uploads/{id}',
+    'getUploadOffset',
+    'Where the upload stands: Upload-Offset, Upload-Length',
+    {
+      200: { description: 'Upload-Offset and Upload-Length headers' },
+      404: { description: 'UPLOAD_NOT_FOUND' },
+      410: { description: 'The upload expired' },
+    },
+  ),
+  tus(
+    'patch',
+    '/v1/uploads/{id}',
+    'appendUpload',
+    'Send bytes from Upload-Offset on; the last byte stores the job and queues it',
+    {
+      204: { description: 'Stored; Upload-Offset is the new offset' },
+      404: error('UPLOAD_NOT_FOUND'),
+      409: { description: 'Upload-Offset is not where the upload stands' },
+      410: { description: 'The upload expired' },
+    },
+    { body: { media: 'application/offset+octet-stream' } },
+  ),
+  tus(
+    'delete',
+    '/v1/uploads/{id}',
+    'terminateUpload',
+    'Termination: cancels the job, deletes what was stored',
+    {
+      204: { description: 'Terminated' },
+      404: error('UPLOAD_NOT_FOUND'),
+    },
+  ),
+];
 
 /** Every route the gateway serves, with what it takes and what it answers. */
 export const API_OPERATIONS: readonly ApiOperation[] = [
@@ -328,6 +419,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       404: error('WEBHOOK_DELIVERY_NOT_FOUND'),
     },
   },
+  ...TUS_OPERATIONS,
 ];
 
 /** Answers every authenticated operation can give besides its own. */
@@ -345,5 +437,6 @@ export function pathParameterDescription(path: string, name: string): string {
     return 'Dataset name: 1 to 63 letters, digits or _, not starting with a digit.';
   if (path.startsWith('/v1/webhooks/deliveries')) return 'Delivery id (`msg_…`).';
   if (path.startsWith('/v1/webhooks')) return 'Endpoint id (a UUID).';
+  if (path.startsWith('/v1/uploads')) return 'Upload id: the id of its job (a UUID).';
   return JOB_ID;
 }

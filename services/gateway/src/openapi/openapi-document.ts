@@ -158,9 +158,9 @@ function requestBody(op: ApiOperation): JsonSchema | undefined {
     };
   }
   return {
-    required: true,
+    required: op.body.media === 'application/octet-stream',
     content: {
-      'application/octet-stream': { schema: { type: 'string', contentMediaType: 'text/csv' } },
+      [op.body.media]: { schema: { type: 'string', contentMediaType: 'text/csv' } },
     },
   };
 }
