@@ -144,7 +144,9 @@ describe('web dashboard in headless Chromium', () => {
     );
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('Page 2', { exact: true }).waitFor();
-    await page.waitForFunction("document.querySelectorAll('.rejects tbody tr').length === 5");
+    // Waited for by its content (a string predicate would be eval, which the page's CSP forbids).
+    await rejects.locator('tbody tr', { hasText: '3000,name 3000,3000,extra' }).waitFor();
+    expect(await rejects.locator('tbody tr').count()).toBe(5);
     expect(await rejects.locator('tbody tr').last().textContent()).toContain(
       '3000,name 3000,3000,extra',
     );
