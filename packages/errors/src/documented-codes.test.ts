@@ -47,8 +47,8 @@ function codesInSource(settings: Set<string>): Map<string, string> {
     // The ErrorCode union, where one-word codes (INTERNAL, UNAUTHENTICATED) are declared.
     for (const m of text.matchAll(/^\s*\|\s*'([A-Z][A-Z0-9_]*)'$/gm)) add(m[1] as string, file);
   }
-  // What HAProxy in front of the gateways answers itself (infra/ha/lib.sh renders its configuration).
-  const lb = join(ROOT, 'infra/ha/lib.sh');
+  // What HAProxy in front of the gateways answers itself (infra/ha/render-config.sh renders it).
+  const lb = join(ROOT, 'infra/ha/render-config.sh');
   for (const m of readFileSync(lb, 'utf8').matchAll(/"code":"([A-Z][A-Z0-9_]*)"/g))
     add(m[1] as string, lb);
   return found;

@@ -1,5 +1,4 @@
 import { jobViewSchema } from '@ingest/contracts';
-import type { z } from 'zod';
 import { datasetCreateBody, datasetListQuery, datasetPutBody } from '../routes/dataset-routes';
 import { jobListQuery } from '../routes/job-status-routes';
 import { rejectQuery } from '../routes/reject-routes';
@@ -7,38 +6,11 @@ import { deliveryListQuery } from '../routes/webhook-delivery-routes';
 import { webhookCreateBody } from '../routes/webhook-endpoint-routes';
 import { uploadQuery } from '../upload/upload-request';
 import * as api from './api-schemas';
+import { error, type ApiOperation, type ApiResponse } from './api-operation';
+import { TUS_OPERATIONS } from './tus-operations';
 
-/** One answer of an operation: a JSON body of a schema, another media type, or none. */
-export interface ApiResponse {
-  description: string;
-  json?: z.ZodType;
-  /** A non-JSON body (`text/csv`, `text/event-stream`), described in words. */
-  media?: string;
-  headers?: readonly string[];
-}
+export type { ApiOperation, ApiResponse };
 
-export interface ApiOperation {
-  method: 'get' | 'post' | 'put' | 'delete' | 'patch' | 'head' | 'options';
-  /** OpenAPI path, parameters in braces. */
-  path: string;
-  id: string;
-  tag: string;
-  summary: string;
-  /** Needs an API key (every `/v1` route). */
-  authenticated: boolean;
-  query?: z.ZodObject;
-  /** Request headers the operation reads, by name in `HEADERS`. */
-  headers?: readonly string[];
-  body?:
-    | { json: z.ZodType }
-    | {
-        media:
-          'multipart/form-data' | 'application/octet-stream' | 'application/offset+octet-stream';
-      };
-  responses: Record<number, ApiResponse>;
-}
-
-const error = (description: string): ApiResponse => ({ description, json: api.errorBodySchema });
 const JOB_ID = 'Job id (a UUID); any other string is a 404 JOB_NOT_FOUND.';
 
 const upload = (
@@ -73,92 +45,6 @@ const upload = (
     413: error("UPLOAD_TOO_LARGE: over the key's or the deployment's limit"),
   },
 });
-
-/**
- * The tus 1.0 resumable upload routes: the protocol (https://tus.io/protocols/resumable-upload)
- * is its own contract — tus headers in, tus headers out — so only its outline is described here.
- */
-const tus = (
-  method: ApiOperation['method'],
-  path: string,
-  id: string,
-  summary: string,
-  responses: Record<number, ApiResponse>,
-  extra: Partial<ApiOperation> = {},
-): ApiOperation => ({
-  method,
-  path,
-  id,
-  tag: 'uploads',
-  summary,
-  authenticated: method !== 'options',
-  responses,
-  ...extra,
-});
-
-const TUS_OPERATIONS: readonly ApiOperation[] = [
-  tus(
-    'options',
-    '/v1/uploads',
-    'discoverTus',
-    'tus discovery: Tus-Version, Tus-Extension, Tus-Max-Size',
-    {
-      204: { description: 'The tus protocol versions and extensions offered' },
-    },
-  ),
-  tus('options', '/v1/uploads/{id}', 'discoverTusUpload', 'tus discovery (on an upload URL)', {
-    204: { description: 'The tus protocol versions and extensions offered' },
-  }),
-  tus(
-    'post',
-    '/v1/uploads',
-    'createUpload',
-    'Create a resumable upload (Upload-Length, Upload-Metadata carries filename, table and the job options); the job exists from now on, status receiving',
-    {
-      201: {
-        description: 'Created; Location is the upload, Ingest-Job-Id its job',
-        headers: ['Location'],
-      },
-      400: error('A bad option in Upload-Metadata (VALIDATION_FAILED, SCHEMA_INVALID, …)'),
-      413: error('UPLOAD_TOO_LARGE'),
-    },
-    { body: { media: 'application/offset+octet-stream' } },
-  ),
-  tus(
-    'head',
-    '/v1/uploads/{id}',
-    'getUploadOffset',
-    'Where the upload stands: Upload-Offset, Upload-Length',
-    {
-      200: { description: 'Upload-Offset and Upload-Length headers' },
-      404: { description: 'UPLOAD_NOT_FOUND' },
-      410: { description: 'The upload expired' },
-    },
-  ),
-  tus(
-    'patch',
-    '/v1/uploads/{id}',
-    'appendUpload',
-    'Send bytes from Upload-Offset on; the last byte stores the job and queues it',
-    {
-      204: { description: 'Stored; Upload-Offset is the new offset' },
-      404: error('UPLOAD_NOT_FOUND'),
-      409: { description: 'Upload-Offset is not where the upload stands' },
-      410: { description: 'The upload expired' },
-    },
-    { body: { media: 'application/offset+octet-stream' } },
-  ),
-  tus(
-    'delete',
-    '/v1/uploads/{id}',
-    'terminateUpload',
-    'Termination: cancels the job, deletes what was stored',
-    {
-      204: { description: 'Terminated' },
-      404: error('UPLOAD_NOT_FOUND'),
-    },
-  ),
-];
 
 /** Every route the gateway serves, with what it takes and what it answers. */
 export const API_OPERATIONS: readonly ApiOperation[] = [
