@@ -130,14 +130,44 @@ export function generateCsv(path: string, size: number): Generated {
   // The two files differ only in birth_date and active; everything else is shared text.
   const isoMonthDay = MONTH_DAY.map(([m, d]) => `-${two(m as number)}-${two(d as number)}`);
 
+  return writeRows(path, size, HEADER, (id) => {
+    const fi = int(FIRST.length);
+    const cents = int(1_000_000);
+    const nullable = rnd() < 0.3 ? '' : String(int(100));
+    // Draws in the order of generator version 1, so the raw file stays byte-identical.
+    const head =
+      `${id},${hex32()}-${hex32().slice(4)}-4${hex32().slice(5)}-a${hex32().slice(5)}-${hex32()}${hex32().slice(4)},` +
+      `"${pick(LAST)},${rnd() < 0.01 ? '\n' : ' '}${FIRST[fi]}",${firstLower[fi]}.${id}@example.com,` +
+      `${Math.floor(cents / 100)}.${two(cents % 100)},${isoDay[int(isoDay.length)]}${hours[int(24)]},`;
+    const md = int(MONTH_DAY.length);
+    const year = 1940 + int(70);
+    const yes = rnd() < 0.5;
+    const tail = `,${pick(COUNTRIES)},${int(1000)},${comments[int(comments.length)]},${nullable}\n`;
+    return [
+      `${head}${usDay[md]}${year},${yes ? 'yes' : 'no'}${tail}`,
+      `${head}${year}${isoMonthDay[md]},${yes ? 'true' : 'false'}${tail}`,
+    ];
+  });
+}
+
+/**
+ * Writes header + rows to `path` and its clean companion until `size` bytes (ending on a
+ * record boundary): `row` gives each record as raw text and its clean twin.
+ */
+export function writeRows(
+  path: string,
+  size: number,
+  header: string,
+  row: (id: number) => [raw: string, clean: string],
+): Generated {
   const cleanPath = cleanPathFor(path);
   const raw = partialFile(path);
   const clean = partialFile(cleanPath);
   let id = 0;
   try {
-    const rawRows: string[] = [`${HEADER}\n`];
-    const cleanRows: string[] = [`${HEADER}\n`];
-    let chars = HEADER.length + 1;
+    const rawRows: string[] = [`${header}\n`];
+    const cleanRows: string[] = [`${header}\n`];
+    let chars = header.length + 1;
     const flush = () => {
       raw.write(rawRows.join(''));
       clean.write(cleanRows.join(''));
@@ -148,22 +178,10 @@ export function generateCsv(path: string, size: number): Generated {
     // `chars` undercounts multi-byte UTF-8, so the exact check happens on the written bytes.
     while (raw.bytes + chars < size) {
       id++;
-      const fi = int(FIRST.length);
-      const cents = int(1_000_000);
-      const nullable = rnd() < 0.3 ? '' : String(int(100));
-      // Draws in the order of generator version 1, so the raw file stays byte-identical.
-      const head =
-        `${id},${hex32()}-${hex32().slice(4)}-4${hex32().slice(5)}-a${hex32().slice(5)}-${hex32()}${hex32().slice(4)},` +
-        `"${pick(LAST)},${rnd() < 0.01 ? '\n' : ' '}${FIRST[fi]}",${firstLower[fi]}.${id}@example.com,` +
-        `${Math.floor(cents / 100)}.${two(cents % 100)},${isoDay[int(isoDay.length)]}${hours[int(24)]},`;
-      const md = int(MONTH_DAY.length);
-      const year = 1940 + int(70);
-      const yes = rnd() < 0.5;
-      const tail = `,${pick(COUNTRIES)},${int(1000)},${comments[int(comments.length)]},${nullable}\n`;
-      const row = `${head}${usDay[md]}${year},${yes ? 'yes' : 'no'}${tail}`;
-      rawRows.push(row);
-      cleanRows.push(`${head}${year}${isoMonthDay[md]},${yes ? 'true' : 'false'}${tail}`);
-      chars += row.length;
+      const [r, c] = row(id);
+      rawRows.push(r);
+      cleanRows.push(c);
+      chars += r.length;
       if (chars >= WRITE_CHARS) flush();
     }
     flush();

@@ -13,54 +13,17 @@
  */
 import type { TableSchema } from '@ingest/normalize';
 import { seededRandom } from '@ingest/testing';
-import { ensureGenerated, partialFile, SEED, type CsvFile, type Generated } from './csv-generator';
+import { ensureGenerated, SEED, writeRows, type CsvFile } from './csv-generator';
 
-/** Rows are written in batches of about this many characters. */
-const WRITE_CHARS = 256 * 1024;
 const VERSION = 2;
 
 type Random = () => number;
 
-/** Writes header + rows until `size` bytes, each row as raw text and its clean twin. */
-function writeRows(
-  path: string,
-  size: number,
-  header: string,
-  row: (id: number, rnd: Random) => [raw: string, clean: string],
-): Generated {
+/** A row function with its own seeded draws. */
+const rowsOf = (row: (id: number, rnd: Random) => [string, string]) => {
   const rnd = seededRandom(SEED);
-  const raw = partialFile(path);
-  const cleanPath = `${path.replace(/\.csv$/i, '')}.clean.csv`;
-  const clean = partialFile(cleanPath);
-  let id = 0;
-  try {
-    const rawRows: string[] = [`${header}\n`];
-    const cleanRows: string[] = [`${header}\n`];
-    let chars = header.length + 1;
-    const flush = () => {
-      raw.write(rawRows.join(''));
-      clean.write(cleanRows.join(''));
-      rawRows.length = 0;
-      cleanRows.length = 0;
-      chars = 0;
-    };
-    while (raw.bytes + chars < size) {
-      id++;
-      const [r, c] = row(id, rnd);
-      rawRows.push(r);
-      cleanRows.push(c);
-      chars += r.length;
-      if (chars >= WRITE_CHARS) flush();
-    }
-    flush();
-  } finally {
-    raw.close();
-    clean.close();
-  }
-  clean.commit();
-  raw.commit();
-  return { bytes: raw.bytes, records: id, cleanPath, cleanBytes: clean.bytes };
-}
+  return (id: number) => row(id, rnd);
+};
 
 const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
 const NAMES = ['Smith, Anna', 'Müller, Bob', "O'Brien, Chloé", 'Nguyen, Hiro', 'García, José'];
@@ -97,7 +60,7 @@ function narrowRow(id: number, rnd: Random): [string, string] {
 
 export const ensureNarrowCsv = (path: string, size: number, regen: boolean): CsvFile =>
   ensureGenerated(path, size, regen, VERSION, (p, s) =>
-    writeRows(p, s, 'id,name,email,amount,signup,active,note', narrowRow),
+    writeRows(p, s, 'id,name,email,amount,signup,active,note', rowsOf(narrowRow)),
   );
 
 export const TEXT_SCHEMA: TableSchema = {
@@ -138,11 +101,16 @@ function paragraphs(rnd: Random): string[] {
 export const ensureTextCsv = (path: string, size: number, regen: boolean): CsvFile =>
   ensureGenerated(path, size, regen, VERSION, (p, s) => {
     const pool = paragraphs(seededRandom(SEED + 1));
-    return writeRows(p, s, 'id,author,posted_at,body,votes', (id, rnd) => {
-      const int = (n: number) => Math.floor(rnd() * n);
-      const votes = rnd() < 0.3 ? '' : String(int(5000));
-      const at = `2024-${two(1 + int(12))}-${two(1 + int(28))}T${two(int(24))}:${two(int(60))}:00Z`;
-      const row = `${id},author${int(10_000)},${at},${pool[int(pool.length)]},${votes}\n`;
-      return [row, row]; // nothing to convert: psql loads the same bytes
-    });
+    return writeRows(
+      p,
+      s,
+      'id,author,posted_at,body,votes',
+      rowsOf((id, rnd) => {
+        const int = (n: number) => Math.floor(rnd() * n);
+        const votes = rnd() < 0.3 ? '' : String(int(5000));
+        const at = `2024-${two(1 + int(12))}-${two(1 + int(28))}T${two(int(24))}:${two(int(60))}:00Z`;
+        const row = `${id},author${int(10_000)},${at},${pool[int(pool.length)]},${votes}\n`;
+        return [row, row]; // nothing to convert: psql loads the same bytes
+      }),
+    );
   });

@@ -8,7 +8,7 @@ import { errors, retryWhileRetryable } from '@ingest/errors';
 import { estimateSecondsLeft, type JobLifecycle, type JobRecord, type NewJob } from '@ingest/jobs';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
-import type { JobOptions } from './upload/job-options';
+import { jobFieldsOf, type JobOptions } from './upload/job-options';
 import type { StoredUpload } from './upload/metered-upload';
 import { requestFingerprint } from './upload/request-fingerprint';
 import type { UploadRequest } from './upload/upload-request';
@@ -88,26 +88,15 @@ export class JobIntake {
   async accept(upload: StoredUpload, options: JobOptions): Promise<IntakeResult> {
     const id = randomUUID();
     const record: Omit<NewJob, 'targetSchema'> = {
+      ...jobFieldsOf(options, this.objectRetentionMs),
       id,
-      tenant: options.tenant,
       idempotencyKey: options.idempotencyKey,
       requestFingerprint: options.idempotencyKey === null ? null : options.requestFingerprint,
       status: 'stored',
-      table: options.table,
-      fileName: options.fileName,
       objectKey: upload.objectKey,
       segmentBytes: upload.segmentBytes,
       bytes: upload.bytes,
       sha256: upload.sha256,
-      chunkBytes: options.chunkBytes,
-      webhookUrl: options.webhookUrl,
-      dialectOverrides: options.dialectOverrides,
-      schema: options.schema,
-      schemaSource: options.schemaSource,
-      maxRejects: options.maxRejects,
-      load: options.load,
-      objectRetentionSeconds: Math.ceil(this.objectRetentionMs / 1000),
-      requestId: options.requestId,
     };
     const insert = async () => {
       // The schema is fixed on the job: a later change of the tenant's mapping leaves it be.

@@ -1,3 +1,4 @@
+import { jobFieldsOf } from '../upload/job-options';
 import type { Logger } from '@ingest/config';
 import { QUEUES, type JobStoredMessage, type MessagePublisher } from '@ingest/contracts';
 import type { JobLifecycle, ResumableUpload } from '@ingest/jobs';
@@ -67,24 +68,14 @@ export class SegmentDataStore extends DataStore {
     const now = new Date();
     await this.deps.lifecycle.createReceiving(
       {
+        ...jobFieldsOf(options, this.deps.objectRetentionMs),
         id: upload.id,
-        tenant: options.tenant,
         idempotencyKey: null,
         status: 'receiving',
-        table: options.table,
-        fileName: options.fileName,
         objectKey: newUploadKey(),
         segmentBytes: this.deps.segmentBytes,
         bytes: 0,
         sha256: null,
-        chunkBytes: options.chunkBytes,
-        webhookUrl: options.webhookUrl,
-        dialectOverrides: options.dialectOverrides,
-        schema: options.schema,
-        schemaSource: options.schemaSource,
-        maxRejects: options.maxRejects,
-        load: options.load,
-        objectRetentionSeconds: Math.ceil(this.deps.objectRetentionMs / 1000),
         targetSchema: await this.deps.schemas.schemaFor(options.tenant),
       },
       {

@@ -76,3 +76,21 @@ export function resolveJobOptions(
     requestId: request.requestId ?? null,
   };
 }
+
+/** The fields of a new job that come from its options, alike for every upload route. */
+export function jobFieldsOf(options: JobOptions, objectRetentionMs: number) {
+  return {
+    tenant: options.tenant,
+    table: options.table,
+    fileName: options.fileName,
+    chunkBytes: options.chunkBytes,
+    webhookUrl: options.webhookUrl,
+    dialectOverrides: options.dialectOverrides,
+    schema: options.schema,
+    schemaSource: options.schemaSource,
+    maxRejects: options.maxRejects,
+    load: options.load,
+    objectRetentionSeconds: Math.ceil(objectRetentionMs / 1000),
+    requestId: options.requestId,
+  };
+}
