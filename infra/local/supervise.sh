@@ -17,7 +17,8 @@
 # on to the service's processes (not to the shells between them, which would only report the
 # signal) and nothing is restarted; it exits when they are all gone, with the service's status.
 #
-# Its lines go to stderr (the service's log), each "[supervise NAME] <UTC time> ...".
+# Its lines go to stderr (the service's log) as JSON lines like the services' own:
+# {"level":40,"time":<ms>,"name":"supervise","service":NAME,"msg":"..."} (50 when it gives up).
 set -uo pipefail
 
 (($# >= 2)) || {
@@ -38,7 +39,17 @@ for v in SUPERVISE_BACKOFF_MS SUPERVISE_BACKOFF_MAX_MS SUPERVISE_STABLE_SECONDS 
   }
 done
 
-say() { printf '[supervise %s] %s %s\n' "$NAME" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+supervise_level() { # message → pino level: 50 giving up, 40 a crash, 30 the rest
+  case $1 in GIVING*) echo 50 ;; "exited with status 0"*) echo 30 ;; exited*) echo 40 ;; *) echo 30 ;; esac
+}
+
+say() { # message: one JSON line, like the services' own (pino's fields), so the log stays JSON
+  local msg=$*
+  msg=${msg//\\/\\\\}
+  msg=${msg//\"/\\\"}
+  printf '{"level":%s,"time":%s,"name":"supervise","service":"%s","msg":"%s"}\n' \
+    "$(supervise_level "$msg")" "$(date +%s%3N)" "$NAME" "$msg" >&2
+}
 
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((10#${t:0:-3})); }
 

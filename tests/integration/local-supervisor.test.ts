@@ -126,7 +126,7 @@ describe('npm start supervision (infra/local/supervise.sh)', () => {
       );
       expect(alive(first as number)).toBe(false);
       expect(gateway.log()).toMatch(
-        /\[supervise gateway\] \S+ exited with status 137 \(signal KILL\) after \d+ ms; crash 1 of 5 in a row, restarting in 200 ms/,
+        /"name":"supervise","service":"gateway","msg":"exited with status 137 \(signal KILL\) after \d+ ms; crash 1 of 5 in a row, restarting in 200 ms"/,
       );
       expect(gateway.log()).toContain(`started again (run 2), pid ${second}`);
 
@@ -158,7 +158,11 @@ describe('npm start supervision (infra/local/supervise.sh)', () => {
   it('does not restart a service that exits 0 (a deliberate stop)', async () => {
     const done = supervise('done', [process.execPath, '-e', '']);
     expect(await done.exited).toBe(0);
-    expect(done.log()).toMatch(/exited with status 0 \(a deliberate stop\): not restarting\n$/);
+    expect(done.log()).toMatch(
+      /"msg":"exited with status 0 \(a deliberate stop\): not restarting"\}\n$/,
+    );
+    // Every line of the log is JSON, the supervisor's own included.
+    for (const line of done.log().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   });
 
   it("stops a previous run's leftovers, and nothing else, before a new start", async () => {
