@@ -1,4 +1,4 @@
-import type { JobView } from '@ingest/contracts';
+import { isTerminal, type JobView } from '@ingest/contracts';
 import { Option, type Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -143,45 +143,61 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
       };
       process.once('SIGINT', interrupted);
       let job: JobView;
+      let endedEarly = false;
       try {
         let announced: string | null = null;
-        const result = await transport.upload(
-          {
-            source,
-            params: jobParamsOf(options),
-            schema,
-            idempotencyKey: options.idempotencyKey ?? null,
-          },
-          {
-            progress: (sent, total) => progress.upload(sent, total),
-            jobCreated: (id) => {
-              if (id === announced) return;
-              announced = id;
-              progress.note(`job ${id}`);
+        let endedMeanwhile: JobView | null = null;
+        const result = await transport
+          .upload(
+            {
+              source,
+              params: jobParamsOf(options),
+              schema,
+              idempotencyKey: options.idempotencyKey ?? null,
             },
-            retrying: (reason, attempt) => progress.note(`retrying (${attempt}): ${reason}`),
-          },
-        );
+            {
+              progress: (sent, total) => progress.upload(sent, total),
+              jobCreated: (id) => {
+                if (id === announced) return;
+                announced = id;
+                progress.note(`job ${id}`);
+              },
+              retrying: (reason, attempt) => progress.note(`retrying (${attempt}): ${reason}`),
+            },
+          )
+          .catch(async (e: unknown) => {
+            // Refused because its job ended meanwhile (cancelled while receiving, expired):
+            // the job's end is the answer, not the transport's error.
+            const id: string | null = announced;
+            const view = id === null ? null : await ctx.client.getJob(id).catch(() => null);
+            if (view === null || !isTerminal(view.status)) throw e;
+            endedMeanwhile = view;
+            endedEarly = true;
+            return { jobId: view.id, job: view, resumed: false };
+          });
         uploaded = result.jobId;
         if (result.resumed) progress.note(`resumed an earlier upload of ${source.name}`);
         job =
-          options.wait === true
+          endedMeanwhile ??
+          (options.wait === true
             ? await followJob(ctx.client, result.jobId, {
                 onUpdate: (view) => progress.load(view),
                 onReconnect: (reason, attempt) =>
                   progress.note(`following again (${attempt}): ${reason}`),
               })
-            : (result.job ?? (await ctx.client.getJob(result.jobId)));
+            : (result.job ?? (await ctx.client.getJob(result.jobId))));
       } finally {
         process.removeListener('SIGINT', interrupted);
         progress.stop();
       }
+      // Without --wait the outcome counts only when the job ended before the upload did.
+      const decided = options.wait === true || endedEarly;
       if (ctx.json) ctx.printJson(job);
-      else if (options.wait === true) for (const line of describeOutcome(job)) ctx.print(line);
+      else if (decided) for (const line of describeOutcome(job)) ctx.print(line);
       else
         ctx.print(
           [`job ${job.id} ${job.status}`, `follow it: csv-ingest status ${job.id}`].join('\n'),
         );
-      if (options.wait === true && job.status !== 'completed') setExit(1);
+      if (decided && job.status !== 'completed') setExit(1);
     });
 }
