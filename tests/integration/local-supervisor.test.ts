@@ -162,7 +162,8 @@ describe('npm start supervision (infra/local/supervise.sh)', () => {
       /"msg":"exited with status 0 \(a deliberate stop\): not restarting"\}\n$/,
     );
     // Every line of the log is JSON, the supervisor's own included.
-    for (const line of done.log().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    for (const line of done.log().trim().split('\n'))
+      expect(() => JSON.parse(line) as unknown).not.toThrow();
   });
 
   it("stops a previous run's leftovers, and nothing else, before a new start", async () => {
