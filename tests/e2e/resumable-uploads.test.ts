@@ -6,6 +6,7 @@ import { peopleFixture, useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { startGatewayLb } from '../support/gateway-lb';
 import { startGatewayProcess } from '../support/gateway-process';
+import { eventually } from '../support/broker';
 import { keysStartingWith } from '../support/s3-objects';
 import { runTusClient } from '../support/tus-process';
 
@@ -103,6 +104,57 @@ describe('resumable uploads (tus)', () => {
       });
       expect(await rowsOf('tus_people')).toEqual(fixture.rows.map((r) => r.map((v) => v.trim())));
     }
+  });
+
+  it('loads rows while the upload is paused half way, then completes exactly once resumed', async () => {
+    const fixture = peopleFixture(40_000, 31);
+    const file = writeFile('streamed.csv', fixture.text);
+    const bytes = Buffer.byteLength(fixture.text);
+    const first = await runTusClient(`${ctx.system.baseUrl}/v1/uploads`, ctx.system.apiKey, file, {
+      metadata: { filename: 'streamed.csv', table: 'tus_streamed', chunk_size: '128KiB' },
+      chunkSize: 400_000,
+      killAt: 0.5,
+    });
+    expect(first.signal).toBe('SIGKILL');
+    const id = new URL(first.url ?? '', ctx.system.baseUrl).pathname.split('/').pop() ?? '';
+
+    // The client is gone, the upload is not finished: rows land all the same.
+    const loadedWhilePaused = await eventually(
+      async () => {
+        const { rows } = await ctx.db
+          .query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM ${ctx.system.table('tus_streamed')}`,
+          )
+          .catch(() => ({ rows: [{ n: 0 }] })); // the table is created with the first chunk's plan
+        return rows[0]?.n ?? 0;
+      },
+      (n) => n > 0,
+      20_000,
+    );
+    expect(loadedWhilePaused).toBeLessThan(40_000);
+    const paused = await viewOf(id);
+    expect(paused.status).toBe('receiving');
+    expect(paused.upload?.offset).toBeLessThan(bytes);
+    expect(paused.rows.loaded).toBeGreaterThan(0);
+
+    const second = await runTusClient(`${ctx.system.baseUrl}/v1/uploads`, ctx.system.apiKey, file, {
+      uploadUrl: first.url,
+      chunkSize: 400_000,
+    });
+    expect(second.events.at(-1)).toEqual({ done: true });
+    const done = await ctx.system.waitForJob(id);
+    expect(done).toMatchObject({
+      status: 'completed',
+      bytes,
+      rows: { loaded: 40_000, rejected: 0 },
+    });
+    expect(await rowsOf('tus_streamed')).toEqual(fixture.rows.map((r) => r.map((v) => v.trim())));
+    // The plan was scanned on from where it stopped, not from byte 0 again.
+    const { rows: plan } = await ctx.db.query<{ bytes_read: string }>(
+      'SELECT bytes_read FROM ingest.job_plans WHERE job_id = $1',
+      [id],
+    );
+    expect(Number(plan[0]?.bytes_read)).toBeLessThan(bytes * 1.5);
   });
 
   it('goes through HAProxy in front of both gateways, request by request on either', async () => {

@@ -194,6 +194,10 @@ export const splitterEnvSchema = z.object({
   SWEEPER_REPUBLISH_AFTER: duration.prefault('5m'),
   /** Jobs one splitter plans at once (a long scan does not hold up the next job's planning). */
   SPLITTER_CONCURRENCY: int.positive().default(2),
+  /** Resumable uploads one splitter plans while their bytes arrive, at once (0: after the last byte). */
+  SPLITTER_FOLLOW_MAX: int.nonnegative().default(8),
+  /** A followed upload that stores no new segment for this long is left until the next nudge. */
+  SPLITTER_FOLLOW_IDLE: duration.prefault('5s').pipe(z.number().min(100)),
   /** Chunks of one job dispatched and not yet committed, at most (its window). */
   DISPATCH_JOB_WINDOW: int.positive().default(4),
   /** Chunks of all jobs dispatched and not yet committed, at most; 0: only the windows bound it. */

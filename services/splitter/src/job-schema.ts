@@ -24,7 +24,7 @@ export function sampleRecords(
   const rows: string[][] = [];
   samples.all.forEach((sample, i) => {
     const wholeFile = i === 0 && sample.length >= fileBytes;
-    const endsFile = wholeFile || i === samples.all.length - 1;
+    const endsFile = wholeFile || (samples.endsFile && i === samples.all.length - 1);
     let records = readSampleRecords(sample, syntax, { cutStart: i > 0, cutEnd: !endsFile });
     if (i === 0 && dialect.header) records = records.slice(1);
     for (const r of records) if (r.fields.length === width) rows.push(r.fields);
@@ -34,7 +34,8 @@ export function sampleRecords(
 
 /**
  * The schema a job loads with: its own (declared or from a dataset, validated
- * again), or one inferred from the samples.
+ * again), the one inferred when the plan was first recorded, or one inferred
+ * from the samples.
  */
 export function resolveSchema(
   job: JobRecord,
@@ -43,6 +44,10 @@ export function resolveSchema(
 ): { schema: TableSchema; source: SchemaSource } {
   if (job.schema !== null && job.schema !== undefined && job.schema_source !== 'inferred') {
     return { schema: parseTableSchema(job.schema), source: job.schema_source ?? 'declared' };
+  }
+  if (job.schema !== null && job.schema !== undefined && job.load_plan !== null) {
+    // Inferred before and recorded with the plan (chunks may be loaded with it): kept.
+    return { schema: parseTableSchema(job.schema), source: 'inferred' };
   }
   return { schema: inferSchema(header, sampleRows()).schema, source: 'inferred' };
 }

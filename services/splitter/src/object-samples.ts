@@ -6,7 +6,12 @@ export interface ObjectSamples {
   head: Buffer;
   /** Head first, then pieces from the middle and the tail (these start mid-record). */
   all: Buffer[];
+  /** The last sample ends the file (false for the stored prefix of an upload still arriving). */
+  endsFile: boolean;
 }
+
+/** Each sample's size: the head's 64 KiB decide the dialect, encoding and inferred types. */
+export const SAMPLE_BYTES = 64 * 1024;
 
 /**
  * Reads a sample at the head, the middle and the tail of an object. A sniffer
@@ -16,8 +21,9 @@ export async function readSamples(
   store: ObjectStore,
   file: StoredFile,
   size: number,
-  sampleBytes = 64 * 1024,
+  options: { sampleBytes?: number; endsFile?: boolean } = {},
 ): Promise<ObjectSamples> {
+  const sampleBytes = options.sampleBytes ?? SAMPLE_BYTES;
   const read = async (start: number, end: number) =>
     buffer(await readStoredFile(store, file, { start, end }));
   const head = await read(0, Math.min(size, sampleBytes));
@@ -27,5 +33,5 @@ export async function readSamples(
     all.push(await read(middle, middle + sampleBytes));
     all.push(await read(size - sampleBytes, size));
   }
-  return { head, all };
+  return { head, all, endsFile: options.endsFile ?? true };
 }

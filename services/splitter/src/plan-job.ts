@@ -8,7 +8,7 @@ import {
   sniffDialect,
   type PlannedChunk,
 } from '@ingest/csv';
-import { readStoredFile, type ObjectStore } from '@ingest/object-store';
+import type { ObjectStore } from '@ingest/object-store';
 import { AppError, errors, isAppError } from '@ingest/errors';
 import type { DeliveryInfo } from '@ingest/rabbitmq';
 import {
@@ -26,8 +26,9 @@ import { compileColumns, sqlType, type TableSchema } from '@ingest/normalize';
 import { resolveSchema, sampleRecords } from './job-schema';
 import type { WriteTracker } from './derived-object';
 import { prepareSource, type PreparedSource } from './prepare-source';
+import { holdPlanLock } from './plan-lock';
 
-class PlanningStopped extends Error {
+export class PlanningStopped extends Error {
   constructor(readonly status: string) {
     super(`job ${status}`);
   }
@@ -44,6 +45,8 @@ export interface PlanJobDeps {
   maxRecordBytes: number;
   maxDecompressedBytes: number;
   tracker?: WriteTracker;
+  /** Plans resumable uploads while their bytes arrive. */
+  followers?: { follow(job: JobRecord): void };
 }
 
 /**
@@ -79,8 +82,16 @@ export async function planJob(
     await lifecycle.settle(job.id);
     return;
   }
+  if (job.status === 'receiving') {
+    // A nudge from the gateway: bytes of a resumable upload arrived. Planned while it streams,
+    // in the background (a planning slot is not held for the hours an upload may take).
+    deps.followers?.follow(job);
+    return;
+  }
   // Taken: the outbox sweep republishes only jobs no splitter ever took.
   await lifecycle.markPlanningStarted(job.id);
+  // One scan of a job at a time: one that followed the upload may still be finishing.
+  const lock = await holdPlanLock(deps.pool, job.id, { wait: true });
   try {
     const source = await prepareSource(deps, job);
     if (source.file.key !== job.object_key) {
@@ -107,16 +118,25 @@ export async function planJob(
     else logger.error({ jobId: job.id, code, err: e }, 'planning failed for good');
     // The consumer dead-letters it: the message stays inspectable beside its failed job.
     throw e;
+  } finally {
+    await lock?.release();
   }
 }
 
-async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSource) {
+/**
+ * Streams the source through the exact chunk planner, recording chunks as their
+ * ends are known, and finishes the plan at the source's end. A job whose plan
+ * was recorded before (a resumed scan, or one that followed the upload) keeps
+ * the recorded dialect, so every chunk of it is read alike.
+ */
+export async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSource) {
   const sniffed = sniffDialect(source.samples.all, job.dialect_overrides ?? {});
+  const recorded = job.load_plan !== null ? job.dialect : null;
   const dialect: Dialect = {
-    delimiter: sniffed.delimiter,
-    quote: sniffed.quote,
-    header: sniffed.header,
-    line_ending: sniffed.lineEnding,
+    delimiter: recorded?.delimiter ?? sniffed.delimiter,
+    quote: recorded?.quote ?? sniffed.quote,
+    header: recorded?.header ?? sniffed.header,
+    line_ending: recorded?.line_ending ?? sniffed.lineEnding,
     encoding: source.encoding,
     compression: source.compression,
   };
@@ -240,16 +260,13 @@ async function planChunks(deps: PlanJobDeps, job: JobRecord, source: PreparedSou
     deps.onChunksRecorded?.();
   };
 
-  const from = resumeAt?.offset ?? 0;
-  const body = await readStoredFile(deps.store, source.file, { start: from, end: source.bytes });
   try {
-    for await (const piece of body) {
-      unrecordedBytes += (piece as Buffer).length;
-      await record(planner.push(piece as Buffer));
+    for await (const piece of source.read(resumeAt?.offset ?? 0)) {
+      unrecordedBytes += piece.length;
+      await record(planner.push(piece));
     }
     await record(planner.finish());
   } finally {
-    body.destroy();
     // Count what this scan read past its last record too (best effort: a failing database
     // may refuse it), so the plan shows what every attempt cost.
     if (unrecordedBytes > 0) {

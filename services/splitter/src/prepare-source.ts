@@ -3,15 +3,17 @@ import { detectEncoding, isGzip, sniffFormat } from '@ingest/csv';
 import { errors } from '@ingest/errors';
 import {
   decompressedKey,
+  readStoredFile,
   transcodedKey,
   type ObjectStore,
   type StoredFile,
 } from '@ingest/object-store';
-import type { JobRecord } from '@ingest/jobs';
+import type { JobRecord, ResumableUpload } from '@ingest/jobs';
 import { createGunzip } from 'node:zlib';
 import { deriveObject, type WriteTracker } from './derived-object';
 import { readSamples, type ObjectSamples } from './object-samples';
 import { createTranscodeStream } from './transcode-stream';
+import { durableBytes, followUpload } from './follow-upload';
 
 /** The plain UTF-8 CSV object chunks are cut from, and how it was obtained. */
 export interface PreparedSource {
@@ -21,6 +23,8 @@ export interface PreparedSource {
   encoding: Encoding;
   compression: 'none' | 'gzip';
   samples: ObjectSamples;
+  /** The source's bytes from `from` to its end. */
+  read(from: number): AsyncIterable<Buffer>;
 }
 
 export interface PrepareSourceDeps {
@@ -84,7 +88,63 @@ export async function prepareSource(
     // UTF-16 skipped the text checks (its bytes are half NULs); its UTF-8 copy gets them.
     refuseNonCsv(samples.head, bytes);
   }
-  return { file, bytes, encoding, compression, samples };
+  const source = file;
+  const end = bytes;
+  return {
+    file,
+    bytes,
+    encoding,
+    compression,
+    samples,
+    read: async function* (from) {
+      yield* (await readStoredFile(store, source, { start: from, end })) as AsyncIterable<Buffer>;
+    },
+  };
+}
+
+export interface FollowedSourceDeps {
+  store: ObjectStore;
+  /** Reads the upload's row afresh. */
+  upload: () => Promise<ResumableUpload | null>;
+  pollMs: number;
+  idleMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * The source of a resumable upload while its bytes arrive: the upload itself,
+ * read segment by segment as each becomes durable. The dialect, encoding and
+ * schema are judged on the samples of what is stored so far (at least its first
+ * segment). Null when that is not possible yet (nothing durable) or not at all
+ * while it streams: a gzip or non-UTF-8 upload is rewritten whole once its last
+ * byte is stored, and planned then.
+ */
+export async function prepareFollowedSource(
+  deps: FollowedSourceDeps,
+  job: JobRecord,
+  row: ResumableUpload,
+): Promise<PreparedSource | null> {
+  const durable = durableBytes(row);
+  if (durable === 0) return null;
+  const file: StoredFile = { key: job.object_key, segmentBytes: row.segment_bytes };
+  const samples = await readSamples(deps.store, file, durable, {
+    endsFile: durable === row.length,
+  });
+  const overrides: DialectOverrides = job.dialect_overrides ?? {};
+  const declaredUtf16 = overrides.encoding === 'utf-16le' || overrides.encoding === 'utf-16be';
+  refuseNonCsv(samples.head, row.length, !declaredUtf16);
+  if (isGzip(samples.head)) return null;
+  const encoding =
+    overrides.encoding ?? detectEncoding(samples.head, samples.all.slice(1)).encoding;
+  if (encoding !== 'utf-8') return null;
+  return {
+    file,
+    bytes: row.length,
+    encoding,
+    compression: 'none',
+    samples,
+    read: (from) => followUpload({ ...deps, file, from }),
+  };
 }
 
 /**

@@ -7,7 +7,8 @@ import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import type { ObjectStore } from '@ingest/object-store';
 import { hostname } from 'node:os';
 import { ChunkDispatcher } from './chunk-dispatcher';
-import { planJob } from './plan-job';
+import { planJob, type PlanJobDeps } from './plan-job';
+import { UploadFollowers } from './upload-followers';
 
 export interface SplitterOptions {
   /** Wraps the store planning reads from (tests: a slow or failing storage). */
@@ -31,7 +32,12 @@ export function buildSplitter(
   let metricsServer: MetricsServer | undefined;
   const adapters = createServiceAdapters(
     env,
-    { service: 'splitter', poolSize: env.SPLITTER_CONCURRENCY + 4, metrics },
+    {
+      service: 'splitter',
+      // Followed uploads hold one connection each for their plan lock.
+      poolSize: env.SPLITTER_CONCURRENCY + env.SPLITTER_FOLLOW_MAX * 2 + 4,
+      metrics,
+    },
     logger,
   );
   const dispatcher = new ChunkDispatcher(
@@ -46,7 +52,7 @@ export function buildSplitter(
       },
     },
   );
-  const deps = {
+  const deps: PlanJobDeps = {
     ...adapters,
     store: options.wrapStore ? options.wrapStore(adapters.store) : adapters.store,
     onChunksRecorded: () => dispatcher.wake(),
@@ -60,6 +66,12 @@ export function buildSplitter(
       logger,
     }),
   };
+  const followers = new UploadFollowers(deps, {
+    max: env.SPLITTER_FOLLOW_MAX,
+    pollMs: 250,
+    idleMs: env.SPLITTER_FOLLOW_IDLE,
+  });
+  deps.followers = followers;
   const sweeper = env.SWEEPER_ENABLED
     ? new Sweeper(
         { ...adapters, logger },
@@ -112,6 +124,7 @@ export function buildSplitter(
       await sweeper?.stop();
       await deadLetters.stop();
       await consumer.stop();
+      await followers.stop();
       await dispatcher.stop();
       await adapters.close();
     },

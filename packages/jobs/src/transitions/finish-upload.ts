@@ -11,7 +11,7 @@ export type FinishedUpload =
 /**
  * The last byte of a resumable upload is stored.
  * Precondition: the job is `receiving`. Effect: the upload row is finished and
- * the job `stored` with its size and SHA-256 — or, with dedupe=content and an
+ * the job `stored` (`loading` when chunks were loaded while it arrived) with its size and SHA-256 — or, with dedupe=content and an
  * earlier job for the same content into the same table (decided under the same
  * lock as createUnlessSameContent), `cancelled` with CONTENT_DUPLICATE naming it.
  * Not met: nothing changes, `ended`.
@@ -65,9 +65,13 @@ export async function finishUpload(
         return { kind: 'duplicate', job: rows[0] as JobRecord, earlier };
       }
     }
+    // Chunks loaded while the bytes arrived: the job is `loading` already (since its first).
     const { rows } = await client.query<JobRecord>(
-      `UPDATE ingest.jobs SET status = 'stored', bytes = $2, sha256 = $3, updated_at = now()
-       WHERE id = $1 RETURNING *`,
+      `WITH first AS (SELECT min(committed_at) AS at FROM ingest.chunk_ledger WHERE job_id = $1)
+       UPDATE ingest.jobs SET bytes = $2, sha256 = $3, updated_at = now(),
+         status = CASE WHEN first.at IS NULL THEN 'stored' ELSE 'loading' END,
+         loading_at = first.at
+       FROM first WHERE id = $1 RETURNING ingest.jobs.*`,
       [jobId, stored.bytes, stored.sha256],
     );
     await finishRow();

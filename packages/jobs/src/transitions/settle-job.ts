@@ -35,7 +35,8 @@ export interface SettledJob {
  * - a failing verdict ends a live job `failed`;
  * - every chunk in with a passing verdict ends it `completed` — a staged job
  *   only for a `publishing` caller, others get `publishDue` instead;
- * - otherwise a `loaded` caller moves it to `loading` (first chunk).
+ * - otherwise a `loaded` caller moves it to `loading` (first chunk) — except a
+ *   `receiving` job (its upload goes on; finishUpload moves it on).
  * Not met (chunks missing, budget kept, already `loading`): nothing changes.
  * Repeated or after the end: nothing changes; the ended job is returned, with
  * the progress its view needs while its terminal event is unannounced.
@@ -50,7 +51,7 @@ WITH ledger AS (
   FROM ingest.chunk_ledger WHERE job_id = $1
 ),
 verdict AS (
-  SELECT j.id, j.records_found, j.max_rejects_count, j.max_rejects_ratio, ledger.rejected,
+  SELECT j.id, j.status AS status_now, j.records_found, j.max_rejects_count, j.max_rejects_ratio, ledger.rejected,
          ledger.loaded + ledger.rejected AS accounted,
          j.chunks_total IS NOT NULL AND ledger.chunks >= j.chunks_total AS all_in,
          coalesce(j.load_plan->>'kind' = 'staged', false) AS staged,
@@ -72,7 +73,8 @@ next AS (
          CASE
            WHEN v.code IS NOT NULL THEN 'failed'
            WHEN v.all_in AND (NOT v.staged OR $3) THEN 'completed'
-           WHEN $2 THEN 'loading'
+           -- A resumable upload loading while it arrives stays 'receiving' until its last byte.
+           WHEN $2 AND v.status_now <> 'receiving' THEN 'loading'
          END AS status
   FROM verdict v
 ),

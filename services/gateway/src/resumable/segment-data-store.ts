@@ -34,6 +34,9 @@ export interface SegmentDataStoreDeps {
   schemas: TenantSchemaSource;
 }
 
+/** Nudges of one upload's splitter while a request streams, at most one per this interval. */
+const NUDGE_INTERVAL_MS = 2000;
+
 /** A SHA-256 this process has fed every byte of the upload with, up to `offset`. */
 interface RunningHash {
   hash: Hash;
@@ -47,12 +50,16 @@ interface RunningHash {
  * any gateway continues any upload. A request's bytes are cut into full
  * segments, each one plain PUT, the offset recorded after each; what is left
  * when the request ends — or is cut — is kept as `<key>/partial` and read back
- * by the next request. The last byte makes the job `stored` and publishes it.
+ * by the next request. Durable segments nudge the splitters, which plan (and so
+ * load) the upload as it arrives. The last byte makes the job `stored` (or
+ * `loading`) and publishes it.
  * Every call runs under the upload's lock (PgUploadLocker).
  */
 export class SegmentDataStore extends DataStore {
   /** Hashes of uploads this process received from their first byte (see finish). */
   private readonly hashes = new Map<string, RunningHash>();
+  /** When each upload's splitter was last nudged (see nudge). */
+  private readonly nudged = new Map<string, number>();
 
   constructor(private readonly deps: SegmentDataStoreDeps) {
     super();
@@ -144,6 +151,7 @@ export class SegmentDataStore extends DataStore {
           index += 1;
           stored += size;
           await lifecycle.uploads.recordOffset(id, stored, 0);
+          this.nudge(row);
         }
       }
     } catch (e) {
@@ -170,8 +178,28 @@ export class SegmentDataStore extends DataStore {
       throw e;
     }
     if (running) running.offset = offsetNow;
+    this.nudged.delete(id);
     if (finished) await this.finish(row);
     return offsetNow;
+  }
+
+  /**
+   * Tells the splitters that segments of the upload are durable, so its rows
+   * load while it arrives: the first segment of each request, then at most
+   * every NUDGE_INTERVAL_MS (a splitter follows the upload from there on and
+   * needs a nudge only when it left a quiet upload). Best effort: after the
+   * last byte, `job.stored` plans whatever a lost nudge left.
+   */
+  private nudge(row: ResumableUpload): void {
+    if (row.dedupe_content) return; // a duplicate is only known after the last byte
+    const now = Date.now();
+    const last = this.nudged.get(row.job_id);
+    if (last !== undefined && now - last < NUDGE_INTERVAL_MS) return;
+    this.nudged.set(row.job_id, now);
+    const message: JobStoredMessage = { type: 'job.stored', version: 1, jobId: row.job_id };
+    this.deps.publisher.publish(QUEUES.jobs, message).catch((e: unknown) => {
+      this.deps.logger.warn({ err: e, jobId: row.job_id }, 'upload nudge not published');
+    });
   }
 
   override async remove(id: string): Promise<void> {
