@@ -8,7 +8,7 @@ import { listObjectKeys } from '../support/s3-objects';
  * Raw uploads of declared length are stored as segment objects (here of 1000
  * bytes, so chunks and segments cut the file in unrelated places): rows load
  * byte for byte, the segments are plain objects, and a failed upload leaves
- * none of them behind.
+ * none of them behind (tests/e2e/streamed-upload.test.ts: loading while they arrive).
  */
 describe('segmented uploads', () => {
   const ctx = useTestSystem(
@@ -62,7 +62,7 @@ describe('segmented uploads', () => {
     expect(await rowsOf('segmented_gzip')).toEqual(expected);
   });
 
-  it('leaves no segment and no job behind when the client disconnects', async () => {
+  it('fails its job with UPLOAD_ABORTED and leaves no segment behind when the client disconnects', async () => {
     const before = await listObjectKeys(ctx.t.env);
     await disconnectMidUpload(
       ctx.system,
@@ -73,9 +73,10 @@ describe('segmented uploads', () => {
     // The gateway notices the disconnect and removes the segments it wrote.
     const after = await keysSettledTo(ctx.t.env, before);
     expect(after).toEqual(before);
-    const jobs = await ctx.db.query(
-      `SELECT 1 FROM ingest.jobs WHERE table_name = 'segmented_aborted'`,
+    // The job existed from its first segment on: it ends failed, saying why.
+    const jobs = await ctx.db.query<{ status: string; error_code: string }>(
+      `SELECT status, error_code FROM ingest.jobs WHERE table_name = 'segmented_aborted'`,
     );
-    expect(jobs.rowCount).toBe(0);
+    expect(jobs.rows).toEqual([{ status: 'failed', error_code: 'UPLOAD_ABORTED' }]);
   });
 });

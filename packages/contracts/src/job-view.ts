@@ -85,10 +85,13 @@ export const jobViewSchema = z
       description:
         "Whether the upload and its derived objects are still in storage, and when they go: the job's end plus its retention (null while the job runs).",
     }),
-    upload: z.object({ offset: count, length: count, expires_at: timestamp }).optional().meta({
-      description:
-        'A resumable (tus) upload while its bytes arrive (status `receiving`): bytes stored so far, the length announced at creation, and when it expires unless finished.',
-    }),
+    upload: z
+      .object({ offset: count, length: count, expires_at: timestamp.nullable() })
+      .optional()
+      .meta({
+        description:
+          'An upload while its bytes arrive (status `receiving`): bytes durably stored so far, the length announced, and when a resumable (tus) one expires unless finished (null for a raw upload: it ends with its request).',
+      }),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     created_at: timestamp,
     updated_at: timestamp,

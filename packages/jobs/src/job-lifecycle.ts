@@ -26,7 +26,7 @@ import { finishPlanning, type PlanTotals } from './transitions/finish-planning';
 import { markAnnounced } from './transitions/mark-announced';
 import { settleJob, type SettledJob } from './transitions/settle-job';
 import { finishUpload, type FinishedUpload } from './transitions/finish-upload';
-import { expireUploads, terminateUpload } from './transitions/end-upload';
+import { abortUpload, expireUploads, terminateUpload } from './transitions/end-upload';
 import {
   ResumableUploadRecords,
   type NewResumableUpload,
@@ -278,6 +278,13 @@ export class JobLifecycle {
     if (finished.kind === 'stored') await this.refresh(jobId);
     if (finished.kind === 'duplicate') await this.announce(finished.job);
     return finished;
+  }
+
+  /** A raw upload broke off: the job fails with `code`, its key released (announced). */
+  async abortUpload(jobId: string, code: string, message: string): Promise<JobRecord | null> {
+    const ended = await abortUpload(this.pool, jobId, code, message);
+    if (ended) await this.announce(ended);
+    return ended;
   }
 
   /** tus termination: cancels the job (announced); the caller removes the objects. */

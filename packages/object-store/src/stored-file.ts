@@ -109,9 +109,42 @@ export async function removeUploadObjects(store: ObjectStore, key: string): Prom
 }
 
 /**
+ * Tells `onDurable` how many bytes from the start are stored for good, in
+ * order, each time a PUT completes the prefix (PUTs may end out of order);
+ * not for the last segment: the upload's end says that. A failing report fails
+ * the upload at its next check.
+ */
+function durablePrefix(
+  segmentBytes: number,
+  count: number,
+  onDurable: ((bytes: number) => Promise<void>) | undefined,
+) {
+  const done = new Set<number>();
+  let prefix = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let failure: Error | undefined;
+  return {
+    stored(n: number) {
+      done.add(n);
+      const before = prefix;
+      while (done.has(prefix)) prefix++;
+      if (!onDurable || prefix === before || prefix >= count) return;
+      const bytes = prefix * segmentBytes;
+      chain = chain.then(() => onDurable(bytes));
+      chain.catch((e: unknown) => (failure ??= e instanceof Error ? e : new Error(String(e))));
+    },
+    check() {
+      if (failure !== undefined) throw failure;
+    },
+    reported: () => chain,
+  };
+}
+
+/**
  * Streams `body`, which must be exactly `length` bytes, into a segmented file
  * at `key`: one single-request PUT per segment, the next one starting while the
- * previous one's answer is on its way. abort() stops it and removes what was written.
+ * previous one's answer is on its way. `onDurable` hears of each stored prefix
+ * (durablePrefix). abort() stops it and removes what was written.
  */
 export function startSegmentedUpload(
   store: ObjectStore,
@@ -119,19 +152,22 @@ export function startSegmentedUpload(
   body: Readable,
   length: number,
   segmentBytes: number,
+  onDurable?: (bytes: number) => Promise<void>,
 ): ObjectUpload {
   const count = segmentCount(length, segmentBytes);
   let current: PassThrough | undefined;
   let aborted = false;
+  const durable = durablePrefix(segmentBytes, count, onDurable);
   const run = async () => {
     let previous: Promise<void> = Promise.resolve();
     let index = 0;
     let left = Math.min(segmentBytes, length);
     const open = () => {
       const segment = new PassThrough({ highWaterMark: 1024 * 1024 });
-      const put = store.put(segmentKey(key, index), segment, left);
+      const n = index;
+      const put = store.put(segmentKey(key, n), segment, left);
       // Rejections are awaited below; keep an early one from being unhandled meanwhile.
-      put.catch(() => undefined);
+      put.then(() => durable.stored(n)).catch(() => undefined);
       current = segment;
       return put;
     };
@@ -149,6 +185,7 @@ export function startSegmentedUpload(
         }
         piece = piece.subarray(take);
         left -= take;
+        durable.check();
         if (left === 0) {
           segment.end();
           await previous; // at most two PUTs in flight
@@ -165,6 +202,7 @@ export function startSegmentedUpload(
     }
     if (index !== count) throw new Error(`${length} bytes announced, fewer arrived`);
     await previous;
+    await durable.reported();
   };
   const done = run().then(() => ({ key }));
   done.catch(() => undefined);

@@ -5,12 +5,19 @@ import {
   type MessagePublisher,
 } from '@ingest/contracts';
 import { errors, retryWhileRetryable } from '@ingest/errors';
-import { estimateSecondsLeft, type JobLifecycle, type JobRecord, type NewJob } from '@ingest/jobs';
+import {
+  estimateSecondsLeft,
+  RAW_UPLOAD_ROUTE,
+  type JobLifecycle,
+  type JobRecord,
+  type NewJob,
+} from '@ingest/jobs';
 import type { Logger } from '@ingest/config';
 import { randomUUID } from 'node:crypto';
 import { jobFieldsOf, type JobOptions } from './upload/job-options';
 import type { StoredUpload } from './upload/metered-upload';
 import { requestFingerprint } from './upload/request-fingerprint';
+import { StreamedJob } from './upload/streamed-job';
 import type { UploadRequest } from './upload/upload-request';
 
 /** Which PostgreSQL schema holds a tenant's tables (TenantSchemas of @ingest/access). */
@@ -132,6 +139,21 @@ export class JobIntake {
     return { job: view, created: true };
   }
 
+  /** The job of a raw upload that loads while it arrives (created with its first durable segment). */
+  streamed(
+    options: JobOptions,
+    upload: { objectKey: string; segmentBytes: number; length: number },
+  ): StreamedJob {
+    const deps = {
+      lifecycle: this.jobs,
+      publisher: this.publisher,
+      logger: this.logger,
+      schemas: this.schemas,
+      objectRetentionMs: this.objectRetentionMs,
+    };
+    return new StreamedJob(deps, options, upload);
+  }
+
   /**
    * Hot state first; on a miss (expired, flushed) rebuilt from the durable
    * record. Another tenant's job is reported as not found.
@@ -147,7 +169,8 @@ export class JobIntake {
         view.upload = {
           offset: upload.upload_offset,
           length: upload.length,
-          expires_at: upload.expires_at.toISOString(),
+          expires_at:
+            upload.metadata.route === RAW_UPLOAD_ROUTE ? null : upload.expires_at.toISOString(),
         };
       }
     }

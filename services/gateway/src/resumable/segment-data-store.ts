@@ -1,7 +1,7 @@
 import { jobFieldsOf } from '../upload/job-options';
 import type { Logger } from '@ingest/config';
 import { QUEUES, type JobStoredMessage, type MessagePublisher } from '@ingest/contracts';
-import type { JobLifecycle, ResumableUpload } from '@ingest/jobs';
+import { RAW_UPLOAD_ROUTE, type JobLifecycle, type ResumableUpload } from '@ingest/jobs';
 import {
   newUploadKey,
   partialSegmentKey,
@@ -220,7 +220,8 @@ export class SegmentDataStore extends DataStore {
 
   private async row(id: string, allow: { ended?: boolean } = {}): Promise<ResumableUpload> {
     const row = await this.deps.lifecycle.uploads.get(id);
-    if (!row) throw new TusError(ERRORS.FILE_NOT_FOUND);
+    // A raw upload's row is no tus upload: it cannot be resumed.
+    if (!row || row.metadata.route === RAW_UPLOAD_ROUTE) throw new TusError(ERRORS.FILE_NOT_FOUND);
     const gone = row.status === 'failed' || row.status === 'cancelled';
     if (gone && row.finished_at !== null && allow.ended !== true) {
       throw new TusError(ERRORS.FILE_NO_LONGER_EXISTS);

@@ -132,6 +132,10 @@ export interface UploadOptions {
   tracker?: WriteTracker;
   /** False when the job declares UTF-16 (no BOM needed): its NUL bytes are no sign of binary data. */
   textChecks?: boolean;
+  /** Segmented uploads: told each time more of the start is stored for good. */
+  onDurable?: (bytes: number) => Promise<void>;
+  /** Told why the upload failed, before what it stored is removed (its job ends first). */
+  beforeRemove?: (reason: Error) => Promise<void>;
 }
 
 /**
@@ -178,7 +182,7 @@ export async function storeMeteredUpload(
   const segmented =
     exactBytes !== undefined && exactBytes > 0 && segmentBytes !== undefined && segmentBytes > 0;
   const upload = segmented
-    ? startSegmentedUpload(store, objectKey, meter, exactBytes, segmentBytes)
+    ? startSegmentedUpload(store, objectKey, meter, exactBytes, segmentBytes, options.onDurable)
     : store.startUpload(objectKey, meter, {
         metadata: options.metadata,
         expectedBytes: options.expectedBytes,
@@ -186,6 +190,7 @@ export async function storeMeteredUpload(
       });
   source.pipe(meter);
   const giveUp = async (e: Error): Promise<never> => {
+    await options.beforeRemove?.(e);
     await upload.abort();
     await tracking?.close();
     throw e;

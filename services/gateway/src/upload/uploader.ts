@@ -18,6 +18,7 @@ import {
 } from './metered-upload';
 import { MULTIPART_ENVELOPE_BYTES, receiveMultipartFile } from './multipart-file';
 import { RequestSchema } from './request-schema';
+import type { StreamedJob } from './streamed-job';
 import type { UploadRequest } from './upload-request';
 
 export interface UploaderDeps {
@@ -99,15 +100,62 @@ export class Uploader {
     const options = prepared.options ?? resolveJobOptions(request, prepared.schema, null);
     const { maxUploadBytes, declaredBytes } = request.limits;
     sendContinue(req, res);
-    const stored = await storeMeteredUpload(this.deps.store, newUploadKey(), req, maxUploadBytes, {
-      expectedBytes: declaredBytes,
-      exactBytes: declaredBytes,
-      segmentBytes: this.deps.segmentBytes,
-      pace: this.deps.pace,
-      tracker: this.deps.tracker,
-      textChecks: !declaresUtf16(request),
-    });
+    const objectKey = newUploadKey();
+    const { segmentBytes } = this.deps;
+    // More than one segment: the job starts loading with the first one stored (dedupe=content
+    // must see the whole body first). A smaller upload is a job once it is stored.
+    const streamed =
+      declaredBytes !== undefined &&
+      segmentBytes > 0 &&
+      declaredBytes > segmentBytes &&
+      !options.dedupeContent
+        ? this.deps.intake.streamed(options, { objectKey, segmentBytes, length: declaredBytes })
+        : null;
+    let stored: StoredUpload;
+    try {
+      stored = await storeMeteredUpload(this.deps.store, objectKey, req, maxUploadBytes, {
+        expectedBytes: declaredBytes,
+        exactBytes: declaredBytes,
+        segmentBytes,
+        pace: this.deps.pace,
+        tracker: this.deps.tracker,
+        textChecks: !declaresUtf16(request),
+        ...(streamed
+          ? {
+              onDurable: (bytes: number) => streamed.durable(bytes),
+              // Loaders stop reading a job that ended, rather than fail on its missing segments.
+              beforeRemove: (reason: Error) => streamed.abort(reason),
+            }
+          : {}),
+      });
+    } catch (e) {
+      await streamed?.abort(e);
+      throw e;
+    }
+    if (streamed?.exists) return this.finishStreamed(stored, streamed, options);
     return this.accept(res, stored, () => options);
+  }
+
+  /**
+   * The last byte of an upload whose job exists since its first segment: the
+   * job goes on (or, on a Content-Digest mismatch, fails and its objects go).
+   * A client gone by now changes nothing: its job was visible, and loading.
+   */
+  private async finishStreamed(
+    stored: StoredUpload,
+    job: StreamedJob,
+    options: JobOptions,
+  ): Promise<UploadOutcome> {
+    try {
+      await job.finish({ bytes: stored.bytes, sha256: stored.sha256 });
+    } catch (e) {
+      await removeUpload(this.deps.store, stored).catch(() => undefined);
+      throw e;
+    } finally {
+      // The job row owns the objects since the first segment.
+      await stored.tracking?.close();
+    }
+    return { job: await this.deps.intake.view(job.id, options.tenant), created: true };
   }
 
   /**
