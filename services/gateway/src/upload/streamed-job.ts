@@ -3,14 +3,14 @@ import type { Logger } from '@ingest/config';
 import { errors, isAppError } from '@ingest/errors';
 import { RAW_UPLOAD_ROUTE, type JobLifecycle } from '@ingest/jobs';
 import { randomUUID } from 'node:crypto';
-import type { TenantSchemaSource } from '../job-intake';
 import { jobFieldsOf, type JobOptions } from './job-options';
 
 export interface StreamedJobDeps {
   lifecycle: JobLifecycle;
   publisher: MessagePublisher;
   logger: Logger;
-  schemas: TenantSchemaSource;
+  /** Which PostgreSQL schema holds a tenant's tables (TenantSchemaSource). */
+  schemas: { schemaFor(tenant: string): Promise<string> };
   objectRetentionMs: number;
 }
 
