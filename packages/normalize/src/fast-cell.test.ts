@@ -112,7 +112,7 @@ const CASES: Case[] = [
       '0',
       'İ',
     ]),
-    decided: ['yes', 'No', 'TRUE', 'f', '1', 'off'],
+    decided: ['yes', 'No', 'TRUE', 'f', '1', 'off', 'oN', 'FaLsE', 'Y', 'n', '0', 'tRuE'],
   },
   {
     name: 'date',

@@ -97,29 +97,57 @@ function numericRead(maxInt: number, maxFrac: number): TypeRead {
 
 const TRUE_OUT = Buffer.from('t');
 const FALSE_OUT = Buffer.from('f');
-const BOOLEAN_WORDS: [string, Buffer][] = [
-  ...['true', 't', 'yes', 'y', '1', 'on'].map((w): [string, Buffer] => [w, TRUE_OUT]),
-  ...['false', 'f', 'no', 'n', '0', 'off'].map((w): [string, Buffer] => [w, FALSE_OUT]),
-];
+
+/** The byte at `i`, ASCII letters lowercased (what booleanCoercer's toLowerCase does to them). */
+const lowerAt = (buf: Buffer, i: number): number => {
+  const c = buf[i] as number;
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+};
+
+/**
+ * 1 for true/t/yes/y/1/on, 0 for false/f/no/n/0/off (ASCII, any case), -1 otherwise: one
+ * branch on the length, then the bytes, instead of comparing against every word.
+ */
+function booleanWord(buf: Buffer, start: number, end: number): number {
+  switch (end - start) {
+    case 1: {
+      const c = lowerAt(buf, start);
+      if (c === 0x74 || c === 0x79 || c === 0x31) return 1; // t y 1
+      return c === 0x66 || c === 0x6e || c === 0x30 ? 0 : -1; // f n 0
+    }
+    case 2: {
+      const a = lowerAt(buf, start);
+      const b = lowerAt(buf, start + 1);
+      if (a === 0x6f && b === 0x6e) return 1; // on
+      return a === 0x6e && b === 0x6f ? 0 : -1; // no
+    }
+    case 3:
+      if (isWord(buf, start, 'yes')) return 1;
+      return isWord(buf, start, 'off') ? 0 : -1;
+    case 4:
+      return isWord(buf, start, 'true') ? 1 : -1;
+    case 5:
+      return isWord(buf, start, 'false') ? 0 : -1;
+    default:
+      return -1;
+  }
+}
+
+/** `buf` at `start` spells the lowercase ASCII `word` in any case. */
+function isWord(buf: Buffer, start: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    if (lowerAt(buf, start + i) !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
 
 /** booleanCoercer for ASCII words in any case (what lowercasing then looking up reads). */
 const booleanRead: TypeRead = (buf, start, end, cell) => {
-  const n = end - start;
-  for (const [word, out] of BOOLEAN_WORDS) {
-    if (word.length !== n) continue;
-    let same = true;
-    for (let i = 0; i < n && same; i++) {
-      let c = buf[start + i] as number;
-      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-      same = c === word.charCodeAt(i);
-    }
-    if (same) {
-      cell.out = out;
-      cell.outLength = 1;
-      return CELL_OUT;
-    }
-  }
-  return CELL_SLOW;
+  const word = booleanWord(buf, start, end);
+  if (word < 0) return CELL_SLOW;
+  cell.out = word === 1 ? TRUE_OUT : FALSE_OUT;
+  cell.outLength = 1;
+  return CELL_OUT;
 };
 
 /** dateCoercer: a valid ISO date as written, or the declared format turned into ISO. */

@@ -266,13 +266,21 @@ export class CopyBinaryWriter extends RowBuffer implements CopyRowWriter {
     const count = intGroups + Math.ceil(scale / 4);
     if (this.groups.length < count) this.groups = new Uint16Array(count * 2);
     const groups = this.groups;
-    for (let g = 0; g < count; g++) {
-      let v = 0;
-      for (let k = 0; k < 4; k++) {
-        const at = g * 4 + k - lead; // digit index: integer digits, then fraction digits
-        const i = at < intDigits ? from + at : dot + 1 + (at - intDigits);
-        v = v * 10 + (at >= 0 && i < end ? (src[i] as number) - ZERO : 0);
+    // One pass over the digits, integer part then fraction, four to a group.
+    let g = 0;
+    let v = 0;
+    let k = lead;
+    for (let i = from; i < end; i++) {
+      if (i === dot) continue;
+      v = v * 10 + ((src[i] as number) - ZERO);
+      if (++k === 4) {
+        groups[g++] = v;
+        v = 0;
+        k = 0;
       }
+    }
+    if (k > 0) {
+      for (; k < 4; k++) v *= 10;
       groups[g] = v;
     }
     let first = 0;
@@ -285,7 +293,7 @@ export class CopyBinaryWriter extends RowBuffer implements CopyRowWriter {
     this.putInt16(n === 0 ? 0 : intGroups - 1 - first); // weight of the first group
     this.putInt16(negative && n > 0 ? 0x4000 : 0);
     this.putInt16(scale);
-    for (let g = first; g < last; g++) this.putInt16(groups[g] as number);
+    for (let j = first; j < last; j++) this.putInt16(groups[j] as number);
   }
 
   private putInt16(v: number): void {
