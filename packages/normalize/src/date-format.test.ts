@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { compileDateTimeFormat } from './date-format';
 import { emptyParts } from './date-time-parts';
 
@@ -36,5 +37,46 @@ describe('compileDateTimeFormat', () => {
     expect(compileDateTimeFormat('DD.MM.YYYY').hasTime).toBe(false);
     const f = compileDateTimeFormat('DD.MM.YYYY HH:mm Z');
     expect([f.hasTime, f.hasOffset]).toEqual([true, true]);
+  });
+
+  it.each([
+    'MM/DD/YYYY',
+    'YYYYMMDD HHmmss',
+    'D.M.YYYY H:mm',
+    'DD/MM/YY',
+    'YYYY-MM-DDTHH:mm:ss.SSS',
+  ])('%s: parseBytes answers as parse does, parts included', (pattern) => {
+    const format = compileDateTimeFormat(pattern);
+    const { parseBytes } = format;
+    if (parseBytes === null) throw new Error('no byte plan');
+    const chars = [...'0123456789/.:-T t', 'é'];
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(fc.constantFrom(...chars), { maxLength: 26 }).map((c) => c.join('')),
+          // The pattern's own shape with random digits: mostly values that parse.
+          fc
+            .array(fc.nat(9), { minLength: pattern.length, maxLength: pattern.length })
+            .map((d) => pattern.replace(/[YMDHmsS]/g, (_t, i: number) => String(d[i]))),
+          // … and with a character too many, or one missing.
+          fc
+            .tuple(fc.constantFrom(...chars), fc.boolean())
+            .map(([c, cut]) =>
+              cut
+                ? pattern.replace(/[YMDHmsS]/g, '1').slice(0, -1)
+                : pattern.replace(/[YMDHmsS]/g, '1') + c,
+            ),
+        ),
+        (value) => {
+          const text = emptyParts();
+          const bytes = emptyParts();
+          const buf = Buffer.from(`<${value}>`);
+          const ok = parseBytes(buf, 1, buf.length - 1, bytes);
+          expect(ok).toBe(format.parse(value, text));
+          if (ok) expect(bytes).toEqual(text);
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -8,7 +8,7 @@
  * 'quoted literal' · T and any non-letter literally. Two-digit tokens also take
  * one digit when a separator follows and precedes them (`MM/DD` reads `3/7`).
  */
-import { ByteSource, type CharSource, StringSource } from './char-source';
+import { type CharSource, StringSource } from './char-source';
 import { type DateTimeParts, parseOffset } from './date-time-parts';
 
 type Slot =
@@ -164,6 +164,50 @@ const WIDTHS: Partial<Record<Slot, [number, number]>> = {
   fraction: [1, 9],
 };
 
+/** Resets what a plan does not read: no time, no fraction, no offset. */
+function resetParts(out: DateTimeParts, hasTime: boolean): void {
+  out.hour = 0;
+  out.minute = 0;
+  out.second = 0;
+  out.fraction = '';
+  out.offset = null;
+  out.hasTime = hasTime;
+}
+
+/** Stores a numeric slot's digits; false for the slots a plan never holds. */
+function setNumber(out: DateTimeParts, slot: Slot, n: number): boolean {
+  switch (slot) {
+    case 'year4':
+      out.year = n;
+      return true;
+    case 'year2':
+      out.year = n < 69 ? 2000 + n : 1900 + n;
+      return true;
+    case 'month':
+      out.month = n;
+      return true;
+    case 'day':
+      out.day = n;
+      return true;
+    case 'hour24':
+      out.hour = n;
+      return true;
+    case 'minute':
+      out.minute = n;
+      return true;
+    case 'second':
+      out.second = n;
+      return true;
+    // Read as text by the callers; the others are never planned (WIDTHS has no entry).
+    case 'fraction':
+    case 'hour12':
+    case 'meridiem':
+    case 'monthName':
+    case 'offset':
+      return false;
+  }
+}
+
 /** Reads a value along a plan with char codes only: no regex, no match array, no substrings. */
 function scan(
   steps: readonly Step[],
@@ -171,12 +215,7 @@ function scan(
   out: DateTimeParts,
   hasTime: boolean,
 ): boolean {
-  out.hour = 0;
-  out.minute = 0;
-  out.second = 0;
-  out.fraction = '';
-  out.offset = null;
-  out.hasTime = hasTime;
+  resetParts(out, hasTime);
   let pos = 0;
   for (const step of steps) {
     if (step.slot === null) {
@@ -195,40 +234,50 @@ function scan(
       pos++;
     }
     if (pos - start < step.min) return false;
-    switch (step.slot) {
-      case 'year4':
-        out.year = n;
-        break;
-      case 'year2':
-        out.year = n < 69 ? 2000 + n : 1900 + n;
-        break;
-      case 'month':
-        out.month = n;
-        break;
-      case 'day':
-        out.day = n;
-        break;
-      case 'hour24':
-        out.hour = n;
-        break;
-      case 'minute':
-        out.minute = n;
-        break;
-      case 'second':
-        out.second = n;
-        break;
-      case 'fraction':
-        out.fraction = v.text(start, pos);
-        break;
-      // Never planned (WIDTHS has no entry): these need the regex.
-      case 'hour12':
-      case 'meridiem':
-      case 'monthName':
-      case 'offset':
-        return false;
-    }
+    if (step.slot === 'fraction') out.fraction = v.text(start, pos);
+    else if (!setNumber(out, step.slot, n)) return false;
   }
   return pos === v.length;
+}
+
+/**
+ * scan over `buf[start, end)` read directly, for the loader's byte path (once per cell):
+ * the same steps and answers without a CharSource call per character.
+ */
+function scanBytes(
+  steps: readonly Step[],
+  buf: Buffer,
+  start: number,
+  end: number,
+  out: DateTimeParts,
+  hasTime: boolean,
+): boolean {
+  resetParts(out, hasTime);
+  let pos = start;
+  for (let k = 0; k < steps.length; k++) {
+    const step = steps[k] as Step;
+    if (step.slot === null) {
+      if (pos >= end) return false;
+      let c = buf[pos] as number;
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== step.code) return false;
+      pos++;
+      continue;
+    }
+    const from = pos;
+    const last = Math.min(end, from + step.max);
+    let n = 0;
+    while (pos < last) {
+      const d = (buf[pos] as number) - 48;
+      if (!(d >= 0 && d <= 9)) break;
+      n = n * 10 + d;
+      pos++;
+    }
+    if (pos - from < step.min) return false;
+    if (step.slot === 'fraction') out.fraction = buf.toString('latin1', from, pos);
+    else if (!setNumber(out, step.slot, n)) return false;
+  }
+  return pos === end;
 }
 
 /** Compiles a pattern; throws an Error whose message says what is wrong with it. */
@@ -283,7 +332,6 @@ export function compileDateTimeFormat(pattern: string): DateTimeFormat {
   const steps = plan;
   const hasTime = has('hour24') || has('hour12');
   const text = new StringSource();
-  const bytes = new ByteSource();
   // A byte is a char only in ASCII: a plan with another literal reads strings only.
   const asciiPlan = steps?.every((step) => step.code < 0x80) === true;
   return {
@@ -293,17 +341,12 @@ export function compileDateTimeFormat(pattern: string): DateTimeFormat {
     parseBytes:
       steps === null || !asciiPlan
         ? null
-        : (buf, start, end, out) => scan(steps, bytes.at(buf, start, end), out, hasTime),
+        : (buf, start, end, out) => scanBytes(steps, buf, start, end, out, hasTime),
     parse(value, out) {
       if (steps !== null) return scan(steps, text.of(value), out, hasTime);
       const m = re.exec(value);
       if (m === null) return false;
-      out.hour = 0;
-      out.minute = 0;
-      out.second = 0;
-      out.fraction = '';
-      out.offset = null;
-      out.hasTime = hasTime;
+      resetParts(out, hasTime);
       let pm = false;
       for (let k = 0; k < slots.length; k++) {
         const text = m[k + 1] ?? '';
