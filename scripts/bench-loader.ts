@@ -17,8 +17,6 @@
  *   reader only               CsvRecordReader, records counted
  *   encoder (text)            the loader now: CopyEncoder (reader, byte paths, COPY writer), text
  *   encoder (binary)          the same, writing COPY binary format (the default)
- *   encoder (binary, loop)    the same with one loop over the columns instead of the job's
- *                             compiled row function (compileRowEncoder)
  *   binary → COPY (--pg)      the same, sent by `COPY … FROM STDIN` into a typed table;
  *                             the server backend's CPU is reported beside the process's
  *
@@ -93,10 +91,8 @@ type Variant = (input: Input) => Promise<Outcome>;
 const source = (input: Input) =>
   createReadStream(input.csv.path, { start: input.headerBytes, highWaterMark: PIECE });
 
-const encoderOf = (input: Input, format: 'text' | 'binary', compiled = true) =>
-  new CopyEncoder(wholeFileTask(input.csv.bytes, input.shape.schema, input.header), format, {
-    compiled,
-  });
+const encoderOf = (input: Input, format: 'text' | 'binary') =>
+  new CopyEncoder(wholeFileTask(input.csv.bytes, input.shape.schema, input.header), format);
 
 const VARIANTS: Record<string, Variant> = {
   'raw read': async (input) => {
@@ -154,11 +150,6 @@ const VARIANTS: Record<string, Variant> = {
   },
   'encoder (binary)': async (input) => {
     const encoder = encoderOf(input, 'binary');
-    await pipeline(source(input), encoder, new Sink());
-    return { rows: encoder.loaded };
-  },
-  'encoder (binary, loop)': async (input) => {
-    const encoder = encoderOf(input, 'binary', false);
     await pipeline(source(input), encoder, new Sink());
     return { rows: encoder.loaded };
   },

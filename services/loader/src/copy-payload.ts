@@ -1,5 +1,5 @@
 import type { ChunkTask } from '@ingest/contracts';
-import { CsvRecordReader, type CsvRecord } from '@ingest/csv';
+import { CsvRecordReader, FieldKind, type CsvRecord } from '@ingest/csv';
 import {
   CopyBinaryWriter,
   CopyTextWriter,
@@ -7,16 +7,32 @@ import {
   type BinaryColumnKind,
   type CopyRowWriter,
 } from '@ingest/pg-copy';
-import { compileColumns, parseTableSchema, type RowNormalizer } from '@ingest/normalize';
+import {
+  CELL_NULL,
+  CELL_OUT,
+  CELL_SAME,
+  Rejection,
+  compileColumns,
+  parseTableSchema,
+  type ColumnCell,
+  type RowNormalizer,
+} from '@ingest/normalize';
 import { loadStrategyFor, type ChunkPayload, type RejectedRow } from '@ingest/loading';
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { compileRowEncoder, encodeRowByLoop, type Reason, type RowEncoder } from './row-encoder';
 
 /** The task's schema bound to its header, once per chunk. */
 function rowNormalizer(task: ChunkTask): RowNormalizer {
   return compileColumns(parseTableSchema(task.schema), task.header);
 }
+
+// Imported bindings compile to getter calls (tsx, swc); the per-cell loop reads local copies.
+const SAME = CELL_SAME;
+const NULL = CELL_NULL;
+const OUT = CELL_OUT;
+const ESCAPED = FieldKind.QuotedEscaped;
+const TRAILING = FieldKind.QuotedTrailing;
+const REJECTION = Rejection;
 
 export type CopyFormat = 'text' | 'binary';
 
@@ -44,12 +60,10 @@ function rowWriter(task: ChunkTask, format: CopyFormat, positions: boolean): Cop
   return new CopyBinaryWriter(kinds, positions);
 }
 
-export interface CopyEncoderOptions {
-  /**
-   * Encode rows with the job's compiled row function (compileRowEncoder); false: with the
-   * loop over the columns it is tested against. Default true.
-   */
-  compiled?: boolean;
+interface Reason {
+  code: string;
+  message: string;
+  column?: string;
 }
 
 /**
@@ -65,7 +79,9 @@ export class CopyEncoder extends Transform {
 
   private readonly reader: CsvRecordReader;
   private readonly writer: CopyRowWriter;
-  private readonly writeRow: RowEncoder;
+  private readonly cells: readonly ColumnCell[];
+  private readonly columns: readonly string[];
+  private readonly sourceIndex: Int32Array;
   private readonly width: number;
   private readonly checkUtf8: boolean;
   /** Each row's file position (chunk × 2³² + record), as an extra last column; -1: none. */
@@ -77,11 +93,14 @@ export class CopyEncoder extends Transform {
   constructor(
     task: ChunkTask,
     readonly format: CopyFormat = 'text',
-    options: CopyEncoderOptions = {},
   ) {
     super();
     const positions = carriesPositions(task);
     this.writer = rowWriter(task, format, positions);
+    const normalizer = rowNormalizer(task);
+    this.cells = normalizer.cells;
+    this.columns = normalizer.columns;
+    this.sourceIndex = Int32Array.from(normalizer.sourceIndex);
     this.width = task.header.length;
     this.checkUtf8 = task.invalidUtf8;
     this.position = positions ? task.chunkIndex * 2 ** 32 : -1;
@@ -93,9 +112,6 @@ export class CopyEncoder extends Transform {
       firstOffset: task.range.start,
       firstLine: task.firstLine,
     });
-    const parts = { normalizer: rowNormalizer(task), writer: this.writer, reader: this.reader };
-    this.writeRow =
-      options.compiled === false ? (r) => encodeRowByLoop(parts, r) : compileRowEncoder(parts);
   }
 
   override _transform(piece: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -162,6 +178,54 @@ export class CopyEncoder extends Transform {
     this.writer.endRow();
     this.loaded++;
   };
+
+  /** Writes the record's values in column order; the first column that fails, or null. */
+  private writeRow(r: CsvRecord): Reason | null {
+    const { writer, cells, sourceIndex } = this;
+    const { starts, ends, kinds } = r;
+    for (let c = 0; c < cells.length; c++) {
+      const cell = cells[c] as ColumnCell;
+      const at = sourceIndex[c] as number;
+      if (at < 0) {
+        if (cell.absent === null) writer.cellNull(c);
+        else writer.cellString(c, cell.absent);
+        continue;
+      }
+      let buf = r.buf;
+      let start = starts[at] as number;
+      let end = ends[at] as number;
+      const kind = kinds[at] as FieldKind;
+      if (kind === ESCAPED || kind === TRAILING) {
+        buf = this.reader.fieldBytes(r, at);
+        start = 0;
+        end = buf.length;
+      }
+      const fast = cell.fast;
+      if (fast !== null) {
+        const outcome = fast.read(buf, start, end);
+        if (outcome === SAME) {
+          writer.cell(c, buf, start, end, fast.escapes);
+          continue;
+        }
+        if (outcome === NULL) {
+          writer.cellNull(c);
+          continue;
+        }
+        if (outcome === OUT) {
+          writer.cell(c, fast.out, 0, fast.outLength, false);
+          continue;
+        }
+      }
+      const value = cell.normalize(buf.toString('utf8', start, end));
+      if (value instanceof REJECTION) {
+        const column = this.columns[c] as string;
+        return { code: value.code, message: `${column}: ${value.message}`, column };
+      }
+      if (value === null) writer.cellNull(c);
+      else writer.cellString(c, value);
+    }
+    return null;
+  }
 
   /** The first field holding a NUL byte (PostgreSQL text cannot), or -1; linear per buffer. */
   private nulField(r: CsvRecord): number {
