@@ -10,14 +10,18 @@ import { planInPieces } from './test-support/plan-in-pieces';
  * planned chunk read alone holds exactly the records the scan counted.
  */
 describe('CsvRecordReader (property)', () => {
+  // Bridges of every size: records finished in the bridge, in the piece, or too long for it.
+  const bridgeArb = fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 40 }));
+
   it('reads exactly the records csv-parse reads, in any piece layout', () => {
     fc.assert(
-      fc.property(csvArb, pieceLayoutArb, (c, layout) => {
+      fc.property(csvArb, pieceLayoutArb, bridgeArb, (c, layout, bridgeBytes) => {
         const input = Buffer.from(c.text);
         const reader = new CsvRecordReader({
           delimiter: c.dialect.delimiter.charCodeAt(0),
           quote: c.dialect.quote.charCodeAt(0),
           skipBom: true,
+          bridgeBytes,
         });
         const got: { fields: string[]; offset: number; line: number; length: number }[] = [];
         const collect = (r: Parameters<Parameters<CsvRecordReader['push']>[1]>[0]) => {

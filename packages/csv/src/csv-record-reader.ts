@@ -69,6 +69,11 @@ export interface CsvRecordReaderOptions extends CsvSyntax {
   firstOffset?: number;
   /** Physical line of the first byte pushed. Default 1. */
   firstLine?: number;
+  /**
+   * Bytes of a new piece joined to the carried partial record to finish it; the rest of the
+   * piece is then read in place. Default 4096; a record longer than that joins the whole piece.
+   */
+  bridgeBytes?: number;
 }
 
 export type RecordCallback = (record: CsvRecord) => void;
@@ -90,6 +95,7 @@ export class CsvRecordReader {
   /** 1 for the bytes that end an unquoted field: delimiter, LF, CR (one lookup per byte). */
   private readonly stops: Uint8Array;
   private readonly record = new CsvRecord();
+  private readonly bridgeBytes: number;
   private carry: Buffer = EMPTY;
   /** Absolute offset of `carry[0]` (then of the working buffer's first byte). */
   private base: number;
@@ -111,17 +117,33 @@ export class CsvRecordReader {
     this.base = options.firstOffset ?? 0;
     this.lineAtMark = options.firstLine ?? 1;
     this.bomPending = options.skipBom;
+    this.bridgeBytes = options.bridgeBytes ?? 4096;
   }
 
   /** Reads every record that `piece` completes; the rest waits for the next piece. */
   push(piece: Buffer, onRecord: RecordCallback): void {
     if (this.done) throw new Error('CsvRecordReader.push() called after finish()');
     if (piece.length === 0) return;
-    this.read(
-      this.carry.length === 0 ? piece : Buffer.concat([this.carry, piece]),
-      false,
-      onRecord,
-    );
+    const carried = this.carry.length;
+    if (carried === 0) {
+      this.read(piece, false, onRecord);
+      return;
+    }
+    if (!this.bomPending && piece.length > this.bridgeBytes) {
+      // The carried record usually ends early in the new piece: join only a bridge of its
+      // first bytes, then read on inside the piece itself, instead of copying all of it.
+      const bridge = Buffer.concat([this.carry, piece.subarray(0, this.bridgeBytes)]);
+      const at = this.readRecords(bridge, false, onRecord);
+      if (at >= carried) {
+        this.consume(bridge, at);
+        this.carry = EMPTY;
+        this.read(piece.subarray(at - carried), false, onRecord);
+        return;
+      }
+      // The carried record is longer than the bridge. Nothing was read (the carry starts with
+      // that record), so the whole piece is joined after it.
+    }
+    this.read(Buffer.concat([this.carry, piece]), false, onRecord);
   }
 
   /** Reads what is left as the input's last record(s). */
@@ -184,7 +206,18 @@ export class CsvRecordReader {
     this.mark = to;
   }
 
+  /** Reads the records `buf` completes, then carries what is left. */
   private read(buf: Buffer, final: boolean, onRecord: RecordCallback): void {
+    const at = this.readRecords(buf, final, onRecord);
+    if (at >= 0) this.keepCarry(buf, at);
+  }
+
+  /**
+   * Reads the records `buf` completes; returns the offset reading stopped at (the start of an
+   * incomplete record, or the end), or -1 when the whole buffer became the carry (a BOM
+   * still undecided).
+   */
+  private readRecords(buf: Buffer, final: boolean, onRecord: RecordCallback): number {
     // The checkpoint moves to the new buffer: the carried bytes start it.
     this.work = buf;
     this.mark = 0;
@@ -193,7 +226,7 @@ export class CsvRecordReader {
     if (this.bomPending) {
       if (n < 3 && !final) {
         this.carry = Buffer.from(buf);
-        return;
+        return -1;
       }
       this.bomPending = false;
       i = bomLength(buf);
@@ -222,14 +255,19 @@ export class CsvRecordReader {
       onRecord(record);
       i = next;
     }
-    this.keepCarry(buf, i);
+    return i;
   }
 
   private keepCarry(buf: Buffer, from: number): void {
-    // Lines up to the carried record are counted now; its bytes start the next buffer.
+    this.consume(buf, from);
+    // Copied: the caller may reuse the piece.
+    this.carry = from >= buf.length ? EMPTY : Buffer.from(buf.subarray(from));
+  }
+
+  /** Lines up to `from` are counted now, and the next buffer starts at its absolute offset. */
+  private consume(buf: Buffer, from: number): void {
     this.advanceMark(from);
     this.base += from;
-    this.carry = from >= buf.length ? EMPTY : Buffer.from(buf.subarray(from));
   }
 
   /**
