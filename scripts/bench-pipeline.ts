@@ -5,19 +5,23 @@
  *                    [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
  *                    [--pgloader] [--reference 1GiB|none]
  *                    [--shape mixed|narrow|text|all] [--route put|multipart|all]
- *                    [--schema inferred|declared|all]
+ *                    [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
  *
- * Each combination of --shape × --route × --schema is one run of steps 1-9 (the
- * defaults make one run: mixed, put, inferred); several runs end with a table of
- * their end-to-end times ÷ psql's.
+ * Each combination of --shape × --route × --schema × --storage is one run of steps 1-9
+ * (the defaults make one run: mixed, put, inferred, s3); several runs end with a table of
+ * their end-to-end times ÷ psql's and the CPU seconds of each service. --repeat n runs
+ * the whole matrix n times, one repetition after the other (so that a change in the
+ * machine's load hits every cell alike), and adds the medians and, with both storages,
+ * the ratios fs ÷ s3 of each repetition.
  *
  * 1. Generates (once; reused from bench-data/) a CSV of --size of the shape (mixed: 12
  *    columns; narrow: 7 short ones; text: long quoted free text; see file-shapes.ts),
  *    and <name>.clean.csv: the same rows with ISO dates and true/false booleans.
  * 2. Creates a fresh database bench_<timestamp>, a unique QUEUE_PREFIX and S3 bucket.
- *    Storage is a private s3rver started for the run (--s3 own, the default: the
- *    shared one on S3_ENDPOINT is started and stopped by concurrent test runs)
- *    or the shared one (--s3 shared).
+ *    Storage (--storage s3) is a private s3rver started for the run (--s3 own, the
+ *    default: the shared one on S3_ENDPOINT is started and stopped by concurrent test
+ *    runs) or the shared one (--s3 shared); with --storage fs, a directory of the run's
+ *    own (STORAGE_BACKEND=fs) and no S3 server.
  * 3. Baseline: `psql \copy` of the clean file into a table with the pipeline's
  *    column types (DDL from BENCH_SCHEMA via sqlType, as the splitter creates
  *    targets), timed. So the baseline does no conversion the pipeline has to do.
@@ -65,6 +69,8 @@ interface MatrixRow {
   shape: string;
   route: string;
   schema: string;
+  storage: 's3' | 'fs';
+  repetition: number;
   summary: RunSummary;
 }
 
@@ -77,8 +83,9 @@ async function runCell(
   shape: FileShape,
   route: UploadRoute,
   declared: boolean,
+  storage: 's3' | 'fs',
 ): Promise<RunSummary> {
-  if (args.reference === null) return runOnce(args, null, shape, route, declared);
+  if (args.reference === null) return runOnce(args, null, shape, route, declared, storage);
   log(
     `reference run at ${sizeLabel(args.reference)} first, then ${sizeLabel(args.size)} ` +
       '(--reference none skips it)',
@@ -89,12 +96,13 @@ async function runCell(
     shape,
     route,
     declared,
+    storage,
   );
   if (reference.code !== 0) {
     log(`the reference run failed; not starting the ${sizeLabel(args.size)} run`);
     return reference;
   }
-  return runOnce(args, reference, shape, route, declared);
+  return runOnce(args, reference, shape, route, declared, storage);
 }
 
 /** Every shape × route × schema asked for, one after the other, then the table of ratios. */
@@ -108,43 +116,189 @@ async function main(args: BenchArgs): Promise<number> {
     if (built.status !== 0) throw new Error(`npm run build failed (exit ${built.status})`);
   }
   const rows: MatrixRow[] = [];
-  for (const shapeName of args.shapes) {
-    for (const routeName of args.routes) {
-      for (const schema of args.schemas) {
-        const shape = FILE_SHAPES[shapeName] as FileShape;
-        const route = UPLOAD_ROUTES[routeName] as UploadRoute;
-        log(`=== ${shapeName} file, ${route.name}, schema ${schema}`);
-        const summary = await runCell(args, shape, route, schema === 'declared');
-        rows.push({ shape: shapeName, route: route.name, schema, summary });
+  for (let repetition = 1; repetition <= args.repeat; repetition++) {
+    for (const shapeName of args.shapes) {
+      for (const routeName of args.routes) {
+        for (const schema of args.schemas) {
+          for (const storage of args.storages) {
+            const shape = FILE_SHAPES[shapeName] as FileShape;
+            const route = UPLOAD_ROUTES[routeName] as UploadRoute;
+            const of = args.repeat > 1 ? ` (repetition ${repetition}/${args.repeat})` : '';
+            log(`=== ${shapeName} file, ${route.name}, schema ${schema}, storage ${storage}${of}`);
+            const summary = await runCell(args, shape, route, schema === 'declared', storage);
+            rows.push({
+              shape: shapeName,
+              route: route.name,
+              schema,
+              storage,
+              repetition,
+              summary,
+            });
+          }
+        }
       }
     }
   }
   if (rows.length > 1) printMatrix(rows);
+  if (args.repeat > 1) printMedians(rows, args.storages.length > 1);
   return rows.some((r) => r.summary.code !== 0) ? 1 : 0;
 }
 
+/** CPU seconds of the job by role: gateway, splitter, the loaders together, the S3 server. */
+function cpuByRole(r: RunSummary) {
+  let loaders = 0;
+  let storage = 0;
+  for (const [label, cpu] of r.jobCpu) {
+    if (label.startsWith('loader-')) loaders += cpu;
+    if (label.startsWith('s3rver')) storage += cpu;
+  }
+  const gateway = r.jobCpu.get('gateway') ?? 0;
+  const splitter = r.jobCpu.get('splitter') ?? 0;
+  return { gateway, splitter, loaders, storage, total: gateway + splitter + loaders + storage };
+}
+
+const ratioToPsql = (r: RunSummary) =>
+  r.e2eSeconds === undefined || r.psqlSeconds === undefined
+    ? undefined
+    : r.e2eSeconds / r.psqlSeconds;
+const times = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(2)}×`);
+const cpuText = (x: number) => x.toFixed(1);
+
 function printMatrix(rows: MatrixRow[]): void {
-  const ratio = (r: RunSummary) =>
-    r.e2eSeconds === undefined || r.psqlSeconds === undefined
-      ? '–'
-      : `${(r.e2eSeconds / r.psqlSeconds).toFixed(2)}×`;
   console.log(
-    `\n## matrix at ${sizeLabel(rows[0]?.summary.size ?? 0)} (end to end ÷ psql \\copy of the clean file, same run)\n`,
+    `\n## matrix at ${sizeLabel(rows[0]?.summary.size ?? 0)} (end to end ÷ psql \\copy of the clean file, same run; ` +
+      'CPU s of the job per service: upload + plan+load windows)\n',
   );
   console.log(
     table(
-      ['shape', 'upload', 'schema', 'rows', 'upload s', 'end to end s', 'psql s', '÷ psql', 'ok'],
-      rows.map(({ shape, route, schema, summary: r }) => [
-        shape,
-        route,
-        schema,
-        int(r.records),
-        sec(r.uploadSeconds),
-        sec(r.e2eSeconds),
-        sec(r.psqlSeconds),
-        ratio(r),
-        r.code === 0 ? 'yes' : 'FAILED',
-      ]),
+      [
+        'shape',
+        'upload',
+        'schema',
+        'storage',
+        'rep',
+        'rows',
+        'upload s',
+        'end to end s',
+        'psql s',
+        '÷ psql',
+        'CPU gateway',
+        'CPU splitter',
+        'CPU loaders',
+        'CPU s3rver',
+        'CPU total',
+        'ok',
+      ],
+      rows.map(({ shape, route, schema, storage, repetition, summary: r }) => {
+        const cpu = cpuByRole(r);
+        return [
+          shape,
+          route,
+          schema,
+          storage,
+          String(repetition),
+          int(r.records),
+          sec(r.uploadSeconds),
+          sec(r.e2eSeconds),
+          sec(r.psqlSeconds),
+          times(ratioToPsql(r)),
+          cpuText(cpu.gateway),
+          cpuText(cpu.splitter),
+          cpuText(cpu.loaders),
+          cpuText(cpu.storage),
+          cpuText(cpu.total),
+          r.code === 0 ? 'yes' : 'FAILED',
+        ];
+      }),
+    ).join('\n'),
+  );
+}
+
+const median = (xs: number[]): number | undefined => {
+  const sorted = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? sorted[mid]
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/**
+ * Medians of the successful runs of each cell and, with both storages, the median of
+ * the ratios fs ÷ s3 taken within each repetition (the two ran back to back).
+ */
+function printMedians(rows: MatrixRow[], compareStorages: boolean): void {
+  const ok = rows.filter((r) => r.summary.code === 0);
+  const cellOf = (r: MatrixRow) => `${r.shape}|${r.route}|${r.schema}`;
+  const cells = [...new Set(ok.map((r) => `${cellOf(r)}|${r.storage}`))];
+  const pick = (rs: MatrixRow[], f: (r: RunSummary) => number | undefined) =>
+    median(rs.map((r) => f(r.summary) ?? Number.NaN));
+  console.log(
+    `\n## medians of the successful runs (${rows.length} runs, ${ok.length} succeeded)\n`,
+  );
+  console.log(
+    table(
+      [
+        'cell',
+        'runs',
+        'upload s',
+        'end to end s',
+        '÷ psql',
+        'CPU gateway',
+        'CPU splitter',
+        'CPU loaders',
+        'CPU s3rver',
+        'CPU total',
+      ],
+      cells.map((cell) => {
+        const rs = ok.filter((r) => `${cellOf(r)}|${r.storage}` === cell);
+        const cpu = (k: keyof ReturnType<typeof cpuByRole>) =>
+          pick(rs, (r) => cpuByRole(r)[k]) ?? 0;
+        return [
+          cell.replace(/\|/g, ' '),
+          String(rs.length),
+          sec(pick(rs, (r) => r.uploadSeconds)),
+          sec(pick(rs, (r) => r.e2eSeconds)),
+          times(pick(rs, ratioToPsql)),
+          cpuText(cpu('gateway')),
+          cpuText(cpu('splitter')),
+          cpuText(cpu('loaders')),
+          cpuText(cpu('storage')),
+          cpuText(cpu('total')),
+        ];
+      }),
+    ).join('\n'),
+  );
+  if (!compareStorages) return;
+  const ratios = new Map<string, { e2e: number[]; upload: number[]; cpu: number[] }>();
+  for (const fs of ok.filter((r) => r.storage === 'fs')) {
+    const s3 = ok.find(
+      (r) => r.storage === 's3' && r.repetition === fs.repetition && cellOf(r) === cellOf(fs),
+    );
+    if (!s3) continue;
+    const entry = ratios.get(cellOf(fs)) ?? { e2e: [], upload: [], cpu: [] };
+    const a = fs.summary;
+    const b = s3.summary;
+    if (a.e2eSeconds && b.e2eSeconds) entry.e2e.push(a.e2eSeconds / b.e2eSeconds);
+    if (a.uploadSeconds && b.uploadSeconds) entry.upload.push(a.uploadSeconds / b.uploadSeconds);
+    entry.cpu.push(cpuByRole(a).total / cpuByRole(b).total);
+    ratios.set(cellOf(fs), entry);
+  }
+  console.log('\n## fs ÷ s3, each ratio within one repetition (median, then every repetition)\n');
+  console.log(
+    table(
+      ['cell', 'pairs', 'end to end', 'upload', 'CPU total (services + s3rver)'],
+      [...ratios].map(([cell, r]) => {
+        const show = (xs: number[]) =>
+          `${times(median(xs))} (${xs.map((x) => x.toFixed(2)).join(', ')})`;
+        return [
+          cell.replace(/\|/g, ' '),
+          String(r.e2e.length),
+          show(r.e2e),
+          show(r.upload),
+          show(r.cpu),
+        ];
+      }),
     ).join('\n'),
   );
 }

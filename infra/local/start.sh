@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # infra/local/start.sh (npm start): the whole system on this machine, without Docker.
 #
-#  1. infra/local/up.sh: Postgres, Redis, RabbitMQ, s3rver (starts only what is not running)
+#  1. infra/local/up.sh: Postgres, Redis, RabbitMQ (starts only what is not running); s3rver too
+#     only with STORAGE_BACKEND=s3: by default the objects are files in STORAGE_DIR
+#     (.run/objects; STORAGE_BACKEND=fs, docs/storage.md), shared by every service started here
 #  2. the services, built (npm run build: one bundle each) and started with
 #     `pnpm --filter @ingest/<name> start`, in the background, each under
 #     infra/local/supervise.sh (a crash is restarted with backoff, as compose's restart policy
@@ -40,6 +42,14 @@ cd "$ROOT"
 ensure_run_dirs
 load_dotenv "$ROOT/.env"
 apply_service_defaults
+# One machine: the objects are files every process here shares (no S3 server to run).
+: "${STORAGE_BACKEND:=fs}"
+: "${STORAGE_DIR:=$RUN_DIR/objects}"
+export STORAGE_BACKEND STORAGE_DIR
+case $STORAGE_BACKEND in
+  fs | s3) ;;
+  *) die "STORAGE_BACKEND must be fs or s3 (got '$STORAGE_BACKEND')" ;;
+esac
 
 : "${START_EXIT_AFTER_INGEST:=0}"
 : "${START_LOADERS:=2}"
@@ -176,7 +186,8 @@ if [[ $START_TOPOLOGY == ha ]]; then
   log "topology: ha (DATABASE_URL $(redact_url "$DATABASE_URL"), $START_GATEWAYS gateways behind HAProxy)"
 fi
 
-bash "$ROOT/infra/local/up.sh"
+UP_SKIP_S3=$([[ $STORAGE_BACKEND == fs ]] && echo 1 || echo 0) bash "$ROOT/infra/local/up.sh"
+log "object storage: $STORAGE_BACKEND$([[ $STORAGE_BACKEND == fs ]] && echo " in ${STORAGE_DIR#"$ROOT"/}" || echo " at $S3_ENDPOINT")"
 
 # ---------------------------------------------------------------- 2. services
 

@@ -14,6 +14,7 @@
 # Logs: .run/logs/. Needs no TTY and no stdin. Settings come from the environment, then .env,
 # then the defaults in infra/local/lib.sh (the same as .env.example).
 #
+# UP_SKIP_S3=1: no s3rver (start.sh with STORAGE_BACKEND=fs keeps the objects in a directory).
 # Bounded waits (seconds): UP_PG_TIMEOUT=60 UP_REDIS_TIMEOUT=30 UP_RABBITMQ_TIMEOUT=120 UP_S3_TIMEOUT=30
 set -euo pipefail
 
@@ -26,6 +27,7 @@ ensure_run_dirs
 load_dotenv "$ROOT/.env"
 apply_connection_defaults
 
+: "${UP_SKIP_S3:=0}"
 : "${UP_PG_TIMEOUT:=60}" "${UP_REDIS_TIMEOUT:=30}" "${UP_RABBITMQ_TIMEOUT:=120}" "${UP_S3_TIMEOUT:=30}"
 
 exec 9>"$RUN_DIR/infra.lock"
@@ -286,7 +288,13 @@ ensure_noeviction
 
 if mq_ready; then STATE[rabbitmq]=$(running_state rabbitmq); else start_rabbitmq; fi
 
-if s3_ready; then STATE[s3rver]=$(running_state s3rver); else start_s3rver; fi
+if ((UP_SKIP_S3)); then
+  STATE[s3rver]="not needed (UP_SKIP_S3=1)"
+elif s3_ready; then
+  STATE[s3rver]=$(running_state s3rver)
+else
+  start_s3rver
+fi
 
 log "ready:"
 log "  postgres  $(redact_url "$DATABASE_URL")  ${STATE[postgres]}"

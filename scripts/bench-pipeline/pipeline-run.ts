@@ -66,12 +66,24 @@ function startSampling(logDir: string, database: RunDatabase) {
   };
 }
 
+/** CPU seconds per process over the job's two windows (upload, plan+load). */
+function jobCpuOf(job: JobFigures): Map<string, number> {
+  const total = new Map<string, number>();
+  for (const window of [job.uploadCpu, job.loadCpu]) {
+    for (const [label, cpu] of window?.perProcess ?? []) {
+      total.set(label, (total.get(label) ?? 0) + cpu);
+    }
+  }
+  return total;
+}
+
 export async function runOnce(
   args: BenchArgs,
   reference: RunSummary | null,
   shape: FileShape = MIXED_SHAPE,
   route: UploadRoute = RAW_PUT,
   declared = false,
+  storageBackend: 's3' | 'fs' = 's3',
 ): Promise<RunSummary> {
   const runId = `bench_${stamp()}`;
   const logDir = join(ROOT, 'bench-data', 'logs', runId);
@@ -91,6 +103,7 @@ export async function runOnce(
     databaseUrl: database.databaseUrl,
     queuePrefix: `${runId}.`,
     bucket: runId.replace(/_/g, '-'),
+    storage: storageBackend,
     admin: database.admin,
     db: database.db,
     sampler: sampling.sampler,
@@ -114,7 +127,7 @@ export async function runOnce(
     await storage.start();
     const psql = await measurePsqlBaseline(run, csv, baseline);
     if (args.pgloader) await comparePgloader(run, csv, baseline);
-    await system.start(storage.endpoint);
+    await system.start(storage.env);
     const view = await runMeasuredJob(run, system, route, csv, job);
     peaks = system.readPeaks();
     await inspectFinishedJob(run, job, view);
@@ -158,6 +171,7 @@ export async function runOnce(
     e2eSeconds: job.e2eSeconds,
     uploadSeconds: job.uploadSeconds,
     peaks,
+    jobCpu: jobCpuOf(job),
   };
   const scaling = reference ? scalingSection(reference, summary) : undefined;
   const report = printReport(record, scaling?.lines);

@@ -22,6 +22,8 @@ export interface RunContext {
   databaseUrl: string;
   queuePrefix: string;
   bucket: string;
+  /** STORAGE_BACKEND of the run's services. */
+  storage: 's3' | 'fs';
   /** On the server's maintenance database: CHECKPOINT, DROP DATABASE, backend look-ups. */
   admin: pg.Client;
   /** On the run's database: verification queries. */
@@ -108,6 +110,8 @@ export interface RunSummary {
   e2eSeconds: number | undefined;
   uploadSeconds: number | undefined;
   peaks: Peak[];
+  /** CPU seconds of the job (upload + plan+load windows) per process label. */
+  jobCpu: Map<string, number>;
 }
 
 /** A service's log at the end of the run. */

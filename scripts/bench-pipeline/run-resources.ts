@@ -1,8 +1,8 @@
 /**
  * What a run creates for itself and removes at its end: a database, a queue
- * and Redis prefix, a bucket, and (--s3 own) a private s3rver.
+ * and Redis prefix, and a bucket with (--s3 own) a private s3rver, or a directory (fs).
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
 import { deleteBucket, deleteQueues, deleteRedisKeys } from '../bench-support/cleanup';
@@ -39,8 +39,9 @@ export async function createRunDatabase(runId: string): Promise<RunDatabase> {
 }
 
 /**
- * Object storage for the run: a private s3rver (--s3 own, the default: the
- * shared one is started and stopped by concurrent test runs) or the shared one.
+ * Object storage for the run: with s3 a private s3rver (--s3 own, the default: the
+ * shared one is started and stopped by concurrent test runs) or the shared one; with
+ * fs a directory of the run's own.
  */
 export class RunStorage {
   endpoint = S3_ENDPOINT;
@@ -49,16 +50,33 @@ export class RunStorage {
   readonly dataDir: string;
 
   constructor(private readonly run: RunContext) {
-    this.dataDir = join(ROOT, 'bench-data', `s3-${run.runId}`);
+    this.dataDir = join(
+      ROOT,
+      'bench-data',
+      `${run.storage === 'fs' ? 'objects' : 's3'}-${run.runId}`,
+    );
   }
 
   /** For the report's settings line. */
   get label(): string {
+    if (this.run.storage === 'fs')
+      return `filesystem ${relative(ROOT, this.dataDir)}/ (STORAGE_BACKEND=fs)`;
     return this.run.args.s3 === 'own' ? 'private s3rver' : `shared s3rver ${S3_ENDPOINT}`;
+  }
+
+  /** The services' storage settings. */
+  get env(): NodeJS.ProcessEnv {
+    if (this.run.storage === 'fs') return { STORAGE_BACKEND: 'fs', STORAGE_DIR: this.dataDir };
+    return { STORAGE_BACKEND: 's3', S3_ENDPOINT: this.endpoint, S3_BUCKET: this.run.bucket };
   }
 
   async start(): Promise<void> {
     const { run } = this;
+    if (run.storage === 'fs') {
+      mkdirSync(this.dataDir, { recursive: true });
+      log(`objects in ${relative(ROOT, this.dataDir)}/ (STORAGE_BACKEND=fs)`);
+      return;
+    }
     if (run.args.s3 === 'own') {
       const started = await startOwnS3(ROOT, run.logDir, this.dataDir, run.bucket);
       const own = started.process;
@@ -91,7 +109,8 @@ export class RunStorage {
 
   /** Removes the bucket: the private s3rver's data directory, or the bucket on the shared one. */
   async removeBucket(): Promise<void> {
-    if (this.own) rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.own || this.run.storage === 'fs')
+      rmSync(this.dataDir, { recursive: true, force: true });
     else {
       await deleteBucket(S3_ENDPOINT, this.run.bucket).catch((e: unknown) => {
         log(`could not delete bucket ${this.run.bucket}: ${(e as Error).message}`);
@@ -112,7 +131,9 @@ export async function releaseRunResources(run: RunContext, storage: RunStorage):
     if (run.args.keep) {
       log(
         `--keep: database ${run.database} and bucket ${run.bucket} kept` +
-          (storage.own ? ` (private s3rver data in ${relative(ROOT, storage.dataDir)}/)` : ''),
+          (storage.own || run.storage === 'fs'
+            ? ` (objects in ${relative(ROOT, storage.dataDir)}/)`
+            : ''),
       );
     } else {
       await storage.removeBucket();

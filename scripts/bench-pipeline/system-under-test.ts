@@ -32,7 +32,7 @@ export class SystemUnderTest {
   constructor(private readonly run: RunContext) {}
 
   /** Spawns every service against the run's resources and waits until each one is consuming. */
-  async start(s3Endpoint: string): Promise<void> {
+  async start(storageEnv: NodeJS.ProcessEnv): Promise<void> {
     const { run } = this;
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
@@ -42,8 +42,7 @@ export class SystemUnderTest {
       REDIS_URL,
       RABBITMQ_URL,
       QUEUE_PREFIX: run.queuePrefix,
-      S3_ENDPOINT: s3Endpoint,
-      S3_BUCKET: run.bucket,
+      ...storageEnv,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
       SPLITTER_CHUNK_BYTES: String(run.args.chunk),

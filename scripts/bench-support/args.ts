@@ -43,11 +43,16 @@ export interface BenchArgs {
   routes: string[];
   /** Schemas: inferred by the splitter, or declared (a stored dataset). */
   schemas: ('inferred' | 'declared')[];
+  /** Object stores (STORAGE_BACKEND): s3 (an s3rver, see `s3`) or fs (a directory). */
+  storages: ('s3' | 'fs')[];
+  /** How many times the whole matrix runs (interleaved); medians are reported from 3 on. */
+  repeat: number;
 }
 
 const SHAPE_NAMES = ['mixed', 'narrow', 'text'];
 const ROUTE_NAMES = ['put', 'multipart'];
 const SCHEMA_NAMES = ['inferred', 'declared'];
+const STORAGE_NAMES = ['s3', 'fs'];
 
 /** `a,b` or `all` → the names, each checked against `known`. */
 function listOf(flag: string, text: string, known: readonly string[]): string[] {
@@ -87,13 +92,15 @@ export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--l
                          [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
                          [--pgloader] [--reference 1GiB|none] [--runtime bundle|tsx]
                          [--shape mixed|narrow|text|all] [--route put|multipart|all]
-                         [--schema inferred|declared|all]
+                         [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
   --pgloader          also load the raw file with pgloader (skipped when it is not installed)
   --reference <size>  first run the same benchmark at <size> and report how the run scales;
                       default 1GiB when --size is at least 4GiB, else none ("none" skips it)
   --runtime <r>       bundle (default): the services as built by npm run build; tsx: their sources
   --shape, --route, --schema  the matrix to run (comma-separated lists or all; default
-                      mixed, put, inferred); more than one run ends with a table of ratios`;
+                      mixed, put, inferred); more than one run ends with a table of ratios
+  --storage <s>       s3 (default: s3rver, see --s3), fs (STORAGE_BACKEND=fs, a directory), or all
+  --repeat <n>        run the whole matrix n times, interleaved; the table then shows medians`;
 
 /** From this --size on, a reference run is made by default. */
 export const REFERENCE_FROM = 4 * GIB;
@@ -115,6 +122,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     shapes: ['mixed'],
     routes: ['put'],
     schemas: ['inferred'],
+    storages: ['s3'],
+    repeat: 1,
   };
   let reference: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -152,6 +161,9 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--route') args.routes = listOf(flag, value, ROUTE_NAMES);
     else if (flag === '--schema')
       args.schemas = listOf(flag, value, SCHEMA_NAMES) as BenchArgs['schemas'];
+    else if (flag === '--storage')
+      args.storages = listOf(flag, value, STORAGE_NAMES) as BenchArgs['storages'];
+    else if (flag === '--repeat') args.repeat = positiveInt(flag, value);
     else if (flag === '--runtime') {
       if (value !== 'bundle' && value !== 'tsx')
         throw new Error(`--runtime wants bundle or tsx\n${USAGE}`);

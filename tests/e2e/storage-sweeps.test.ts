@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { FsObjectStore } from '@ingest/object-store';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { peopleFixture, useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { startGatewayProcess, startStalledUpload } from '../support/gateway-process';
@@ -15,11 +18,22 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
 
 /**
  * The splitter's sweeper after crashes: the writes of a gateway killed
- * mid-upload, objects nobody owns, and a job whose message was never published.
+ * mid-upload, objects nobody owns, and a job whose message was never published;
+ * on S3 (s3rver) and on a directory (STORAGE_BACKEND=fs, whose writes in progress
+ * are files the sweeper must find and delete).
  */
-describe('storage sweeps', () => {
+const storages: Array<[string, Record<string, string>]> = [
+  ['S3', {}],
+  [
+    'a directory',
+    { STORAGE_BACKEND: 'fs', STORAGE_DIR: join(tmpdir(), `ingest-sweeps-${randomUUID()}`) },
+  ],
+];
+
+describe.each(storages)('storage sweeps on %s', (_name, storage) => {
   const ctx = useTestSystem(
     {
+      ...storage,
       SWEEPER_INTERVAL: '200ms',
       SWEEPER_ORPHAN_INTERVAL: '200ms',
       SWEEPER_ORPHAN_GRACE: '1s',
@@ -79,6 +93,11 @@ describe('storage sweeps', () => {
       async () => (await uploadsRows()).length === 0,
     );
     for (const key of keys) expect(await keysStartingWith(ctx.t.env, key)).toEqual([]);
+    if (storage.STORAGE_DIR) {
+      // Not even the files of the writes in progress are left.
+      const directory = new FsObjectStore({ root: storage.STORAGE_DIR });
+      expect(await directory.listMultipartUploads('uploads/')).toEqual([]);
+    }
     // The segmented upload was a job from its first segment on (it loads while it arrives):
     // with its gateway gone it ends failed, saying why; the multipart one never became a job.
     await eventually('the raw upload job ended', async () => {

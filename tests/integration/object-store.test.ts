@@ -1,22 +1,29 @@
 import { classifyFailure, isAppError } from '@ingest/errors';
 import {
+  FsObjectStore,
   S3ObjectStore,
   readStoredFile,
   removeStoredFile,
   segmentKey,
   startSegmentedUpload,
+  type ObjectStore,
+  type OwnedObjectStore,
   type S3ObjectStoreOptions,
 } from '@ingest/object-store';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { listObjectKeys, removeBucket } from '../support/s3-objects';
+import { removeBucket } from '../support/s3-objects';
 
 /**
- * The S3 adapter and the stored-file layout against the real local S3 server
- * (s3rver), in a bucket of this file's own that is removed afterwards. Ranges
- * avoid `bytes=0-0` and suffix ranges as requests: s3rver answers both wrongly
- * (the adapter itself never sends them).
+ * Both adapters of the port and the stored-file layout on each: the S3 adapter against
+ * the real local S3 server (s3rver), in a bucket of this file's own that is removed
+ * afterwards, and the filesystem adapter in a temporary directory. Ranges avoid
+ * `bytes=0-0` and suffix ranges as requests: s3rver answers both wrongly (the adapter
+ * itself never sends them).
  */
 const env = {
   S3_ENDPOINT: process.env.S3_ENDPOINT ?? 'http://127.0.0.1:4569',
@@ -45,18 +52,63 @@ const inPieces = (data: Buffer, size: number): Readable =>
     ),
   );
 
-describe('S3ObjectStore on s3rver', () => {
-  let store: S3ObjectStore;
+/** Every key in the store, in the order the store lists them. */
+async function allKeys(store: ObjectStore, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of store.list(prefix)) keys.push(...page.map((o) => o.key));
+  return keys;
+}
+
+interface Backend {
+  name: string;
+  /** s3rver lists in its own directory order, not in key order as S3 and MinIO do. */
+  listsInKeyOrder: boolean;
+  create(): Promise<OwnedObjectStore>;
+  destroy(): Promise<void>;
+}
+
+let fsRoot = '';
+const backends: Backend[] = [
+  {
+    name: 'S3ObjectStore on s3rver',
+    listsInKeyOrder: false,
+    create: async () => {
+      const store = new S3ObjectStore(options);
+      await store.prepare();
+      await store.prepare(); // every replica calls it at start: a second call is harmless
+      return store;
+    },
+    destroy: () => removeBucket(env),
+  },
+  {
+    name: 'FsObjectStore in a directory',
+    listsInKeyOrder: true,
+    create: async () => {
+      fsRoot = await mkdtemp(join(tmpdir(), 'objects-'));
+      const store = new FsObjectStore({ root: join(fsRoot, 'store') });
+      await store.prepare();
+      await store.prepare();
+      return store;
+    },
+    destroy: () => rm(fsRoot, { recursive: true, force: true }),
+  },
+];
+
+describe.each(backends)('$name', (backend) => {
+  let store: OwnedObjectStore;
+  /** The keys listed under `prefix`, sorted unless the store promises their order itself. */
+  const listed = async (prefix: string): Promise<string[]> => {
+    const keys = await allKeys(store, prefix);
+    return backend.listsInKeyOrder ? keys : keys.sort();
+  };
 
   beforeAll(async () => {
-    store = new S3ObjectStore(options);
-    await store.ensureBucket();
-    await store.ensureBucket(); // every replica calls it at start: a second call is harmless
+    store = await backend.create();
   });
 
   afterAll(async () => {
     store.close();
-    await removeBucket(env);
+    await backend.destroy();
   });
 
   it('puts an object and reads it back whole, with its size', async () => {
@@ -122,7 +174,7 @@ describe('S3ObjectStore on s3rver', () => {
     );
     await upload.done();
 
-    const keys = (await listObjectKeys(env)).filter((k) => k.startsWith(`${file.key}/`)).sort();
+    const keys = await listed(`${file.key}/`);
     expect(keys).toEqual(Array.from({ length: 11 }, (_, n) => segmentKey(file.key, n)));
     expect(await store.size(segmentKey(file.key, 0))).toBe(segmentBytes);
     expect(await store.size(segmentKey(file.key, 10))).toBe(300);
@@ -142,7 +194,7 @@ describe('S3ObjectStore on s3rver', () => {
     }
 
     await removeStoredFile(store, file, data.length);
-    expect((await listObjectKeys(env)).filter((k) => k.startsWith(`${file.key}/`))).toEqual([]);
+    expect(await allKeys(store, `${file.key}/`)).toEqual([]);
   });
 
   it('removes an object; removing a missing one is no error', async () => {
@@ -150,6 +202,34 @@ describe('S3ObjectStore on s3rver', () => {
     await store.remove('plain/gone.csv');
     expect(await store.size('plain/gone.csv')).toBeNull();
     await expect(store.remove('plain/gone.csv')).resolves.toBeUndefined();
+  });
+
+  it('keeps an object beside the objects under its key followed by a slash', async () => {
+    // A segmented upload is `k/000000…`; a file stored whole is `k`: both may exist at once.
+    await store.put('both/k', Readable.from([Buffer.from('whole')]), 5);
+    await store.put('both/k/000000', Readable.from([Buffer.from('segment')]), 7);
+    expect(await listed('both/')).toEqual(['both/k', 'both/k/000000']);
+    expect((await buffer(await store.read('both/k'))).toString()).toBe('whole');
+    await store.remove('both/k');
+    expect(await listed('both/')).toEqual(['both/k/000000']);
+    expect((await buffer(await store.read('both/k/000000'))).toString()).toBe('segment');
+    await store.remove('both/k/000000');
+    expect(await listed('both/')).toEqual([]);
+  });
+
+  it('lists the keys that start with a prefix, in key order, with their sizes', async () => {
+    const keys = ['list/ab', 'list/ab/x', 'list/abc', 'list/ab-1', 'list/b', 'list/a.b'];
+    for (const [n, key] of keys.entries()) {
+      await store.put(key, Readable.from([Buffer.alloc(n + 1)]), n + 1);
+    }
+    expect(await listed('list/ab')).toEqual(['list/ab', 'list/ab-1', 'list/ab/x', 'list/abc']);
+    expect(await listed('list/ab/')).toEqual(['list/ab/x']);
+    expect(await listed('list/')).toEqual([...keys].sort());
+    expect(await listed('list/zzz')).toEqual([]);
+    const objects = [];
+    for await (const page of store.list('list/b')) objects.push(...page);
+    expect(objects.map((o) => [o.key, o.bytes])).toEqual([['list/b', 5]]);
+    expect(Math.abs(objects[0]!.lastModified.getTime() - Date.now())).toBeLessThan(60_000);
   });
 
   it('reports a missing key as a permanent failure, never as storage being down', async () => {
@@ -163,7 +243,9 @@ describe('S3ObjectStore on s3rver', () => {
     expect((error as Error).name).toBe('NoSuchKey');
     expect(classifyFailure(error)).toBe('permanent');
   });
+});
 
+describe('S3ObjectStore failures', () => {
   it('reports an unreachable server as STORAGE_UNAVAILABLE, a retryable failure', async () => {
     // Port 9 on loopback: nothing listens there, so every connection is refused.
     const down = new S3ObjectStore({ ...options, endpoint: 'http://127.0.0.1:9' });
@@ -179,5 +261,102 @@ describe('S3ObjectStore on s3rver', () => {
     } finally {
       down.close();
     }
+  });
+});
+
+describe('FsObjectStore on disk', () => {
+  let root = '';
+  let store: FsObjectStore;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'objects-'));
+    store = new FsObjectStore({ root });
+  });
+
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  /** Every file and directory under the root, as paths relative to it. */
+  const tree = async (): Promise<string[]> =>
+    (await readdir(root, { recursive: true })).map(String).sort();
+
+  it('shows no object until its write completes, and lists and aborts a write in progress', async () => {
+    const body = new PassThrough();
+    const ids: string[] = [];
+    const upload = store.startUpload('progress/file.csv', body, {
+      onMultipartStarted: (id) => ids.push(id),
+    });
+    body.write(bytesOf(100_000, 6));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await store.size('progress/file.csv')).toBeNull();
+    expect(await allKeys(store, 'progress/')).toEqual([]);
+    const pending = await store.listMultipartUploads('progress/');
+    expect(pending.map((p) => [p.key, p.uploadId])).toEqual([['progress/file.csv', ids[0]]]);
+
+    // The sweeper settles a writer that died: the write's file goes, the writer fails.
+    expect(await store.abortMultipartUpload('progress/file.csv', ids[0]!)).toBe(true);
+    body.end(bytesOf(10, 7));
+    await expect(upload.done()).rejects.toBeDefined();
+    expect(await store.listMultipartUploads('progress/')).toEqual([]);
+    expect(await store.size('progress/file.csv')).toBeNull();
+    // Aborting one unknown (or already settled) is no error.
+    expect(await store.abortMultipartUpload('progress/file.csv', ids[0]!)).toBe(true);
+    expect(await store.abortMultipartUpload('progress/file.csv', '../../x')).toBe(true);
+  });
+
+  it('refuses a body shorter than declared and keeps nothing of it', async () => {
+    await expect(
+      store.put('short/file.csv', Readable.from([Buffer.from('abc')]), 4),
+    ).rejects.toThrow(/3 bytes, 4 were declared/);
+    expect(await store.size('short/file.csv')).toBeNull();
+    expect((await tree()).filter((p) => p.startsWith('short'))).toEqual([]);
+  });
+
+  it('keeps keys with dots, empty segments and odd characters inside its directory', async () => {
+    const keys = [
+      'odd/../escape',
+      'odd/./x',
+      'odd//y',
+      'odd/.hidden',
+      'odd/a=o',
+      'odd/sp ace%',
+      'odd/',
+    ];
+    for (const key of keys) await store.put(key, Readable.from([Buffer.from(key)]), key.length);
+    for (const key of keys) expect((await buffer(await store.read(key))).toString()).toBe(key);
+    expect(await allKeys(store, 'odd/')).toEqual([...keys].sort());
+    expect((await tree()).every((p) => p.startsWith('odd'))).toBe(true);
+    for (const key of keys) await store.remove(key);
+    // Directories emptied by removals go too.
+    expect(await tree()).toEqual([]);
+  });
+
+  it('lets stores of several processes share the directory while they write and remove', async () => {
+    const other = new FsObjectStore({ root });
+    const rounds = Array.from({ length: 40 }, (_, n) => n);
+    // One store fills and empties a directory while the other writes into it: a directory
+    // removed between another writer's mkdir and its file's creation must not fail that write.
+    await Promise.all([
+      ...rounds.map(async (n) => {
+        await store.put(`shared/d/${n}`, Readable.from([Buffer.from('x')]), 1);
+        await store.remove(`shared/d/${n}`);
+      }),
+      ...rounds.map(async (n) => {
+        const data = bytesOf(1000 + n, n);
+        await other.startUpload(`shared/d/o${n}`, inPieces(data, 100)).done();
+        expect(await buffer(await store.read(`shared/d/o${n}`))).toEqual(data);
+      }),
+    ]);
+    expect(await allKeys(store, 'shared/')).toEqual(rounds.map((n) => `shared/d/o${n}`).sort());
+  });
+
+  it('reports a directory it cannot use as STORAGE_UNAVAILABLE, a retryable failure', async () => {
+    const missing = new FsObjectStore({ root: join(root, 'never-created') });
+    const error: unknown = await missing.ping().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isAppError(error) && error.code).toBe('STORAGE_UNAVAILABLE');
+    expect(classifyFailure(error)).toBe('retryable');
+    expect(() => new FsObjectStore({ root: 'relative/dir' })).toThrow(/absolute/);
   });
 });

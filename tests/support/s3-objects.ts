@@ -5,6 +5,22 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { FsObjectStore } from '@ingest/object-store';
+import { Readable } from 'node:stream';
+
+/**
+ * The test system's objects, looked at beside the services: straight on the S3 server, or
+ * through the filesystem adapter when the environment stores them in a directory
+ * (TEST_STORAGE_BACKEND=fs, see createTestEnvironment).
+ */
+const directoryOf = (env: Record<string, string>): FsObjectStore | null =>
+  env.STORAGE_BACKEND === 'fs' ? new FsObjectStore({ root: env.STORAGE_DIR ?? '' }) : null;
+
+async function keysIn(store: FsObjectStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of store.list('')) keys.push(...page.map((o) => o.key));
+  return keys;
+}
 
 const clientFor = (env: Record<string, string>) =>
   new S3Client({
@@ -16,6 +32,8 @@ const clientFor = (env: Record<string, string>) =>
 
 /** Lists object keys in a test bucket straight from the S3 server. */
 export async function listObjectKeys(env: Record<string, string>): Promise<string[]> {
+  const directory = directoryOf(env);
+  if (directory) return keysIn(directory);
   const client = clientFor(env);
   try {
     const out = await client.send(new ListObjectsV2Command({ Bucket: env.S3_BUCKET }));
@@ -39,6 +57,11 @@ export async function putObject(
   key: string,
   body: string | Buffer,
 ): Promise<void> {
+  const directory = directoryOf(env);
+  if (directory) {
+    const bytes = Buffer.from(body);
+    return directory.put(key, Readable.from([bytes]), bytes.length);
+  }
   const client = clientFor(env);
   try {
     await client.send(new PutObjectCommand({ Bucket: env.S3_BUCKET, Key: key, Body: body }));

@@ -6,6 +6,7 @@ import {
   notifierEnvSchema,
   parseEnv,
   splitterEnvSchema,
+  storageSettingsFrom,
 } from './env';
 
 describe('parseEnv', () => {
@@ -106,6 +107,22 @@ describe('parseEnv', () => {
     expect(() => parseEnv(gatewayEnvSchema, { STORAGE_UPLOAD_LEASE: '10ms' })).toThrow(
       /STORAGE_UPLOAD_LEASE/,
     );
+  });
+});
+
+describe('storage settings', () => {
+  it('builds S3 by default and a directory store when asked', () => {
+    expect(storageSettingsFrom(parseEnv(loaderEnvSchema, {})).backend).toBe('s3');
+    const fs = parseEnv(loaderEnvSchema, { STORAGE_BACKEND: 'fs', STORAGE_DIR: '/var/lib/ingest' });
+    expect(storageSettingsFrom(fs)).toEqual({ backend: 'fs', fs: { root: '/var/lib/ingest' } });
+  });
+
+  it('wants an absolute STORAGE_DIR with fs: every service runs in a directory of its own', () => {
+    expect(() => parseEnv(loaderEnvSchema, { STORAGE_DIR: 'data/objects' })).toThrow(/STORAGE_DIR/);
+    expect(() => parseEnv(loaderEnvSchema, { STORAGE_BACKEND: 'nfs' })).toThrow(/STORAGE_BACKEND/);
+    const noDir = parseEnv(loaderEnvSchema, { STORAGE_BACKEND: 'fs' });
+    expect(() => storageSettingsFrom(noDir)).toThrow(ConfigError);
+    expect(() => storageSettingsFrom(noDir)).toThrow(/STORAGE_DIR/);
   });
 });
 

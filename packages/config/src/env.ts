@@ -1,4 +1,5 @@
 import ms, { type StringValue } from 'ms';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -68,6 +69,16 @@ const common = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   RABBITMQ_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
   QUEUE_PREFIX: z.string().default(''),
+  /**
+   * Where objects are stored: `s3` (any S3 API: MinIO, AWS, s3rver) or `fs` (the directory
+   * STORAGE_DIR, for every process on one machine; see docs/storage.md).
+   */
+  STORAGE_BACKEND: z.enum(['s3', 'fs']).default('s3'),
+  /** Absolute path of the object directory when STORAGE_BACKEND=fs; created at start. */
+  STORAGE_DIR: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || isAbsolute(v), 'must be an absolute path'),
   S3_ENDPOINT: z.string().url().default('http://127.0.0.1:4569'),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().min(3).default('ingest'),
@@ -299,6 +310,23 @@ export function parseEnv<S extends z.ZodType>(
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   return result.data;
+}
+
+/** Which object store to build, with its settings; throws when fs is chosen without a directory. */
+export function storageSettingsFrom(
+  env: CommonEnv,
+  maxObjectBytes?: number,
+):
+  | { backend: 's3'; s3: ReturnType<typeof s3OptionsFrom> }
+  | { backend: 'fs'; fs: { root: string } } {
+  if (env.STORAGE_BACKEND === 's3')
+    return { backend: 's3', s3: s3OptionsFrom(env, maxObjectBytes) };
+  if (env.STORAGE_DIR === '') {
+    throw new ConfigError(
+      'invalid configuration: STORAGE_DIR: must be set when STORAGE_BACKEND=fs',
+    );
+  }
+  return { backend: 'fs', fs: { root: env.STORAGE_DIR } };
 }
 
 /** Object-storage settings as the S3 adapter takes them. */

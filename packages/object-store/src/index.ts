@@ -1,3 +1,4 @@
 export * from './object-store';
 export * from './stored-file';
 export * from './s3-object-store';
+export * from './fs-object-store';

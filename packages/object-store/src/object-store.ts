@@ -69,3 +69,10 @@ export interface ObjectStore {
   /** Throws when storage is unreachable. */
   ping(): Promise<void>;
 }
+
+/** An adapter as the process that built it holds it: prepared at start, closed at stop. */
+export interface OwnedObjectStore extends ObjectStore {
+  /** Creates what the store needs (a bucket, a directory) when missing; safe from every replica. */
+  prepare(): Promise<void>;
+  close(): void;
+}

@@ -15,8 +15,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { errors } from '@ingest/errors';
 import type {
   ListedObject,
-  ObjectStore,
   ObjectUpload,
+  OwnedObjectStore,
   PendingMultipartUpload,
   StoredObject,
   UploadOptions,
@@ -79,7 +79,7 @@ const isUnsupported = (e: unknown): boolean =>
 const isNoSuchUpload = (e: unknown): boolean =>
   e instanceof S3ServiceException && e.name === 'NoSuchUpload';
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements OwnedObjectStore {
   private readonly client: S3Client;
   private readonly partSize: number;
   /** Who wants to hear the upload id of the multipart upload started for a key. */
@@ -121,6 +121,10 @@ export class S3ObjectStore implements ObjectStore {
       },
       { step: 'initialize', name: 'reportMultipartStarted' },
     );
+  }
+
+  prepare(): Promise<void> {
+    return this.ensureBucket();
   }
 
   /** Creates the bucket when it is missing; safe to call from every replica at start. */

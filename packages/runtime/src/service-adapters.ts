@@ -1,13 +1,13 @@
-import { s3OptionsFrom, type CommonEnv, type Logger } from '@ingest/config';
+import { storageSettingsFrom, type CommonEnv, type Logger } from '@ingest/config';
 import { JobLifecycle, RedisJobStateStore } from '@ingest/jobs';
 import type { IngestMetrics } from '@ingest/metrics';
 import { createPool, migrate, type Pool, type PoolOptions } from '@ingest/postgres';
 import { AmqpConnection, ConfirmedPublisher } from '@ingest/rabbitmq';
-import { S3ObjectStore } from '@ingest/object-store';
+import { FsObjectStore, S3ObjectStore, type OwnedObjectStore } from '@ingest/object-store';
 
 export interface ServiceAdapters {
   pool: Pool;
-  store: S3ObjectStore;
+  store: OwnedObjectStore;
   state: RedisJobStateStore;
   amqp: AmqpConnection;
   publisher: ConfirmedPublisher;
@@ -45,6 +45,14 @@ export const retryPolicyFor = (env: CommonEnv) => ({
   retryBudgetMs: env.WORKER_RETRY_BUDGET_MS,
 });
 
+/** The object store STORAGE_BACKEND names (S3 by default; fs for one machine). */
+export function createObjectStore(env: CommonEnv, maxObjectBytes?: number): OwnedObjectStore {
+  const settings = storageSettingsFrom(env, maxObjectBytes);
+  return settings.backend === 'fs'
+    ? new FsObjectStore(settings.fs)
+    : new S3ObjectStore(settings.s3);
+}
+
 /** The adapters every service builds the same way from parsed configuration. */
 export function createServiceAdapters(
   env: CommonEnv,
@@ -57,7 +65,7 @@ export function createServiceAdapters(
     max: options.poolSize,
     sessionTimeouts: options.sessionTimeouts,
   });
-  const store = new S3ObjectStore(s3OptionsFrom(env, options.maxObjectBytes));
+  const store = createObjectStore(env, options.maxObjectBytes);
   const state = new RedisJobStateStore({
     url: env.REDIS_URL,
     keyPrefix: `${env.QUEUE_PREFIX}ingest:`,

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import amqp from 'amqplib';
@@ -6,7 +9,8 @@ import { deleteTopology, topologyFor } from '@ingest/rabbitmq';
 
 /**
  * Configuration for one isolated test system on the real servers: its own
- * database, queue prefix, bucket and Redis key prefix, all removed afterwards.
+ * database, queue prefix, bucket (or, with TEST_STORAGE_BACKEND=fs, object directory)
+ * and Redis key prefix, all removed afterwards.
  */
 export interface TestEnvironment {
   env: Record<string, string>;
@@ -20,6 +24,8 @@ const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const S3_ENDPOINT = process.env.S3_ENDPOINT ?? 'http://127.0.0.1:4569';
+/** `fs`: the test system stores its objects in a directory of its own instead of S3. */
+const STORAGE_BACKEND = process.env.TEST_STORAGE_BACKEND === 'fs' ? 'fs' : 's3';
 
 const withAdmin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
   const client = new pg.Client({ connectionString: ADMIN_URL });
@@ -47,6 +53,8 @@ export async function createTestEnvironment(
     REDIS_URL,
     RABBITMQ_URL,
     QUEUE_PREFIX: prefix,
+    STORAGE_BACKEND,
+    STORAGE_DIR: STORAGE_BACKEND === 'fs' ? join(tmpdir(), `ingest-objects-${id}`) : '',
     S3_ENDPOINT,
     S3_BUCKET: `bucket-${id}`,
     GATEWAY_PORT: '0',
@@ -84,6 +92,9 @@ export async function createTestEnvironment(
         redis.disconnect();
       }
       await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+      if (env.STORAGE_BACKEND === 'fs' && env.STORAGE_DIR) {
+        await rm(env.STORAGE_DIR, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -127,7 +127,7 @@ export function buildGateway(
     async start() {
       await adapters.migrate();
       // Storage may come up after us; uploads report 503 until it does.
-      await store.ensureBucket().catch((e: unknown) => {
+      await store.prepare().catch((e: unknown) => {
         logger.warn({ err: e }, 'object storage not reachable at start');
       });
       const address = await http.start();

@@ -49,7 +49,7 @@ describe('database round trips of a chunk after its commit', () => {
     );
     sent = recordStatements(adapters.pool);
     await migrate(adapters.pool);
-    await adapters.store.ensureBucket();
+    await adapters.store.prepare();
     await adapters.store.put('rt/people.csv', Readable.from([Buffer.from(csv)]), csv.length);
   });
 

@@ -30,10 +30,14 @@ async function settleAbandoned(
   othersUploadIds: Set<string>,
 ): Promise<void> {
   const key = upload.object_key;
-  const uploadIds = upload.upload_id !== null ? [upload.upload_id] : await pendingIds(ctx, upload);
-  for (const uploadId of uploadIds ?? []) {
+  const pending =
+    upload.upload_id !== null
+      ? [{ key, uploadId: upload.upload_id }]
+      : await pendingUploads(ctx, upload);
+  const uploadIds = pending?.map((p) => p.uploadId) ?? null;
+  for (const { key: pendingKey, uploadId } of pending ?? []) {
     if (othersUploadIds.has(uploadId)) continue;
-    if (!(await ctx.store.abortMultipartUpload(key, uploadId))) {
+    if (!(await ctx.store.abortMultipartUpload(pendingKey, uploadId))) {
       ctx.noteAbortUnsupported();
       break;
     }
@@ -53,14 +57,25 @@ async function settleAbandoned(
   );
 }
 
-/** Multipart uploads of the key the store lists that began before the lease ran out; null: cannot list. */
-async function pendingIds(ctx: SweepContext, upload: InFlightUpload): Promise<string[] | null> {
+/**
+ * Multipart uploads the store lists for the key or its segments (`<key>/000000…`) that
+ * began before the lease ran out; null: cannot list. A segment written with one request
+ * has none on S3, but is a write in progress on a directory (a file the writer's crash
+ * left behind).
+ */
+async function pendingUploads(
+  ctx: SweepContext,
+  upload: InFlightUpload,
+): Promise<Array<{ key: string; uploadId: string }> | null> {
   const pending = await ctx.store.listMultipartUploads(upload.object_key);
   if (pending === null) {
     ctx.noteAbortUnsupported();
     return null;
   }
+  const key = upload.object_key;
   return pending
-    .filter((p) => p.key === upload.object_key && p.initiated <= upload.expires_at)
-    .map((p) => p.uploadId);
+    .filter(
+      (p) => (p.key === key || p.key.startsWith(`${key}/`)) && p.initiated <= upload.expires_at,
+    )
+    .map((p) => ({ key: p.key, uploadId: p.uploadId }));
 }
