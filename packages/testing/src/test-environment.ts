@@ -21,8 +21,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const S3_ENDPOINT = process.env.S3_ENDPOINT ?? 'http://127.0.0.1:4569';
 
-const withAdmin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
+const withAdmin = async <T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     return await fn(client);
@@ -31,13 +31,21 @@ const withAdmin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
   }
 };
 
+/** Servers other than the machine's shared ones, for tests that restart them. */
+export interface TestServers {
+  /** A superuser URL of the PostgreSQL server the test's database is created on. */
+  adminDatabaseUrl?: string;
+}
+
 export async function createTestEnvironment(
   overrides: Record<string, string> = {},
+  servers: TestServers = {},
 ): Promise<TestEnvironment> {
   const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const database = `ingest_${id}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE ${database}`));
-  const url = new URL(ADMIN_URL);
+  const adminUrl = servers.adminDatabaseUrl ?? ADMIN_URL;
+  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${database}`));
+  const url = new URL(adminUrl);
   url.pathname = `/${database}`;
   const databaseUrl = url.toString();
   const prefix = `${id}.`;
@@ -65,14 +73,15 @@ export async function createTestEnvironment(
       return client;
     },
     async cleanup() {
-      const connection = await amqp.connect(RABBITMQ_URL);
+      // Where the test put its queues and keys: a private server the overrides name, if any.
+      const connection = await amqp.connect(env.RABBITMQ_URL ?? RABBITMQ_URL);
       try {
         const channel = await connection.createChannel();
         await deleteTopology(channel, topologyFor(prefix));
       } finally {
         await connection.close();
       }
-      const redis = new Redis(REDIS_URL);
+      const redis = new Redis(env.REDIS_URL ?? REDIS_URL);
       try {
         let cursor = '0';
         do {
@@ -83,7 +92,7 @@ export async function createTestEnvironment(
       } finally {
         redis.disconnect();
       }
-      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
     },
   };
 }
