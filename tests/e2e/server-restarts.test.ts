@@ -8,9 +8,11 @@ import {
 } from '../support/exactly-once';
 import { startPrivatePostgres } from '../support/private-postgres';
 import { startPrivateS3 } from '../support/private-s3';
+import { startPrivateRabbitMq } from '../support/private-rabbitmq';
 
 /**
- * Each server the system depends on restarted mid-load: PostgreSQL, Redis, the S3 server.
+ * Each server the system depends on restarted mid-load: PostgreSQL, Redis, the S3 server,
+ * RabbitMQ.
  * Every server restarted is the test's own, on a free port (the machine's shared servers
  * are never touched); the services run in the test process pointed at it. Each job ends
  * completed with every row of the file once and one ledger row per chunk.
@@ -101,6 +103,23 @@ describe('S3 server restarted mid-load', () => {
 
   it('completes the job with every row once', async () => {
     await loadThroughRestart(ctx, 's3_restarted', async () => {
+      await server?.restart(1000);
+    });
+  });
+});
+
+describe('RabbitMQ restarted mid-load', () => {
+  let server: Awaited<ReturnType<typeof startPrivateRabbitMq>> | undefined;
+  const ctx = useTestSystem(async () => {
+    server = await startPrivateRabbitMq();
+    return { ...settings, RABBITMQ_URL: server.url };
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('completes the job with every row once', async () => {
+    await loadThroughRestart(ctx, 'mq_restarted', async () => {
       await server?.restart(1000);
     });
   });
