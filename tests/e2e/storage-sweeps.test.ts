@@ -3,6 +3,7 @@ import { peopleFixture, useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { startGatewayProcess, startStalledUpload } from '../support/gateway-process';
 import { keysStartingWith, listObjectKeys, putObject } from '../support/s3-objects';
+import { expectExactlyOnce, expectLedgerComplete } from '../support/exactly-once';
 
 /** Polls `check` every 100 ms until it returns true (or fails after `timeoutMs`). */
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
@@ -97,6 +98,55 @@ describe('storage sweeps', () => {
         rows[0].error_code === 'UPLOAD_ABORTED'
       );
     });
+  });
+
+  it("a client's retry with the same Idempotency-Key after the gateway died mid-upload loads once", async () => {
+    const rows = 3000;
+    const csv = peopleFixture(rows, 9).text;
+    const headers = { 'idempotency-key': `killed-${randomUUID()}` };
+    const gateway = await startGatewayProcess(ctx.t.env, 'gateway-killed-keyed');
+    const first = startStalledUpload(
+      gateway.baseUrl,
+      ctx.system.apiKey,
+      'killed_keyed',
+      Buffer.from(csv.slice(0, 60_000)),
+      Buffer.byteLength(csv),
+      headers,
+    );
+    let key = '';
+    await eventually('the upload in flight', async () => {
+      const uploads = await uploadsRows();
+      key = uploads[0]?.object_key ?? '';
+      return key !== '' && (await keysStartingWith(ctx.t.env, `${key}/`)).length >= 5;
+    });
+    gateway.process.child.kill('SIGKILL');
+    await gateway.process.exited;
+    first.destroy();
+
+    // Nothing of the first attempt is left once the sweep has run: no write, no object, no job.
+    await eventually('the abandoned write settled', async () => (await uploadsRows()).length === 0);
+    expect(await keysStartingWith(ctx.t.env, key)).toEqual([]);
+    const before = await ctx.db.query(
+      `SELECT 1 FROM ingest.jobs WHERE table_name = 'killed_keyed'`,
+    );
+    expect(before.rowCount).toBe(0);
+
+    // The client retries with the same key (elsewhere), then once more as its answer was lost.
+    const retry = () =>
+      ctx.system.fetch('/v1/jobs/raw?table=killed_keyed', { method: 'PUT', headers, body: csv });
+    const created = await retry();
+    expect(created.status).toBe(202);
+    const job = (await created.json()) as JobView;
+    const repeated = await retry();
+    expect(repeated.status).toBe(200);
+    expect(((await repeated.json()) as JobView).id).toBe(job.id);
+
+    const done = await ctx.system.waitForJob(job.id, 30_000);
+    expect(done).toMatchObject({ status: 'completed', rows: { loaded: rows, rejected: 0 } });
+    await expectExactlyOnce(ctx.db, ctx.system.table('killed_keyed'), rows);
+    await expectLedgerComplete(ctx.db, job.id, done.chunks.total ?? -1);
+    const jobs = await ctx.db.query(`SELECT 1 FROM ingest.jobs WHERE table_name = 'killed_keyed'`);
+    expect(jobs.rowCount).toBe(1);
   });
 
   it('deletes old objects that no job and no write owns, and only those', async () => {
