@@ -28,7 +28,6 @@ import {
   spawnService,
   startPrivateRedis,
   startSystem,
-  waitForJob,
   type RunningSystem,
   type ServiceProcess,
 } from '@ingest/testing';
@@ -178,6 +177,27 @@ async function submit(system: RunningSystem, n: number): Promise<Submitted> {
   }
 }
 
+/**
+ * The job once it has ended, polled once a second (a key's request rate is limited); a
+ * failed poll (the gateway's database or cache restarting, a 429) is tried again.
+ */
+async function waitForEnd(system: RunningSystem, id: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await system.fetch(`/v1/jobs/${id}`).catch(() => undefined);
+    if (res?.ok) {
+      const job = (await res.json()) as JobView;
+      if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled') {
+        return job;
+      }
+    } else {
+      await res?.body?.cancel();
+    }
+    await sleep(1000);
+  }
+  return undefined;
+}
+
 async function reconcile(db: pg.Client, system: RunningSystem, job: Submitted) {
   const problems: string[] = [];
   const done = job.done;
@@ -235,77 +255,77 @@ async function main() {
     { name: 'loader-2', restarts: 100_000 },
   ]);
   const db = await t.db();
-  console.log(
-    `soak: ${MINUTES} min, ${CONCURRENCY} concurrent uploads, a fault every ~${FAULT_EVERY_S} s; logs ${logDir}`,
-  );
+  // Whatever happens, the processes, servers and the environment are stopped and removed.
+  try {
+    console.log(
+      `soak: ${MINUTES} min, ${CONCURRENCY} concurrent uploads, a fault every ~${FAULT_EVERY_S} s; logs ${logDir}`,
+    );
 
-  const started = Date.now();
-  const endAt = started + MINUTES * 60_000;
-  const jobs: Submitted[] = [];
-  const faults: { at: number; fault: Fault }[] = [];
-  let next = 0;
+    const started = Date.now();
+    const endAt = started + MINUTES * 60_000;
+    const jobs: Submitted[] = [];
+    const faults: { at: number; fault: Fault }[] = [];
+    let next = 0;
 
-  const client = async () => {
-    while (Date.now() < endAt) {
-      const job = await submit(system, next++);
-      jobs.push(job);
-      job.done = await waitForJob(system.baseUrl, system.apiKey, job.id, 15 * 60_000).catch(
-        () => undefined,
-      );
-      job.seconds = (Date.now() - job.submittedAt) / 1000;
-    }
-  };
-  const injectFaults = async () => {
-    for (;;) {
-      await sleep(FAULT_EVERY_S * 1000 * (0.5 + random()));
-      if (Date.now() >= endAt) return;
-      const fault = pick(FAULTS);
-      faults.push({ at: (Date.now() - started) / 1000, fault });
-      console.log(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${fault}`);
-      const live = loaders.history.filter((p) => !p.exitInfo);
-      switch (fault) {
-        case 'kill one loader':
-          live[0]?.child.kill('SIGKILL');
-          break;
-        case 'kill both loaders':
-          for (const p of live) p.child.kill('SIGKILL');
-          break;
-        case 'kill the splitter':
-          splitter.kill();
-          break;
-        case 'restart Redis':
-          await redis.restart();
-          break;
-        case 'restart S3':
-          await s3.restart(1000);
-          break;
+    const client = async () => {
+      while (Date.now() < endAt) {
+        const job = await submit(system, next++);
+        jobs.push(job);
+        job.done = await waitForEnd(system, job.id, 15 * 60_000);
+        job.seconds = (Date.now() - job.submittedAt) / 1000;
+      }
+    };
+    const injectFaults = async () => {
+      for (;;) {
+        await sleep(FAULT_EVERY_S * 1000 * (0.5 + random()));
+        if (Date.now() >= endAt) return;
+        const fault = pick(FAULTS);
+        faults.push({ at: (Date.now() - started) / 1000, fault });
+        console.log(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${fault}`);
+        const live = loaders.history.filter((p) => !p.exitInfo);
+        switch (fault) {
+          case 'kill one loader':
+            live[0]?.child.kill('SIGKILL');
+            break;
+          case 'kill both loaders':
+            for (const p of live) p.child.kill('SIGKILL');
+            break;
+          case 'kill the splitter':
+            splitter.kill();
+            break;
+          case 'restart Redis':
+            await redis.restart();
+            break;
+          case 'restart S3':
+            await s3.restart(1000);
+            break;
+        }
+      }
+    };
+    await Promise.all([...Array.from({ length: CONCURRENCY }, client), injectFaults()]);
+    const wallSeconds = (Date.now() - started) / 1000;
+
+    let failedJobs = 0;
+    let lost = 0;
+    let duplicated = 0;
+    for (const job of jobs) {
+      const result = await reconcile(db, system, job);
+      lost += result.lost;
+      duplicated += result.duplicated;
+      if (result.problems.length > 0) {
+        failedJobs++;
+        console.log(
+          `  MISMATCH ${job.id} (${job.table}, ${job.shape}): ${result.problems.join('; ')}`,
+        );
       }
     }
-  };
-  await Promise.all([...Array.from({ length: CONCURRENCY }, client), injectFaults()]);
-  const wallSeconds = (Date.now() - started) / 1000;
 
-  let failedJobs = 0;
-  let lost = 0;
-  let duplicated = 0;
-  for (const job of jobs) {
-    const result = await reconcile(db, system, job);
-    lost += result.lost;
-    duplicated += result.duplicated;
-    if (result.problems.length > 0) {
-      failedJobs++;
-      console.log(
-        `  MISMATCH ${job.id} (${job.table}, ${job.shape}): ${result.problems.join('; ')}`,
-      );
-    }
-  }
-
-  const bytes = jobs.reduce((n, j) => n + j.bytes, 0);
-  const rows = jobs.reduce((n, j) => n + j.rows, 0);
-  const latencies = jobs.map((j) => j.seconds ?? 0);
-  const retried = jobs.filter((j) => j.attempts > 1).length;
-  const faultCounts = FAULTS.map((f) => `${faults.filter((x) => x.fault === f).length} × ${f}`);
-  console.log(`
+    const bytes = jobs.reduce((n, j) => n + j.bytes, 0);
+    const rows = jobs.reduce((n, j) => n + j.rows, 0);
+    const latencies = jobs.map((j) => j.seconds ?? 0);
+    const retried = jobs.filter((j) => j.attempts > 1).length;
+    const faultCounts = FAULTS.map((f) => `${faults.filter((x) => x.fault === f).length} × ${f}`);
+    console.log(`
 | figure | value |
 |---|---|
 | duration (wall, until the last job ended) | ${wallSeconds.toFixed(0)} s |
@@ -320,14 +340,16 @@ async function main() {
 | rows lost / duplicated | ${lost} / ${duplicated} |
 `);
 
-  await db.end();
-  await loaders.stop();
-  await splitter.stop();
-  await system.stop();
-  await t.cleanup();
-  await s3.stop();
-  await redis.stop();
-  process.exitCode = failedJobs === 0 ? 0 : 1;
+    process.exitCode = failedJobs === 0 ? 0 : 1;
+  } finally {
+    await db.end();
+    await loaders.stop();
+    await splitter.stop();
+    await system.stop();
+    await t.cleanup();
+    await s3.stop();
+    await redis.stop();
+  }
 }
 
 main().catch((e: unknown) => {
