@@ -40,6 +40,14 @@ describe('storage sweeps', () => {
       )
     ).rows;
 
+  const jobsOf = async (tables: string[]) =>
+    (
+      await ctx.db.query<{ table_name: string; status: string; error_code: string | null }>(
+        'SELECT table_name, status, error_code FROM ingest.jobs WHERE table_name = ANY($1) ORDER BY created_at',
+        [tables],
+      )
+    ).rows;
+
   it('leaves nothing of the uploads of a gateway killed mid-upload', async () => {
     const gateway = await startGatewayProcess(ctx.t.env, 'gateway-killed');
     const csv = peopleFixture(2000, 7).text;
@@ -100,15 +108,18 @@ describe('storage sweeps', () => {
     });
   });
 
-  it("a client's retry with the same Idempotency-Key after the gateway died mid-upload loads once", async () => {
+  it("an atomic upload cut by its gateway's death: the sweep ends it, the retry with its key loads once", async () => {
     const rows = 3000;
     const csv = peopleFixture(rows, 9).text;
     const headers = { 'idempotency-key': `killed-${randomUUID()}` };
+    // atomic=true: rows of a job that fails stay out of the table (in append mode, what
+    // committed before the cut would stay, and a retry of the whole file would repeat it).
+    const query = 'table=killed_keyed&atomic=true';
     const gateway = await startGatewayProcess(ctx.t.env, 'gateway-killed-keyed');
     const first = startStalledUpload(
       gateway.baseUrl,
       ctx.system.apiKey,
-      'killed_keyed',
+      'killed_keyed&atomic=true', // the query after `table=`
       Buffer.from(csv.slice(0, 60_000)),
       Buffer.byteLength(csv),
       headers,
@@ -123,17 +134,24 @@ describe('storage sweeps', () => {
     await gateway.process.exited;
     first.destroy();
 
-    // Nothing of the first attempt is left once the sweep has run: no write, no object, no job.
+    // Once the sweep has run: no write, no object; a job its first segments made (when the
+    // gateway got that far) failed UPLOAD_ABORTED, and nothing of it in the table.
     await eventually('the abandoned write settled', async () => (await uploadsRows()).length === 0);
     expect(await keysStartingWith(ctx.t.env, key)).toEqual([]);
-    const before = await ctx.db.query(
-      `SELECT 1 FROM ingest.jobs WHERE table_name = 'killed_keyed'`,
+    await eventually(
+      'the cut job ended',
+      async () => (await jobsOf(['killed_keyed'])).every((j) => j.status === 'failed'),
+      30_000,
     );
-    expect(before.rowCount).toBe(0);
+    for (const j of await jobsOf(['killed_keyed'])) expect(j.error_code).toBe('UPLOAD_ABORTED');
+    const loadedBefore = await ctx.db
+      .query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ctx.system.table('killed_keyed')}`)
+      .catch(() => ({ rows: [{ n: 0 }] })); // no table yet
+    expect(loadedBefore.rows[0]?.n).toBe(0);
 
     // The client retries with the same key (elsewhere), then once more as its answer was lost.
     const retry = () =>
-      ctx.system.fetch('/v1/jobs/raw?table=killed_keyed', { method: 'PUT', headers, body: csv });
+      ctx.system.fetch(`/v1/jobs/raw?${query}`, { method: 'PUT', headers, body: csv });
     const created = await retry();
     expect(created.status).toBe(202);
     const job = (await created.json()) as JobView;
@@ -145,8 +163,9 @@ describe('storage sweeps', () => {
     expect(done).toMatchObject({ status: 'completed', rows: { loaded: rows, rejected: 0 } });
     await expectExactlyOnce(ctx.db, ctx.system.table('killed_keyed'), rows);
     await expectLedgerComplete(ctx.db, job.id, done.chunks.total ?? -1);
-    const jobs = await ctx.db.query(`SELECT 1 FROM ingest.jobs WHERE table_name = 'killed_keyed'`);
-    expect(jobs.rowCount).toBe(1);
+    expect((await jobsOf(['killed_keyed'])).filter((j) => j.status === 'completed')).toHaveLength(
+      1,
+    );
   });
 
   it('deletes old objects that no job and no write owns, and only those', async () => {
