@@ -82,7 +82,7 @@ async function upload(system: RunningSystem, route: Route, table: string) {
     put.end();
     return {
       lastByte: Date.now(),
-      id: async () => JSON.parse((await put.answer).body).id as string,
+      id: async () => (JSON.parse((await put.answer).body) as { id: string }).id,
     };
   }
   const meta = `filename ${Buffer.from('bench.csv').toString('base64')},table ${Buffer.from(table).toString('base64')}`;
