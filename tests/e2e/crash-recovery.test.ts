@@ -1,5 +1,6 @@
 import { LoaderProcesses, peopleFixture, useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
+import { committedChunks, expectLedgerComplete, until } from '../support/exactly-once';
 
 /**
  * Exactly-once under crashes, with loaders as real processes killed by
@@ -65,6 +66,35 @@ describe('crash recovery and poison chunks', () => {
     await expectExactlyOnce('killed_mid_copy');
     const ledger = await ctx.db.query('SELECT 1 FROM ingest.chunk_ledger WHERE job_id = $1', [id]);
     expect(ledger.rowCount).toBe(done.chunks.total);
+  });
+
+  it('every loader killed mid-load at once: new loaders finish the job, every row once', async () => {
+    loaders = new LoaderProcesses(ctx.t.env);
+    // Each COPY pauses with its transaction open, so the kill finds chunks mid-COPY.
+    const slow = 'mid-copy=delay:150';
+    await loaders.start([
+      { name: 'first-a', failpoints: slow },
+      { name: 'first-b', failpoints: slow },
+    ]);
+    const res = await ctx.system.fetch(`/v1/jobs/raw?table=all_killed&chunk_size=100000`, {
+      method: 'PUT',
+      body: fixture.text,
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as JobView;
+    await until('a few chunks committed', async () => (await committedChunks(ctx.db, id)) >= 3);
+    await loaders.killAll();
+    const before = await committedChunks(ctx.db, id);
+
+    await loaders.start([{ name: 'second-a' }, { name: 'second-b' }]);
+    const done = await ctx.system.waitForJob(id, 90_000);
+
+    expect(loaders.killed.map((p) => p.name).sort()).toEqual(['first-a', 'first-b']);
+    expect(done).toMatchObject({ status: 'completed', rows: { loaded: ROWS, rejected: 0 } });
+    // The kill came mid-load: the new loaders had chunks left to do.
+    expect(before).toBeLessThan(done.chunks.total ?? 0);
+    await expectExactlyOnce('all_killed');
+    await expectLedgerComplete(ctx.db, id, done.chunks.total ?? -1);
   });
 
   it('a loader killed between COMMIT and ack: the redelivered chunk is acknowledged without loading', async () => {

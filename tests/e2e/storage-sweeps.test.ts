@@ -6,6 +6,7 @@ import { peopleFixture, useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { startGatewayProcess, startStalledUpload } from '../support/gateway-process';
 import { keysStartingWith, listObjectKeys, putObject } from '../support/s3-objects';
+import { expectExactlyOnce, expectLedgerComplete } from '../support/exactly-once';
 
 /** Polls `check` every 100 ms until it returns true (or fails after `timeoutMs`). */
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
@@ -50,6 +51,14 @@ describe.each(storages)('storage sweeps on %s', (_name, storage) => {
     (
       await ctx.db.query<{ object_key: string; upload_id: string | null }>(
         'SELECT object_key, upload_id FROM ingest.uploads ORDER BY started_at',
+      )
+    ).rows;
+
+  const jobsOf = async (tables: string[]) =>
+    (
+      await ctx.db.query<{ table_name: string; status: string; error_code: string | null }>(
+        'SELECT table_name, status, error_code FROM ingest.jobs WHERE table_name = ANY($1) ORDER BY created_at',
+        [tables],
       )
     ).rows;
 
@@ -116,6 +125,66 @@ describe.each(storages)('storage sweeps on %s', (_name, storage) => {
         rows[0].error_code === 'UPLOAD_ABORTED'
       );
     });
+  });
+
+  it("an atomic upload cut by its gateway's death: the sweep ends it, the retry with its key loads once", async () => {
+    const rows = 3000;
+    const csv = peopleFixture(rows, 9).text;
+    const headers = { 'idempotency-key': `killed-${randomUUID()}` };
+    // atomic=true: rows of a job that fails stay out of the table (in append mode, what
+    // committed before the cut would stay, and a retry of the whole file would repeat it).
+    const query = 'table=killed_keyed&atomic=true';
+    const gateway = await startGatewayProcess(ctx.t.env, 'gateway-killed-keyed');
+    const first = startStalledUpload(
+      gateway.baseUrl,
+      ctx.system.apiKey,
+      'killed_keyed&atomic=true', // the query after `table=`
+      Buffer.from(csv.slice(0, 60_000)),
+      Buffer.byteLength(csv),
+      headers,
+    );
+    let key = '';
+    await eventually('the upload in flight', async () => {
+      const uploads = await uploadsRows();
+      key = uploads[0]?.object_key ?? '';
+      return key !== '' && (await keysStartingWith(ctx.t.env, `${key}/`)).length >= 5;
+    });
+    gateway.process.child.kill('SIGKILL');
+    await gateway.process.exited;
+    first.destroy();
+
+    // Once the sweep has run: no write, no object; a job its first segments made (when the
+    // gateway got that far) failed UPLOAD_ABORTED, and nothing of it in the table.
+    await eventually('the abandoned write settled', async () => (await uploadsRows()).length === 0);
+    expect(await keysStartingWith(ctx.t.env, key)).toEqual([]);
+    await eventually(
+      'the cut job ended',
+      async () => (await jobsOf(['killed_keyed'])).every((j) => j.status === 'failed'),
+      30_000,
+    );
+    for (const j of await jobsOf(['killed_keyed'])) expect(j.error_code).toBe('UPLOAD_ABORTED');
+    const loadedBefore = await ctx.db
+      .query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ctx.system.table('killed_keyed')}`)
+      .catch(() => ({ rows: [{ n: 0 }] })); // no table yet
+    expect(loadedBefore.rows[0]?.n).toBe(0);
+
+    // The client retries with the same key (elsewhere), then once more as its answer was lost.
+    const retry = () =>
+      ctx.system.fetch(`/v1/jobs/raw?${query}`, { method: 'PUT', headers, body: csv });
+    const created = await retry();
+    expect(created.status).toBe(202);
+    const job = (await created.json()) as JobView;
+    const repeated = await retry();
+    expect(repeated.status).toBe(200);
+    expect(((await repeated.json()) as JobView).id).toBe(job.id);
+
+    const done = await ctx.system.waitForJob(job.id, 30_000);
+    expect(done).toMatchObject({ status: 'completed', rows: { loaded: rows, rejected: 0 } });
+    await expectExactlyOnce(ctx.db, ctx.system.table('killed_keyed'), rows);
+    await expectLedgerComplete(ctx.db, job.id, done.chunks.total ?? -1);
+    expect((await jobsOf(['killed_keyed'])).filter((j) => j.status === 'completed')).toHaveLength(
+      1,
+    );
   });
 
   it('deletes old objects that no job and no write owns, and only those', async () => {

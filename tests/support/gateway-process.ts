@@ -46,10 +46,12 @@ export function startStalledUpload(
   table: string,
   body: Buffer,
   declaredBytes?: number,
+  headers: Record<string, string> = {},
 ): ClientRequest {
   const req = request(new URL(`${baseUrl}/v1/jobs/raw?table=${table}`), {
     method: 'PUT',
     headers: {
+      ...headers,
       authorization: `Bearer ${apiKey}`,
       ...(declaredBytes === undefined
         ? { 'transfer-encoding': 'chunked' }

@@ -14,6 +14,13 @@ export interface TcpProxy {
   cut(): void;
   /** While on, new connections are reset at once. */
   refuse(on: boolean): void;
+  /**
+   * Caps what the server sends to each connection at `bytesPerSecond` (0: no cap),
+   * a slow network or a slow object store.
+   */
+  throttle(bytesPerSecond: number): void;
+  /** Bytes the server sent through the proxy so far (headers and all). */
+  readonly bytesFromServer: number;
   /** Connections opened so far. */
   readonly accepted: number;
   close(): Promise<void>;
@@ -28,6 +35,8 @@ export async function startTcpProxy(
   let frozen = false;
   let refusing = false;
   let accepted = 0;
+  let rate = 0;
+  let bytesFromServer = 0;
 
   const server = createServer((client) => {
     if (refusing) {
@@ -45,8 +54,14 @@ export async function startTcpProxy(
     };
     client.on('data', (d: Buffer) => upstream.write(d));
     upstream.on('data', (d: Buffer) => {
+      bytesFromServer += d.length;
       if (frozen) held.push([client, d]);
       else client.write(d);
+      if (rate > 0) {
+        // Read nothing more from the server until this piece's share of the rate has passed.
+        upstream.pause();
+        setTimeout(() => upstream.resume(), (d.length / rate) * 1000);
+      }
     });
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
@@ -66,6 +81,12 @@ export async function startTcpProxy(
     port,
     get accepted() {
       return accepted;
+    },
+    get bytesFromServer() {
+      return bytesFromServer;
+    },
+    throttle: (bytesPerSecond) => {
+      rate = bytesPerSecond;
     },
     freeze: () => {
       frozen = true;

@@ -87,6 +87,18 @@ export class LoaderProcesses {
     }
   }
 
+  /**
+   * kill -9 of every live loader at once (a host lost, say), without the
+   * restarts their specs ask for; `start` brings up new ones afterwards.
+   */
+  async killAll(): Promise<void> {
+    const victims = [...this.live.values()];
+    this.stopping = true;
+    for (const p of victims) p.child.kill('SIGKILL');
+    await Promise.all(victims.map((p) => p.exited));
+    this.stopping = false;
+  }
+
   /** SIGTERM to every live loader (they drain); no restarts from here on. */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -27,8 +27,8 @@ const S3_ENDPOINT = process.env.S3_ENDPOINT ?? 'http://127.0.0.1:4569';
 /** `fs`: the test system stores its objects in a directory of its own instead of S3. */
 const STORAGE_BACKEND = process.env.TEST_STORAGE_BACKEND === 'fs' ? 'fs' : 's3';
 
-const withAdmin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
+const withAdmin = async <T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     return await fn(client);
@@ -37,13 +37,21 @@ const withAdmin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
   }
 };
 
+/** Servers other than the machine's shared ones, for tests that restart them. */
+export interface TestServers {
+  /** A superuser URL of the PostgreSQL server the test's database is created on. */
+  adminDatabaseUrl?: string;
+}
+
 export async function createTestEnvironment(
   overrides: Record<string, string> = {},
+  servers: TestServers = {},
 ): Promise<TestEnvironment> {
   const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const database = `ingest_${id}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE ${database}`));
-  const url = new URL(ADMIN_URL);
+  const adminUrl = servers.adminDatabaseUrl ?? ADMIN_URL;
+  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${database}`));
+  const url = new URL(adminUrl);
   url.pathname = `/${database}`;
   const databaseUrl = url.toString();
   const prefix = `${id}.`;
@@ -73,14 +81,15 @@ export async function createTestEnvironment(
       return client;
     },
     async cleanup() {
-      const connection = await amqp.connect(RABBITMQ_URL);
+      // Where the test put its queues and keys: a private server the overrides name, if any.
+      const connection = await amqp.connect(env.RABBITMQ_URL ?? RABBITMQ_URL);
       try {
         const channel = await connection.createChannel();
         await deleteTopology(channel, topologyFor(prefix));
       } finally {
         await connection.close();
       }
-      const redis = new Redis(REDIS_URL);
+      const redis = new Redis(env.REDIS_URL ?? REDIS_URL);
       try {
         let cursor = '0';
         do {
@@ -91,7 +100,7 @@ export async function createTestEnvironment(
       } finally {
         redis.disconnect();
       }
-      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
       if (env.STORAGE_BACKEND === 'fs' && env.STORAGE_DIR) {
         await rm(env.STORAGE_DIR, { recursive: true, force: true });
       }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { startSystem, type RunningSystem, type SystemShape } from './running-system';
-import { createTestEnvironment, type TestEnvironment } from './test-environment';
+import { createTestEnvironment, type TestEnvironment, type TestServers } from './test-environment';
 
 export interface TestSystem {
   t: TestEnvironment;
@@ -24,7 +24,12 @@ export type TestOverrides = Record<string, string> | (() => Promise<Record<strin
  * Hooks the suite registers later run after these (jest keeps declaration order),
  * so a server the overrides point at can be stopped in the suite's own `afterAll`.
  */
-export function useTestSystem(overrides: TestOverrides = {}, shape: SystemShape = {}): TestSystem {
+export function useTestSystem(
+  overrides: TestOverrides = {},
+  shape: SystemShape = {},
+  /** Read after the overrides are made (they may start the servers it names). */
+  servers: () => TestServers = () => ({}),
+): TestSystem {
   const others: RunningSystem[] = [];
   const ctx = {
     async startAnother(another: SystemShape) {
@@ -36,6 +41,7 @@ export function useTestSystem(overrides: TestOverrides = {}, shape: SystemShape 
   beforeAll(async () => {
     ctx.t = await createTestEnvironment(
       typeof overrides === 'function' ? await overrides() : overrides,
+      servers(),
     );
     ctx.system = await startSystem(ctx.t.env, shape);
     ctx.db = await ctx.t.db();
