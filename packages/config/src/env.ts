@@ -265,6 +265,14 @@ export const loaderEnvSchema = z.object({
   LOADER_CANCEL_CHECK_INTERVAL: duration.prefault('1s').pipe(z.number().min(10)),
   /** A loader session idle inside a transaction this long is ended by Postgres (its locks go). */
   LOADER_IDLE_IN_TRANSACTION_TIMEOUT: duration.prefault('60s').pipe(z.number().min(1000)),
+  /**
+   * Back-off: while the leader's replicas lag further behind than this in replay
+   * (pg_stat_replication.replay_lag), loaders start no chunk; they go on once it is below
+   * half of it. 0 turns the check off; without replicas it never holds anything.
+   */
+  LOADER_MAX_REPLICA_LAG: duration.prefault('30s'),
+  /** How often each loader reads the replica lag (one query on the leader). */
+  LOADER_REPLICA_LAG_CHECK_INTERVAL: duration.prefault('1s').pipe(z.number().min(10)),
 });
 
 export const notifierEnvSchema = z

@@ -15,6 +15,13 @@ export const jobQueueSchema = z.object({
   waiting_since: timestamp.nullable().meta({
     description: 'When the oldest chunk still waiting was recorded; null when none waits.',
   }),
+  first_dispatched_at: timestamp.nullable().meta({
+    description: "When the job's first chunk was dispatched; null until then.",
+  }),
+  wait_seconds: z.number().nonnegative().nullable().meta({
+    description:
+      "The job's wait for its turn: from its first chunk being recorded to that chunk's dispatch (up to now while it still waits); null before any chunk is recorded, or when the job ended without one dispatched.",
+  }),
 });
 export type JobQueue = z.infer<typeof jobQueueSchema>;
 

@@ -1,8 +1,18 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_STATUS_LABELS, WEBHOOK_OUTCOMES, type WebhookOutcome } from './metric-labels';
 
 /** Seconds from a few milliseconds (a small chunk) to ten minutes (a 1 GiB chunk on a slow disk). */
 const DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** A live job's queue in the dispatch, as a dispatch round leaves it. */
+export interface DispatchQueueSample {
+  tenant: string;
+  inFlight: number;
+  waiting: number;
+  oldestWaitSeconds: number;
+  /** Set once per job: the round that dispatched its first chunk, and how long that waited. */
+  firstDispatchWaitSeconds: number | null;
+}
 
 /**
  * Every metric of the system, in one registry per service process (never the global
@@ -80,6 +90,63 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
+  // The dispatch's queue by tenant (splitter). Labels are tenants, never jobs: tenants are few
+  // and created by an operator, job ids are unbounded (a series per job would grow the
+  // time-series database for ever); a job's own queue is in its view.
+  readonly dispatchQueuedChunks = new Gauge({
+    name: 'ingest_dispatch_queued_chunks',
+    help: 'Chunks recorded in live plans and not dispatched yet, by tenant (as the last dispatch round saw them).',
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dispatchInFlightChunks = new Gauge({
+    name: 'ingest_dispatch_in_flight_chunks',
+    help: 'Chunks dispatched and not committed yet, by tenant.',
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dispatchQueuedJobs = new Gauge({
+    name: 'ingest_dispatch_queued_jobs',
+    help: 'Live jobs with chunks waiting for dispatch, by tenant.',
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dispatchOldestWaitSeconds = new Gauge({
+    name: 'ingest_dispatch_oldest_wait_seconds',
+    help: "Age of the tenant's oldest chunk waiting for dispatch (0: none waits).",
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobDispatchWaitSeconds = new Histogram({
+    name: 'ingest_job_dispatch_wait_seconds',
+    help: "A job's wait for its turn: from its first chunk being recorded to that chunk's dispatch.",
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  // Loader back-off while the replicas lag behind the leader (loader).
+  readonly replicaLagSeconds = new Gauge({
+    name: 'ingest_loader_replica_lag_seconds',
+    help: "The largest replay lag of the leader's replicas at the loader's last check (0: none or no replicas).",
+    registers: [this.registry],
+  });
+
+  readonly loaderPaused = new Gauge({
+    name: 'ingest_loader_paused',
+    help: '1 while the loader starts no chunk because replica lag is over LOADER_MAX_REPLICA_LAG.',
+    registers: [this.registry],
+  });
+
+  readonly loaderPauses = new Counter({
+    name: 'ingest_loader_pauses_total',
+    help: 'Times the loader paused for replica lag.',
+    registers: [this.registry],
+  });
+
   /** @param service the `service` label on every series (gateway, splitter, loader, notifier). */
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -87,6 +154,43 @@ export class IngestMetrics {
     // Every label value shows from the start, so rate() and absent series behave from zero.
     for (const status of JOB_STATUS_LABELS) this.jobTransitions.inc({ status }, 0);
     for (const outcome of WEBHOOK_OUTCOMES) this.webhookAttempts.inc({ outcome }, 0);
+  }
+
+  /**
+   * Sets the dispatch gauges from one round's view of every live job (tenants without one
+   * drop out) and observes the first-dispatch waits the round settled.
+   */
+  recordDispatchQueue(jobs: readonly DispatchQueueSample[]): void {
+    const byTenant = new Map<
+      string,
+      { queued: number; inFlight: number; jobs: number; oldest: number }
+    >();
+    for (const job of jobs) {
+      const t = byTenant.get(job.tenant) ?? { queued: 0, inFlight: 0, jobs: 0, oldest: 0 };
+      t.queued += job.waiting;
+      t.inFlight += job.inFlight;
+      if (job.waiting > 0) t.jobs++;
+      t.oldest = Math.max(t.oldest, job.oldestWaitSeconds);
+      byTenant.set(job.tenant, t);
+      if (job.firstDispatchWaitSeconds !== null) {
+        this.jobDispatchWaitSeconds.observe(job.firstDispatchWaitSeconds);
+      }
+    }
+    // Reset and set in one synchronous step: a scrape never sees a half-updated set.
+    for (const gauge of [
+      this.dispatchQueuedChunks,
+      this.dispatchInFlightChunks,
+      this.dispatchQueuedJobs,
+      this.dispatchOldestWaitSeconds,
+    ]) {
+      gauge.reset();
+    }
+    for (const [tenant, t] of byTenant) {
+      this.dispatchQueuedChunks.set({ tenant }, t.queued);
+      this.dispatchInFlightChunks.set({ tenant }, t.inFlight);
+      this.dispatchQueuedJobs.set({ tenant }, t.jobs);
+      this.dispatchOldestWaitSeconds.set({ tenant }, t.oldest);
+    }
   }
 
   countWebhookAttempt(outcome: WebhookOutcome): void {

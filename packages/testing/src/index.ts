@@ -10,3 +10,4 @@ export * from './seeded-random';
 export * from './service-process';
 export * from './loader-processes';
 export * from './browser';
+export * from './replicated-postgres';

@@ -7,8 +7,9 @@ import { createServiceAdapters, retryPolicyFor } from '@ingest/runtime';
 import { ChunkGuard } from './chunk-guard';
 import { Failpoints } from './failpoints';
 import { loadChunk } from './load-chunk';
+import { ReplicaLagGate } from './replica-lag-gate';
 
-/** Builds the loader: consumes chunk tasks, COPYs them into Postgres. */
+/** Builds the loader: consumes chunk tasks, COPYs them into Postgres, holds back while replicas lag. */
 export function buildLoader(
   env: LoaderEnv,
   logger = createLogger('loader', env.LOG_LEVEL),
@@ -42,6 +43,13 @@ export function buildLoader(
     guard,
     metrics,
   };
+  const lagGate = new ReplicaLagGate(
+    { db: adapters.pool, logger, metrics },
+    {
+      maxLagMs: env.LOADER_MAX_REPLICA_LAG,
+      checkIntervalMs: env.LOADER_REPLICA_LAG_CHECK_INTERVAL,
+    },
+  );
   if (deps.failpoints.armed) logger.warn({ failpoints: env.LOADER_FAILPOINTS }, 'failpoints armed');
   const consumer = new QueueConsumer(adapters.amqp, {
     ...retryPolicyFor(env),
@@ -49,7 +57,11 @@ export function buildLoader(
     schema: chunkTaskSchema,
     prefetch: env.LOADER_PREFETCH,
     logger,
-    handle: (task, delivery) => loadChunk(deps, task, delivery),
+    handle: async (task, delivery) => {
+      // Before its COPY: a chunk held here keeps its message, so prefetch bounds what waits.
+      await lagGate.passage();
+      await loadChunk(deps, task, delivery);
+    },
   });
 
   return {
@@ -57,6 +69,7 @@ export function buildLoader(
     async start() {
       await adapters.migrate();
       guard.start();
+      await lagGate.start();
       await consumer.start();
       if (env.LOADER_METRICS_PORT > 0) {
         metricsServer = await startMetricsServer(metrics, {
@@ -68,7 +81,10 @@ export function buildLoader(
     },
     async stop() {
       await metricsServer?.close();
-      await consumer.stop();
+      // The consumer stops taking messages first; then the held chunks are let go and drained.
+      const consumerStopped = consumer.stop();
+      lagGate.stop();
+      await consumerStopped;
       guard.stop();
       await adapters.close();
     },

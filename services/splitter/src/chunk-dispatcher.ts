@@ -1,6 +1,6 @@
 import type { Logger } from '@ingest/config';
 import type { MessagePublisher } from '@ingest/contracts';
-import { dispatchChunks, type DispatchLimits } from '@ingest/jobs';
+import { dispatchChunks, type DispatchLimits, type DispatchRound } from '@ingest/jobs';
 import type { Pool, PoolClient } from '@ingest/postgres';
 
 /** The channel the chunk ledger's trigger notifies on every commit (migration 000005_chunk_plan). */
@@ -10,6 +10,8 @@ export interface ChunkDispatcherOptions {
   limits: DispatchLimits;
   /** A round also runs this often unprompted (a notification lost while reconnecting). */
   pollMs: number;
+  /** Told what each committed round did and left waiting (the metrics). */
+  onRound?: (round: DispatchRound) => void;
 }
 
 /**
@@ -65,7 +67,12 @@ export class ChunkDispatcher {
     do {
       this.again = false;
       try {
-        await dispatchChunks(this.deps.pool, this.deps.publisher, this.options.limits);
+        const round = await dispatchChunks(
+          this.deps.pool,
+          this.deps.publisher,
+          this.options.limits,
+        );
+        this.options.onRound?.(round);
       } catch (e) {
         this.deps.logger.warn({ err: e }, 'dispatch round failed; retrying on the next wake-up');
         return;

@@ -44,6 +44,7 @@ export function buildSplitter(
     { pool: adapters.pool, publisher: adapters.publisher, logger },
     {
       pollMs: env.DISPATCH_POLL_INTERVAL,
+      onRound: (round) => metrics.recordDispatchQueue(round.jobs),
       limits: {
         jobWindow: env.DISPATCH_JOB_WINDOW,
         maxInFlight: env.DISPATCH_MAX_IN_FLIGHT,

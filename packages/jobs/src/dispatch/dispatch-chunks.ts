@@ -6,6 +6,25 @@ import { shareDispatch, type DispatchCandidate, type DispatchLimits } from './sh
 /** One dispatcher at a time in the whole deployment (a transaction-scoped advisory lock). */
 const DISPATCH_LOCK = 'ingest.dispatch';
 
+/** A live job's place in the dispatch after a round, for the metrics. */
+export interface DispatchedJobState {
+  jobId: string;
+  tenant: string;
+  inFlight: number;
+  /** Recorded chunks still not dispatched. */
+  waiting: number;
+  /** Age of its oldest waiting chunk (before this round), 0 when none waited. */
+  oldestWaitSeconds: number;
+  /** Set when this round dispatched the job's first chunk: how long that chunk waited. */
+  firstDispatchWaitSeconds: number | null;
+}
+
+/** What a round did, and every live job's queue as the round left it. */
+export interface DispatchRound {
+  published: number;
+  jobs: DispatchedJobState[];
+}
+
 /**
  * One dispatch round: under the deployment-wide dispatch lock, reads every live
  * job's chunks in flight (dispatched and not in the ledger: a chunk of a killed
@@ -15,13 +34,13 @@ const DISPATCH_LOCK = 'ingest.dispatch';
  * run rounds: the lock serializes them, each reading what the previous committed.
  * A crash between a publish and the commit publishes the chunk again later with
  * the same message id; the ledger makes its second load a no-op. Returns the
- * number of tasks published.
+ * number of tasks published and each live job's queue after the round.
  */
 export async function dispatchChunks(
   pool: Pool,
   publisher: MessagePublisher,
   limits: DispatchLimits,
-): Promise<number> {
+): Promise<DispatchRound> {
   return withTransaction(pool, async (db) => {
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [DISPATCH_LOCK]);
     const { rows } = await db.query<{
@@ -30,11 +49,17 @@ export async function dispatchChunks(
       created_at: Date;
       in_flight: number;
       waiting: number;
+      dispatched: number;
+      oldest_wait_s: number | null;
     }>(
       `SELECT p.job_id, p.tenant, j.created_at,
               p.chunks_dispatched - (SELECT count(*) FROM ingest.chunk_ledger l
                                      WHERE l.job_id = p.job_id)::int AS in_flight,
-              p.chunks_planned - p.chunks_dispatched AS waiting
+              p.chunks_planned - p.chunks_dispatched AS waiting,
+              p.chunks_dispatched AS dispatched,
+              (SELECT extract(epoch FROM clock_timestamp() - c.planned_at)::float8
+               FROM ingest.chunk_plan c
+               WHERE c.job_id = p.job_id AND c.chunk_index = p.chunks_dispatched) AS oldest_wait_s
        FROM ingest.job_plans p JOIN ingest.jobs j ON j.id = p.job_id
        WHERE ingest.status_rank(j.status) < 100`,
     );
@@ -46,6 +71,7 @@ export async function dispatchChunks(
       waiting: r.waiting,
     }));
     const granted = shareDispatch(candidates, limits);
+    const sentByJob = new Map<string, number>();
     let published = 0;
     for (const [jobId, count] of granted) {
       const tasks = await nextTasks(db, jobId, count);
@@ -63,8 +89,21 @@ export async function dispatchChunks(
         [jobId, tasks.map((t) => t.chunkIndex)],
       );
       published += tasks.length;
+      sentByJob.set(jobId, tasks.length);
     }
-    return published;
+    const jobs = rows.map((r): DispatchedJobState => {
+      const sent = sentByJob.get(r.job_id) ?? 0;
+      const oldestWaitSeconds = r.waiting > 0 ? Math.max(0, r.oldest_wait_s ?? 0) : 0;
+      return {
+        jobId: r.job_id,
+        tenant: r.tenant,
+        inFlight: Math.max(0, r.in_flight) + sent,
+        waiting: r.waiting - sent,
+        oldestWaitSeconds,
+        firstDispatchWaitSeconds: r.dispatched === 0 && sent > 0 ? oldestWaitSeconds : null,
+      };
+    });
+    return { published, jobs };
   });
 }
 
