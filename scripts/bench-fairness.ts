@@ -3,7 +3,11 @@
  * and the large job's throughput, with the dispatch windows (the defaults) and
  * without them (every recorded chunk published at once: the former FIFO).
  *
- *   npx tsx scripts/bench-fairness.ts [largeRows=400000] [chunkBytes=262144]
+ *   npx tsx scripts/bench-fairness.ts [largeRows=400000] [chunkBytes=262144] [rounds=1]
+ *
+ * Each round measures both configurations, every other round in the reverse order (whichever
+ * runs first after a previous run pays for its checkpoint and cleanup); the table shows every
+ * measurement, then the medians and the fair ÷ FIFO ratio of the large job's times.
  *
  * Runs on the local servers in an isolated environment (own database, vhost, bucket
  * prefix): gateway, splitter and notifier in this process, two loaders as their own
@@ -21,6 +25,7 @@ import type { JobView } from '@ingest/contracts';
 
 const largeRows = Number(process.argv[2] ?? 400_000);
 const chunkBytes = Number(process.argv[3] ?? 262_144);
+const rounds = Number(process.argv[4] ?? 1);
 const LARGE = peopleFixture(largeRows, 3);
 const SMALL = peopleFixture(200, 5);
 
@@ -94,22 +99,48 @@ async function measure(config: (typeof CONFIGS)[number]) {
   }
 }
 
+type Result = Awaited<ReturnType<typeof measure>>;
+
 async function main() {
-  const results = [];
-  for (const config of CONFIGS) {
-    console.log(`[bench] ${config.name} …`);
-    results.push(await measure(config));
+  const results: Result[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? CONFIGS : [...CONFIGS].reverse();
+    for (const config of order) {
+      console.log(`[bench] round ${round + 1}: ${config.name} …`);
+      results.push(await measure(config));
+    }
   }
+  const first = results[0];
   console.log(
-    `\nlarge job: ${results[0]?.mb.toFixed(1)} MB, ${results[0]?.chunks} chunks of ${chunkBytes} B; small job: 200 rows\n`,
+    `\nlarge job: ${first?.mb.toFixed(1)} MB, ${first?.chunks} chunks of ${chunkBytes} B; small job: 200 rows\n`,
   );
   console.log(
     '| dispatch | small job alone, s | small job behind the large one, s | large job alone, s (MB/s) | large job beside the small one, s |',
   );
   console.log('|---|--:|--:|--:|--:|');
-  for (const r of results) {
+  const row = (name: string, r: Omit<Result, 'name' | 'chunks' | 'sharedStatus'>) =>
     console.log(
-      `| ${r.name} | ${r.idle.toFixed(2)} | ${r.behind.toFixed(2)} | ${r.largeAlone.toFixed(1)} (${(r.mb / r.largeAlone).toFixed(2)}) | ${r.largeShared.toFixed(1)} |`,
+      `| ${name} | ${r.idle.toFixed(2)} | ${r.behind.toFixed(2)} | ${r.largeAlone.toFixed(1)} (${(r.mb / r.largeAlone).toFixed(2)}) | ${r.largeShared.toFixed(1)} |`,
+    );
+  for (const r of results) row(r.name, r);
+  if (rounds < 2) return;
+  const medians = CONFIGS.map((c) => {
+    const of = results.filter((r) => r.name === c.name);
+    const m = (pick: (r: Result) => number) => median(of.map(pick));
+    return {
+      name: c.name,
+      idle: m((r) => r.idle),
+      behind: m((r) => r.behind),
+      largeAlone: m((r) => r.largeAlone),
+      largeShared: m((r) => r.largeShared),
+      mb: of[0]?.mb ?? 0,
+    };
+  });
+  for (const m of medians) row(`median, ${m.name}`, m);
+  const [fair, fifo] = medians;
+  if (fair && fifo) {
+    console.log(
+      `\nfair ÷ FIFO (medians): large job alone ${(fair.largeAlone / fifo.largeAlone).toFixed(2)}, beside the small one ${(fair.largeShared / fifo.largeShared).toFixed(2)}; small job behind it ${(fair.behind / fifo.behind).toFixed(2)}`,
     );
   }
 }

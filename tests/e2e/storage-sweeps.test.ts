@@ -41,8 +41,6 @@ describe.each(storages)('storage sweeps on %s', (_name, storage) => {
       SWEEPER_REPUBLISH_AFTER: '1s',
       STORAGE_UPLOAD_LEASE: '1s',
       GATEWAY_SEGMENT_BYTES: '4096',
-      // Multipart parts of 5 MiB (S3's minimum): a 6 MiB body starts a multipart upload.
-      GATEWAY_MAX_UPLOAD_BYTES: String(1024 ** 3),
     },
     { loaders: 1, notifier: false },
   );
@@ -72,20 +70,21 @@ describe.each(storages)('storage sweeps on %s', (_name, storage) => {
       Buffer.from(csv.slice(0, 50_000)),
       200_000,
     );
-    const big = Buffer.alloc(6 * 1024 * 1024 + 1, 'a,b\n1,2\n');
-    const multipart = startStalledUpload(
+    // Sent chunked: its segments (none known to be whole) stream as uploads of unknown length.
+    const chunked = startStalledUpload(
       gateway.baseUrl,
       ctx.system.apiKey,
-      'killed_multipart',
-      Buffer.concat([Buffer.from('a,b\n'), big]),
+      'killed_chunked',
+      Buffer.from(csv.slice(0, 50_000)),
     );
-    // Both writes recorded, the multipart upload with its id, segments written.
+    // Both writes recorded, segments of both written, and both jobs (from their first segment).
     let keys: string[] = [];
     let segmentKeys: string[] = [];
     await eventually('both uploads in flight', async () => {
       const rows = await uploadsRows();
       keys = rows.map((r) => r.object_key);
-      if (rows.length !== 2 || !rows.some((r) => r.upload_id !== null)) return false;
+      if (rows.length !== 2) return false;
+      if ((await jobsOf(['killed_segmented', 'killed_chunked'])).length !== 2) return false;
       const stored = await listObjectKeys(ctx.t.env);
       segmentKeys = stored.filter((k) => keys.some((key) => k.startsWith(`${key}/`)));
       return segmentKeys.length >= 10;
@@ -94,7 +93,7 @@ describe.each(storages)('storage sweeps on %s', (_name, storage) => {
     gateway.process.child.kill('SIGKILL');
     await gateway.process.exited;
     segmented.destroy();
-    multipart.destroy();
+    chunked.destroy();
 
     // The leases run out (1 s) and the sweeper settles both writes.
     await eventually(
@@ -107,22 +106,13 @@ describe.each(storages)('storage sweeps on %s', (_name, storage) => {
       const directory = new FsObjectStore({ root: storage.STORAGE_DIR });
       expect(await directory.listMultipartUploads('uploads/')).toEqual([]);
     }
-    // The segmented upload was a job from its first segment on (it loads while it arrives):
-    // with its gateway gone it ends failed, saying why; the multipart one never became a job.
-    await eventually('the raw upload job ended', async () => {
-      const { rows } = await ctx.db.query<{
-        table_name: string;
-        status: string;
-        error_code: string;
-      }>(
-        `SELECT table_name, status, error_code FROM ingest.jobs
-         WHERE table_name IN ('killed_segmented', 'killed_multipart')`,
-      );
+    // Both were jobs from their first segment on (they load while they arrive): with their
+    // gateway gone they end failed, saying why.
+    await eventually('the raw upload jobs ended', async () => {
+      const rows = await jobsOf(['killed_segmented', 'killed_chunked']);
       return (
-        rows.length === 1 &&
-        rows[0]?.table_name === 'killed_segmented' &&
-        rows[0].status === 'failed' &&
-        rows[0].error_code === 'UPLOAD_ABORTED'
+        rows.length === 2 &&
+        rows.every((r) => r.status === 'failed' && r.error_code === 'UPLOAD_ABORTED')
       );
     });
   });

@@ -5,16 +5,30 @@ import { eventually } from '../support/broker';
 import { listObjectKeys } from '../support/s3-objects';
 
 /** A raw PUT of `body` whose bytes the test sends when it wants to (a throttled client). */
-function openPut(system: RunningSystem, query: string, body: Buffer, headers = {}) {
+const openPut = (system: RunningSystem, query: string, body: Buffer, headers = {}) =>
+  openUpload(system, `/v1/jobs/raw?${query}`, 'PUT', body, {
+    'content-length': String(body.length),
+    ...headers,
+  });
+
+/**
+ * An upload of `body` (a raw body, or a form's file part between `head` and
+ * `tail`) whose bytes the test sends when it wants to. Without a
+ * content-length header the request is sent chunked.
+ */
+function openUpload(
+  system: RunningSystem,
+  path: string,
+  method: 'PUT' | 'POST',
+  body: Buffer,
+  headers: Record<string, string>,
+  form: { head: Buffer; tail: Buffer } = { head: Buffer.alloc(0), tail: Buffer.alloc(0) },
+) {
   let req: ClientRequest | undefined;
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req = request(new URL(`${system.baseUrl}/v1/jobs/raw?${query}`), {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${system.apiKey}`,
-        'content-length': String(body.length),
-        ...headers,
-      },
+    req = request(new URL(`${system.baseUrl}${path}`), {
+      method,
+      headers: { authorization: `Bearer ${system.apiKey}`, ...headers },
     });
     req.on('error', reject);
     req.on('response', (res: IncomingMessage) => {
@@ -25,6 +39,7 @@ function openPut(system: RunningSystem, query: string, body: Buffer, headers = {
   });
   response.catch(() => undefined); // a cut request rejects: only awaited where it must not
   const client = req as unknown as ClientRequest;
+  if (form.head.length > 0) client.write(form.head);
   return {
     response,
     send: (from: number, to: number) =>
@@ -32,19 +47,58 @@ function openPut(system: RunningSystem, query: string, body: Buffer, headers = {
         if (client.write(body.subarray(from, to))) resolve();
         else client.once('drain', () => resolve());
       }),
-    end: () => client.end(),
+    end: () => client.end(form.tail),
     cut: () => client.destroy(),
   };
 }
 
+const BOUNDARY = 'streamed-form-boundary';
+
+/** A multipart form around a file part (as `curl -F file=@people.csv -F …` sends it). */
+function formAround(fields: { before?: Record<string, string>; after?: Record<string, string> }) {
+  const field = (name: string, value: string) =>
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const before = Object.entries(fields.before ?? {}).map(([k, v]) => field(k, v));
+  const after = Object.entries(fields.after ?? {}).map(([k, v]) => field(k, v));
+  return {
+    head: Buffer.from(
+      `${before.join('')}--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="people.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+    ),
+    tail: Buffer.from(`\r\n${after.join('')}--${BOUNDARY}--\r\n`),
+  };
+}
+
+/** A form upload of `body`, with a content-length (curl) or chunked (`declared: false`). */
+function openForm(
+  system: RunningSystem,
+  query: string,
+  body: Buffer,
+  options: { declared: boolean; before?: Record<string, string>; after?: Record<string, string> },
+) {
+  const form = formAround(options);
+  const length = form.head.length + body.length + form.tail.length;
+  return openUpload(
+    system,
+    `/v1/jobs?${query}`,
+    'POST',
+    body,
+    {
+      'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+      ...(options.declared ? { 'content-length': String(length) } : {}),
+    },
+    form,
+  );
+}
+
 /**
- * A raw upload of more than one segment is a job from its first stored
- * segment: listed and followed while the body arrives, its rows loading
- * before the last byte; a body that breaks off fails the job with
+ * An upload of more than one segment — raw PUT with or without a
+ * Content-Length, a multipart form's file part — is a job from its first
+ * stored segment: listed and followed while the body arrives, its rows
+ * loading before the last byte; a body that breaks off fails the job with
  * UPLOAD_ABORTED, keeping what committed in append mode and nothing with
  * atomic=true, and the request's Idempotency-Key is free for the retry.
  */
-describe('raw uploads load while they arrive', () => {
+describe('uploads load while they arrive', () => {
   const ctx = useTestSystem(
     { GATEWAY_SEGMENT_BYTES: '65536', SPLITTER_CHUNK_BYTES: '65536' },
     { loaders: 2, notifier: false },
@@ -106,6 +160,96 @@ describe('raw uploads load while they arrive', () => {
     const done = await ctx.system.waitForJob(listed.id);
     expect(done).toMatchObject({ status: 'completed', rows: { loaded: 30_000, rejected: 0 } });
     expect(await rowsOf('streamed_put')).toEqual(expected);
+  });
+
+  const routes = [
+    [
+      'a form (curl -F)',
+      (table: string) => openForm(ctx.system, `table=${table}`, body, { declared: true }),
+    ],
+    [
+      'a chunked form',
+      (table: string) => openForm(ctx.system, `table=${table}`, body, { declared: false }),
+    ],
+    [
+      'a chunked raw PUT',
+      (table: string) => openUpload(ctx.system, `/v1/jobs/raw?table=${table}`, 'PUT', body, {}),
+    ],
+  ] as const;
+
+  it.each(routes)(
+    '%s of unannounced file length loads before its last byte and completes exactly',
+    async (_route, open) => {
+      const table = `streamed_${_route.replace(/\W+/g, '_').replace(/^_|_$/g, '')}`;
+      const upload = open(table);
+      await upload.send(0, half);
+      const listed = await jobOfTable(table);
+      expect(listed.status).toBe('receiving');
+      const loaded = await eventually(
+        () => countOf(table),
+        (n) => n > 0,
+        20_000,
+      );
+      expect(loaded).toBeLessThan(30_000);
+      const view = (await (await ctx.system.fetch(`/v1/jobs/${listed.id}`)).json()) as JobView;
+      expect(view.status).toBe('receiving');
+      expect(view.upload?.length).toBeNull();
+      expect(view.upload?.offset).toBeGreaterThan(0);
+
+      await upload.send(half, body.length);
+      upload.end();
+      const answer = await upload.response;
+      expect(answer.status).toBe(202);
+      expect((JSON.parse(answer.body) as JobView).id).toBe(listed.id);
+      const done = await ctx.system.waitForJob(listed.id);
+      expect(done).toMatchObject({
+        status: 'completed',
+        bytes: body.length,
+        rows: { loaded: 30_000, rejected: 0 },
+      });
+      expect(await rowsOf(table)).toEqual(expected);
+    },
+  );
+
+  it('a schema field after a streamed file part is refused, and the job fails', async () => {
+    const schema = JSON.stringify({ columns: [{ name: 'id', type: 'bigint' }] });
+    const form = openForm(ctx.system, 'table=streamed_late_schema&atomic=true', body, {
+      declared: true,
+      after: { schema },
+    });
+    await form.send(0, half);
+    const job = await jobOfTable('streamed_late_schema');
+    await form.send(half, body.length);
+    form.end();
+    const answer = await form.response;
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/before the file/) },
+    });
+    expect(await ctx.system.waitForJob(job.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'VALIDATION_FAILED' },
+    });
+    expect(await countOf('streamed_late_schema')).toBe(0);
+  });
+
+  it('a cut form upload fails UPLOAD_ABORTED, keeping what committed', async () => {
+    const form = openForm(ctx.system, 'table=streamed_form_cut', body, { declared: true });
+    await form.send(0, half);
+    const job = await jobOfTable('streamed_form_cut');
+    const committed = await eventually(
+      () => countOf('streamed_form_cut'),
+      (n) => n > 0,
+      20_000,
+    );
+    form.cut();
+    expect(await ctx.system.waitForJob(job.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'UPLOAD_ABORTED' },
+    });
+    const kept = await countOf('streamed_form_cut');
+    expect(kept).toBeGreaterThanOrEqual(committed);
+    expect(kept).toBeLessThan(30_000);
   });
 
   it('a cut append upload fails UPLOAD_ABORTED and keeps what committed; its segments go', async () => {

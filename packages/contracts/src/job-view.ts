@@ -93,11 +93,11 @@ export const jobViewSchema = z
         "Whether the upload and its derived objects are still in storage, and when they go: the job's end plus its retention (null while the job runs).",
     }),
     upload: z
-      .object({ offset: count, length: count, expires_at: timestamp.nullable() })
+      .object({ offset: count, length: count.nullable(), expires_at: timestamp.nullable() })
       .optional()
       .meta({
         description:
-          'An upload while its bytes arrive (status `receiving`): bytes durably stored so far, the length announced, and when a resumable (tus) one expires unless finished (null for a raw upload: it ends with its request).',
+          'An upload while its bytes arrive (status `receiving`): bytes durably stored so far, the length announced (null when the upload did not announce it: a multipart form, a chunked PUT), and when a resumable (tus) one expires unless finished (null for a raw upload: it ends with its request).',
       }),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     created_at: timestamp,

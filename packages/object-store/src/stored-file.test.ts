@@ -34,8 +34,15 @@ class MemoryStore implements ObjectStore {
     return Promise.resolve();
   }
   async ping() {}
-  startUpload(): ObjectUpload {
-    throw new Error('not used');
+  /** Keys written by startUpload (of unknown length), not put. */
+  readonly streamed: string[] = [];
+  startUpload(key: string, body: Readable): ObjectUpload {
+    this.streamed.push(key);
+    const done = buffer(body).then((bytes) => {
+      this.objects.set(key, bytes);
+      return { key };
+    });
+    return { done: () => done, abort: () => this.remove(key) };
   }
   async *list(prefix: string): AsyncIterable<ListedObject[]> {
     await Promise.resolve(); // a real store answers each page later
@@ -103,6 +110,79 @@ describe('segmented stored files', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('stores a body of unannounced length: whole segments put, the rest streamed, only whole ones reported', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.integer({ min: 1, max: 90 }), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        fc.nat(),
+        async (data, segmentBytes, layout, below, above) => {
+          const bytes = Buffer.from(data);
+          const atLeast = bytes.length - (below % (bytes.length + 1));
+          const atMost = bytes.length + (above % 100);
+          const store = new MemoryStore();
+          const reported: number[] = [];
+          const upload = startSegmentedUpload(
+            store,
+            'f',
+            Readable.from(pieces(bytes, layout)),
+            { atLeast, atMost },
+            segmentBytes,
+            (n) => {
+              reported.push(n);
+              return Promise.resolve();
+            },
+          );
+          await upload.done();
+          const count = Math.ceil(bytes.length / segmentBytes);
+          expect(store.objects.size).toBe(count);
+          const got = await buffer(
+            await readStoredFile(
+              store,
+              { key: 'f', segmentBytes },
+              { start: 0, end: bytes.length },
+            ),
+          );
+          expect(got.equals(bytes)).toBe(true);
+          // A segment that may end short cannot be one PUT of known length.
+          for (const key of store.streamed) {
+            const n = Number(key.slice(2));
+            expect(
+              (n + 1) * segmentBytes > atLeast || n * segmentBytes + segmentBytes > atMost,
+            ).toBe(true);
+          }
+          // Prefixes of whole segments only, growing.
+          const whole = Math.floor(bytes.length / segmentBytes);
+          expect(reported).toEqual(reported.slice().sort((a, b) => a - b));
+          for (const n of reported) {
+            expect(n % segmentBytes).toBe(0);
+            expect(n).toBeLessThanOrEqual(whole * segmentBytes);
+          }
+          expect(reported.at(-1) ?? 0).toBe(whole * segmentBytes);
+          await upload.abort();
+          expect(store.objects.size).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails a body of unannounced length shorter than its least', async () => {
+    const store = new MemoryStore();
+    const upload = startSegmentedUpload(
+      store,
+      'f',
+      Readable.from([Buffer.alloc(50)]),
+      { atLeast: 55, atMost: 100 },
+      20,
+    );
+    await expect(upload.done()).rejects.toThrow(/at least 55 bytes announced, fewer arrived/);
+    await upload.abort();
+    expect(store.objects.size).toBe(0);
   });
 
   it('reads a range inside one segment with one GET', async () => {

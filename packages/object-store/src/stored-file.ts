@@ -141,43 +141,86 @@ function durablePrefix(
 }
 
 /**
- * Streams `body`, which must be exactly `length` bytes, into a segmented file
- * at `key`: one single-request PUT per segment, the next one starting while the
- * previous one's answer is on its way. `onDurable` hears of each stored prefix
- * (durablePrefix). abort() stops it and removes what was written.
+ * How long a segmented upload's body is: exactly `length` bytes (a declared
+ * Content-Length), or — unannounced (a multipart form's file part, a chunked
+ * body) — at least `atLeast` and at most `atMost` bytes.
+ */
+export type SegmentedLength = number | { atLeast: number; atMost: number };
+
+/**
+ * Streams `body` into a segmented file at `key`: one single-request PUT per
+ * segment known to be whole (all of them when the length is exact), the next
+ * one starting while the previous one's answer is on its way; a segment that
+ * may end short (past `atLeast`) streams as an upload of unknown length.
+ * `onDurable` hears of each stored prefix (durablePrefix). abort() stops it and
+ * removes what was written.
  */
 export function startSegmentedUpload(
   store: ObjectStore,
   key: string,
   body: Readable,
-  length: number,
+  length: SegmentedLength,
   segmentBytes: number,
   onDurable?: (bytes: number) => Promise<void>,
 ): ObjectUpload {
-  const count = segmentCount(length, segmentBytes);
+  const exact = typeof length === 'number' ? length : undefined;
+  const atLeast = typeof length === 'number' ? length : length.atLeast;
+  const atMost = typeof length === 'number' ? length : length.atMost;
+  const count = exact === undefined ? Infinity : segmentCount(exact, segmentBytes);
   let current: PassThrough | undefined;
+  /** The last segment started as an upload of unknown length (abort stops it too). */
+  let streaming: ObjectUpload | undefined;
+  /** Segments started so far (what abort removes). */
+  let opened = 0;
   let aborted = false;
   const durable = durablePrefix(segmentBytes, count, onDurable);
   const run = async () => {
     let previous: Promise<void> = Promise.resolve();
+    let put: Promise<void> = Promise.resolve();
     let index = 0;
-    let left = Math.min(segmentBytes, length);
+    /** Bytes the open segment still takes (0: none open), of its `size`. */
+    let left = 0;
+    let size = 0;
+    let received = 0;
     const open = () => {
-      const segment = new PassThrough({ highWaterMark: 1024 * 1024 });
       const n = index;
-      const put = store.put(segmentKey(key, n), segment, left);
+      const start = n * segmentBytes;
+      size = Math.min(segmentBytes, atMost - start);
+      const whole = start + size <= atLeast;
+      const segment = new PassThrough({ highWaterMark: 1024 * 1024 });
+      if (whole) {
+        put = store.put(segmentKey(key, n), segment, size);
+      } else {
+        streaming = store.startUpload(segmentKey(key, n), segment, { expectedBytes: size });
+        put = streaming.done().then(() => undefined);
+      }
       // Rejections are awaited below; keep an early one from being unhandled meanwhile.
-      put.then(() => durable.stored(n)).catch(() => undefined);
+      put.catch(() => undefined);
       current = segment;
-      return put;
+      opened = n + 1;
+      left = size;
     };
-    let put = open();
+    const close = async () => {
+      // A segment short of segmentBytes ends the body: the upload's end reports it.
+      if (left === 0 && size === segmentBytes) {
+        const n = index;
+        put.then(() => durable.stored(n)).catch(() => undefined);
+      }
+      current?.end();
+      await previous; // at most two PUTs in flight
+      previous = put;
+      index++;
+      left = 0;
+    };
     for await (const chunk of body) {
       let piece = chunk as Buffer;
-      if (index === count && piece.length > 0) {
-        throw new Error(`more than the ${length} bytes announced`);
-      }
       while (piece.length > 0) {
+        if (left === 0) {
+          if (index * segmentBytes >= atMost) {
+            throw new Error(`more than the ${atMost} bytes announced`);
+          }
+          open();
+        }
         const take = Math.min(left, piece.length);
         const segment = current as PassThrough;
         if (!segment.write(piece.subarray(0, take))) {
@@ -185,22 +228,17 @@ export function startSegmentedUpload(
         }
         piece = piece.subarray(take);
         left -= take;
+        received += take;
         durable.check();
-        if (left === 0) {
-          segment.end();
-          await previous; // at most two PUTs in flight
-          previous = put;
-          index++;
-          if (index === count) {
-            if (piece.length > 0) throw new Error(`more than the ${length} bytes announced`);
-            break;
-          }
-          left = Math.min(segmentBytes, length - index * segmentBytes);
-          put = open();
-        }
+        if (left === 0) await close();
       }
     }
-    if (index !== count) throw new Error(`${length} bytes announced, fewer arrived`);
+    if (received < atLeast) {
+      const bound = exact === undefined ? 'at least ' : '';
+      throw new Error(`${bound}${atLeast} bytes announced, fewer arrived (${received})`);
+    }
+    // The end of a body of unannounced length: its last segment is shorter.
+    if (left > 0) await close();
     await previous;
     await durable.reported();
   };
@@ -212,8 +250,11 @@ export function startSegmentedUpload(
       if (aborted) return;
       aborted = true;
       current?.destroy();
+      await streaming?.abort();
       await done.catch(() => undefined);
-      await removeStoredFile(store, { key, segmentBytes }, length).catch(() => undefined);
+      for (let n = 0; n < opened; n++) {
+        await store.remove(segmentKey(key, n)).catch(() => undefined);
+      }
     },
   };
 }

@@ -142,7 +142,7 @@ export class JobIntake {
   /** The job of a raw upload that loads while it arrives (created with its first durable segment). */
   streamed(
     options: JobOptions,
-    upload: { objectKey: string; segmentBytes: number; length: number },
+    upload: { objectKey: string; segmentBytes: number; length: number | null },
   ): StreamedJob {
     const deps = {
       lifecycle: this.jobs,

@@ -28,6 +28,8 @@ export interface FollowOptions {
   idleMs: number;
   /** The splitter stops: the reader gives up as if idle. */
   signal: AbortSignal;
+  /** Told the upload's length once its last byte is stored (an unannounced length is known then). */
+  onFinished?: (bytes: number) => void;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function* followUpload(options: FollowOptions): AsyncGenerator<Buff
     if (!row) throw new FollowEnded('deleted');
     if (row.status === 'failed' || row.status === 'cancelled') throw new FollowEnded(row.status);
     const finished = row.finished_at !== null;
-    const durable = finished ? row.length : row.upload_offset - row.tail_bytes;
+    const durable = durableBytes(row);
     if (durable > position) {
       const body = await readStoredFile(options.store, options.file, {
         start: position,
@@ -57,7 +59,10 @@ export async function* followUpload(options: FollowOptions): AsyncGenerator<Buff
       lastProgress = Date.now();
       continue;
     }
-    if (finished) return;
+    if (finished) {
+      options.onFinished?.(durable);
+      return;
+    }
     const idle = Date.now() - lastProgress >= options.idleMs;
     if (idle || options.signal.aborted) throw new FollowPaused(position);
     await sleep(options.pollMs);
@@ -66,4 +71,4 @@ export async function* followUpload(options: FollowOptions): AsyncGenerator<Buff
 
 /** Bytes of the upload readable now (whole segments, or all of it once finished). */
 export const durableBytes = (row: ResumableUpload): number =>
-  row.finished_at !== null ? row.length : row.upload_offset - row.tail_bytes;
+  row.finished_at !== null ? (row.length ?? row.upload_offset) : row.upload_offset - row.tail_bytes;

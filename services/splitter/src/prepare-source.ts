@@ -19,7 +19,11 @@ import { durableBytes, followUpload } from './follow-upload';
 export interface PreparedSource {
   /** The upload itself (maybe segmented), or a plain object derived from it. */
   file: StoredFile;
-  bytes: number;
+  /**
+   * The source's length; for an upload still arriving without an announced length,
+   * Infinity until its last byte is stored (read it after the scan).
+   */
+  readonly bytes: number;
   encoding: Encoding;
   compression: 'none' | 'gzip';
   samples: ObjectSamples;
@@ -127,23 +131,25 @@ export async function prepareFollowedSource(
   const durable = durableBytes(row);
   if (durable === 0) return null;
   const file: StoredFile = { key: job.object_key, segmentBytes: row.segment_bytes };
-  const samples = await readSamples(deps.store, file, durable, {
-    endsFile: durable === row.length,
-  });
+  const finished = row.finished_at !== null;
+  const samples = await readSamples(deps.store, file, durable, { endsFile: finished });
   const overrides: DialectOverrides = job.dialect_overrides ?? {};
   const declaredUtf16 = overrides.encoding === 'utf-16le' || overrides.encoding === 'utf-16be';
-  refuseNonCsv(samples.head, row.length, !declaredUtf16);
+  let length = finished ? durable : row.length;
+  refuseNonCsv(samples.head, length ?? Infinity, !declaredUtf16);
   if (isGzip(samples.head)) return null;
   const encoding =
     overrides.encoding ?? detectEncoding(samples.head, samples.all.slice(1)).encoding;
   if (encoding !== 'utf-8') return null;
   return {
     file,
-    bytes: row.length,
+    get bytes() {
+      return length ?? Infinity;
+    },
     encoding,
     compression: 'none',
     samples,
-    read: (from) => followUpload({ ...deps, file, from }),
+    read: (from) => followUpload({ ...deps, file, from, onFinished: (bytes) => (length = bytes) }),
   };
 }
 

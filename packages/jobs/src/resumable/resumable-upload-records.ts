@@ -6,7 +6,8 @@ import { insertJob } from '../job-records';
 export interface ResumableUploadRecord {
   job_id: string;
   tenant: string;
-  length: number;
+  /** Null while an upload of unannounced length (multipart, chunked PUT) arrives. */
+  length: number | null;
   upload_offset: number;
   tail_bytes: number;
   segment_bytes: number;
@@ -24,7 +25,7 @@ export interface ResumableUpload extends ResumableUploadRecord {
 }
 
 export interface NewResumableUpload {
-  length: number;
+  length: number | null;
   segmentBytes: number;
   metadata: Record<string, string | null>;
   dedupeContent: boolean;
@@ -132,7 +133,7 @@ export class ResumableUploadRecords {
 function numeric<T extends ResumableUploadRecord>(row: T): T {
   return {
     ...row,
-    length: Number(row.length),
+    length: row.length === null ? null : Number(row.length),
     upload_offset: Number(row.upload_offset),
     tail_bytes: Number(row.tail_bytes),
     segment_bytes: Number(row.segment_bytes),

@@ -32,9 +32,9 @@ export async function finishUpload(
     if (!job) return { kind: 'ended' };
     const finishRow = () =>
       client.query(
-        `UPDATE ingest.resumable_uploads SET upload_offset = length, tail_bytes = 0,
+        `UPDATE ingest.resumable_uploads SET length = $2, upload_offset = $2, tail_bytes = 0,
            finished_at = now() WHERE job_id = $1`,
-        [jobId],
+        [jobId, stored.bytes],
       );
     if (job.dedupe_content) {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('ingest.content:' || $1))`, [

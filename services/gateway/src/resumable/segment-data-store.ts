@@ -34,6 +34,10 @@ export interface SegmentDataStoreDeps {
   schemas: TenantSchemaSource;
 }
 
+/** A tus upload always announces its length (Upload-Defer-Length is not offered). */
+type TusUpload = ResumableUpload & { length: number };
+const hasLength = (row: ResumableUpload): row is TusUpload => row.length !== null;
+
 /** Nudges of one upload's splitter while a request streams, at most one per this interval. */
 const NUDGE_INTERVAL_MS = 2000;
 
@@ -218,10 +222,12 @@ export class SegmentDataStore extends DataStore {
     return Promise.resolve(0);
   }
 
-  private async row(id: string, allow: { ended?: boolean } = {}): Promise<ResumableUpload> {
+  private async row(id: string, allow: { ended?: boolean } = {}): Promise<TusUpload> {
     const row = await this.deps.lifecycle.uploads.get(id);
     // A raw upload's row is no tus upload: it cannot be resumed.
-    if (!row || row.metadata.route === RAW_UPLOAD_ROUTE) throw new TusError(ERRORS.FILE_NOT_FOUND);
+    if (!row || row.metadata.route === RAW_UPLOAD_ROUTE || !hasLength(row)) {
+      throw new TusError(ERRORS.FILE_NOT_FOUND);
+    }
     const gone = row.status === 'failed' || row.status === 'cancelled';
     if (gone && row.finished_at !== null && allow.ended !== true) {
       throw new TusError(ERRORS.FILE_NO_LONGER_EXISTS);
@@ -235,7 +241,7 @@ export class SegmentDataStore extends DataStore {
    * once; then the job becomes `stored` and is published (a lost publish is
    * repaired by the outbox sweep).
    */
-  private async finish(row: ResumableUpload): Promise<void> {
+  private async finish(row: TusUpload): Promise<void> {
     const { store, lifecycle, publisher, logger } = this.deps;
     const id = row.job_id;
     const running = this.hashes.get(id);

@@ -123,11 +123,15 @@ export interface UploadOptions {
   /** An upper bound of the body's size (Content-Length), for smaller multipart parts. */
   expectedBytes?: number;
   /**
-   * The body's exact size, when the request declares it: the upload is then stored as
-   * segments of `segmentBytes`, each one plain PUT (no multipart upload to put together).
+   * Stores the upload as segments `<objectKey>/<n>` of this size (0: one object). Each
+   * segment known to be whole is one plain PUT (no multipart upload to put together):
+   * all of them when the request declares the body's `exactBytes`, those before
+   * `atLeastBytes` otherwise.
    */
-  exactBytes?: number;
   segmentBytes?: number;
+  exactBytes?: number;
+  /** The least the body can be, when its exact size is not declared (a multipart file part). */
+  atLeastBytes?: number;
   pace?: MinimumPace;
   tracker?: WriteTracker;
   /** False when the job declares UTF-16 (no BOM needed): its NUL bytes are no sign of binary data. */
@@ -178,11 +182,14 @@ export async function storeMeteredUpload(
     source.resume();
     throw sourceError;
   }
-  const { exactBytes, segmentBytes } = options;
-  const segmented =
-    exactBytes !== undefined && exactBytes > 0 && segmentBytes !== undefined && segmentBytes > 0;
+  const { exactBytes, segmentBytes = 0 } = options;
+  const segmented = segmentBytes > 0 && exactBytes !== 0;
+  const length = exactBytes ?? {
+    atLeast: options.atLeastBytes ?? 0,
+    atMost: Math.min(limitBytes, options.expectedBytes ?? limitBytes),
+  };
   const upload = segmented
-    ? startSegmentedUpload(store, objectKey, meter, exactBytes, segmentBytes, options.onDurable)
+    ? startSegmentedUpload(store, objectKey, meter, length, segmentBytes, options.onDurable)
     : store.startUpload(objectKey, meter, {
         metadata: options.metadata,
         expectedBytes: options.expectedBytes,

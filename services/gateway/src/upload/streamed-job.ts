@@ -40,7 +40,7 @@ export class StreamedJob {
   constructor(
     private readonly deps: StreamedJobDeps,
     private readonly options: JobOptions,
-    private readonly upload: { objectKey: string; segmentBytes: number; length: number },
+    private readonly upload: { objectKey: string; segmentBytes: number; length: number | null },
   ) {}
 
   /** Bytes [0, durable) are stored for good: creates the job first, then tells the splitters. */

@@ -49,6 +49,16 @@ const declaresUtf16 = (request: UploadRequest): boolean =>
   request.dialectOverrides.encoding === 'utf-16le' ||
   request.dialectOverrides.encoding === 'utf-16be';
 
+/** Tells a job that loads while its upload arrives of each stored prefix, and of the upload's failure. */
+const streamingHooks = (job: StreamedJob | null) =>
+  job
+    ? {
+        onDurable: (bytes: number) => job.durable(bytes),
+        // Loaders stop reading a job that ended, rather than fail on its missing segments.
+        beforeRemove: (reason: Error) => job.abort(reason),
+      }
+    : {};
+
 /** Decided before the body is read: an answer already, or what the upload goes on with. */
 type Preparation =
   { answer: UploadOutcome } | { schema: JobSchema | null; options: JobOptions | null };
@@ -75,17 +85,55 @@ export class Uploader {
     if ('answer' in prepared) return prepared.answer;
     sendContinue(req, res);
     const schema = new RequestSchema(prepared.schema);
-    const file = await receiveMultipartFile(req, res, this.deps.store, {
+    const { declaredBytes } = request.limits;
+    let streamed: { job: StreamedJob; options: JobOptions } | null = null;
+    let schemaBeforeFile = false;
+    const receiving = receiveMultipartFile(req, res, this.deps.store, {
       limitBytes: request.limits.maxUploadBytes,
       pace: this.deps.pace,
-      // The whole request's length bounds the file part's.
-      expectedBytes: request.limits.declaredBytes,
-      // Fields sent before the file part are checked before a byte is stored.
-      beforeStore: (fields) => schema.takeField(fields),
+      // The whole request's length bounds the file part's, and less the envelope, from below.
+      expectedBytes: declaredBytes,
+      atLeastBytes: declaredBytes === undefined ? undefined : declaredBytes - envelope,
+      segmentBytes: this.deps.segmentBytes,
+      // Fields sent before the file part are checked before a byte is stored; the job the
+      // file loads into while it arrives takes its options from them.
+      beforeStore: (fields, fileName, objectKey) => {
+        schema.takeField(fields);
+        schemaBeforeFile = fields?.schema !== undefined;
+        let options: JobOptions;
+        try {
+          options = resolveJobOptions(request, schema.current, fileName || null);
+        } catch {
+          // Options that need a field sent after the file part: the job waits for the form's end.
+          return {};
+        }
+        const job = this.streamedJob(options, objectKey, null);
+        streamed = job ? { job, options } : null;
+        return streamingHooks(job);
+      },
       tracker: this.deps.tracker,
       textChecks: !declaresUtf16(request),
     });
+    const file = await receiving.catch(async (e: unknown) => {
+      await (streamed as { job: StreamedJob } | null)?.job.abort(e);
+      throw e;
+    });
     if (!file) throw errors.missingFile();
+    const started = streamed as { job: StreamedJob; options: JobOptions } | null;
+    if (started?.job.exists) {
+      const fields = req.body as Record<string, unknown> | undefined;
+      if (fields?.schema !== undefined && !schemaBeforeFile) {
+        // Its rows have been loading with the schema known when the file part began.
+        const refused = errors.validation(
+          `the schema field came after a file part larger than ${this.deps.segmentBytes} bytes, which loads while it arrives: send the schema field before the file`,
+        );
+        await started.job.abort(refused);
+        await removeUpload(this.deps.store, file).catch(() => undefined);
+        await file.tracking?.close();
+        throw refused;
+      }
+      return this.finishStreamed(file, started.job, started.options);
+    }
     return this.accept(res, file, () => {
       // A schema field sent after the file part is only seen now.
       schema.takeField(req.body as Record<string, unknown> | undefined);
@@ -101,32 +149,17 @@ export class Uploader {
     const { maxUploadBytes, declaredBytes } = request.limits;
     sendContinue(req, res);
     const objectKey = newUploadKey();
-    const { segmentBytes } = this.deps;
-    // More than one segment: the job starts loading with the first one stored (dedupe=content
-    // must see the whole body first). A smaller upload is a job once it is stored.
-    const streamed =
-      declaredBytes !== undefined &&
-      segmentBytes > 0 &&
-      declaredBytes > segmentBytes &&
-      !options.dedupeContent
-        ? this.deps.intake.streamed(options, { objectKey, segmentBytes, length: declaredBytes })
-        : null;
+    const streamed = this.streamedJob(options, objectKey, declaredBytes ?? null);
     let stored: StoredUpload;
     try {
       stored = await storeMeteredUpload(this.deps.store, objectKey, req, maxUploadBytes, {
         expectedBytes: declaredBytes,
         exactBytes: declaredBytes,
-        segmentBytes,
+        segmentBytes: this.deps.segmentBytes,
         pace: this.deps.pace,
         tracker: this.deps.tracker,
         textChecks: !declaresUtf16(request),
-        ...(streamed
-          ? {
-              onDurable: (bytes: number) => streamed.durable(bytes),
-              // Loaders stop reading a job that ended, rather than fail on its missing segments.
-              beforeRemove: (reason: Error) => streamed.abort(reason),
-            }
-          : {}),
+        ...streamingHooks(streamed),
       });
     } catch (e) {
       await streamed?.abort(e);
@@ -134,6 +167,24 @@ export class Uploader {
     }
     if (streamed?.exists) return this.finishStreamed(stored, streamed, options);
     return this.accept(res, stored, () => options);
+  }
+
+  /**
+   * The job of an upload that may load while it arrives: it becomes one with the
+   * first whole segment stored, so an upload of more than one segment starts
+   * loading then, and a smaller one is a job once it is stored. Null when the
+   * upload is stored first: dedupe=content must see the whole body, and a
+   * declared length of one segment or less gains nothing.
+   */
+  private streamedJob(
+    options: JobOptions,
+    objectKey: string,
+    length: number | null,
+  ): StreamedJob | null {
+    const { segmentBytes } = this.deps;
+    if (segmentBytes <= 0 || options.dedupeContent) return null;
+    if (length !== null && length <= segmentBytes) return null;
+    return this.deps.intake.streamed(options, { objectKey, segmentBytes, length });
   }
 
   /**
