@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobView } from '@ingest/contracts';
 import { peopleFixture, startPrivateRedis, useTestSystem, type TestSystem } from '@ingest/testing';
 import {
@@ -95,7 +97,8 @@ describe('S3 server restarted mid-load', () => {
   let server: Awaited<ReturnType<typeof startPrivateS3>> | undefined;
   const ctx = useTestSystem(async () => {
     server = await startPrivateS3();
-    return { ...settings, S3_ENDPOINT: server.url };
+    // Segments of 256 KiB: an upload of the file stores about ten, one after the other.
+    return { ...settings, S3_ENDPOINT: server.url, GATEWAY_SEGMENT_BYTES: String(256 * 1024) };
   });
   afterAll(async () => {
     await server?.stop();
@@ -105,6 +108,51 @@ describe('S3 server restarted mid-load', () => {
     await loadThroughRestart(ctx, 's3_restarted', async () => {
       await server?.restart(1000);
     });
+  });
+
+  it('answers an upload whose segment was being stored when it went down; the retry loads once', async () => {
+    const body = Buffer.from(FILE);
+    const headers = { 'idempotency-key': 'upload-through-s3-restart' };
+    const query = 'table=s3_restart_upload&atomic=true';
+    const put = request(new URL(`${ctx.system.baseUrl}/v1/jobs/raw?${query}`), {
+      method: 'PUT',
+      headers: {
+        ...headers,
+        authorization: `Bearer ${ctx.system.apiKey}`,
+        'content-length': String(body.length),
+      },
+    });
+    const answer = new Promise<number>((resolve) => {
+      put.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      put.on('error', () => resolve(-1)); // the gateway may close the connection instead
+    });
+    // A third of the body, then the rest slowly: a segment's PUT is open when s3rver goes.
+    const third = Math.floor(body.length / 3);
+    put.write(body.subarray(0, third));
+    await sleep(500);
+    const restarted = server?.restart(1000);
+    for (let at = third; at < body.length; at += 64 * 1024) {
+      put.write(body.subarray(at, at + 64 * 1024));
+      await sleep(50);
+    }
+    put.end();
+    await restarted;
+    const status = await Promise.race([answer, sleep(30_000).then(() => 'no answer')]);
+    expect(status).not.toBe('no answer');
+
+    // Whatever the first attempt was told, the same request again loads the file once.
+    const retry = await ctx.system.fetch(`/v1/jobs/raw?${query}`, {
+      method: 'PUT',
+      headers,
+      body,
+    });
+    expect([200, 202]).toContain(retry.status);
+    const done = await ctx.system.waitForJob(((await retry.json()) as JobView).id, 120_000);
+    expect(done).toMatchObject({ status: 'completed', rows: { loaded: ROWS, rejected: 0 } });
+    await expectExactlyOnce(ctx.db, ctx.system.table('s3_restart_upload'), ROWS);
   });
 });
 

@@ -1,4 +1,5 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { peopleFixture, useTestSystem, type RunningSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { eventually } from '../support/broker';
@@ -100,7 +101,11 @@ function openForm(
  */
 describe('uploads load while they arrive', () => {
   const ctx = useTestSystem(
-    { GATEWAY_SEGMENT_BYTES: '65536', SPLITTER_CHUNK_BYTES: '65536' },
+    {
+      GATEWAY_SEGMENT_BYTES: '65536',
+      SPLITTER_CHUNK_BYTES: '65536',
+      SPLITTER_DERIVED_SEGMENT_BYTES: '32768',
+    },
     { loaders: 2, notifier: false },
   );
   const fixture = peopleFixture(30_000, 41);
@@ -206,6 +211,39 @@ describe('uploads load while they arrive', () => {
         status: 'completed',
         bytes: body.length,
         rows: { loaded: 30_000, rejected: 0 },
+      });
+      expect(await rowsOf(table)).toEqual(expected);
+    },
+  );
+
+  it.each([
+    ['gzip', 'gzip', gzipSync(body, { level: 1 }), ''],
+    ['utf-16le', 'none', Buffer.from(`\ufeff${fixture.text}`, 'utf16le'), '&encoding=utf-16le'],
+  ] as const)(
+    'a %s upload is decompressed or transcoded on the stream and loads before its last byte',
+    async (name, compression, bytes, options) => {
+      const table = `streamed_${name.replace(/\W/g, '_')}`;
+      const put = openPut(ctx.system, `table=${table}${options}`, bytes);
+      const most = Math.floor(bytes.length * 0.8);
+      await put.send(0, most);
+      const listed = await jobOfTable(table);
+      const loaded = await eventually(
+        () => countOf(table),
+        (n) => n > 0,
+        20_000,
+      );
+      expect(loaded).toBeLessThan(30_000);
+      expect(
+        ((await (await ctx.system.fetch(`/v1/jobs/${listed.id}`)).json()) as JobView).status,
+      ).toBe('receiving');
+      await put.send(most, bytes.length);
+      put.end();
+      expect((await put.response).status).toBe(202);
+      const done = await ctx.system.waitForJob(listed.id);
+      expect(done).toMatchObject({
+        status: 'completed',
+        rows: { loaded: 30_000, rejected: 0 },
+        dialect: { compression },
       });
       expect(await rowsOf(table)).toEqual(expected);
     },

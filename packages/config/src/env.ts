@@ -207,6 +207,14 @@ export const splitterEnvSchema = z.object({
   SPLITTER_CONCURRENCY: int.positive().default(2),
   /** Resumable uploads one splitter plans while their bytes arrive, at once (0: after the last byte). */
   SPLITTER_FOLLOW_MAX: int.nonnegative().default(8),
+  /**
+   * Segments of the text derived from a gzip or non-UTF-8 upload that loads while it arrives:
+   * its chunks are planned once their segment is stored (one segment is held in memory).
+   */
+  SPLITTER_DERIVED_SEGMENT_BYTES: int
+    .min(1024)
+    .max(1024 ** 3)
+    .default(8 * 1024 * 1024),
   /** A followed upload that stores no new segment for this long is left until the next nudge. */
   SPLITTER_FOLLOW_IDLE: duration.prefault('5s').pipe(z.number().min(100)),
   /** Chunks of one job dispatched and not yet committed, at most (its window). */

@@ -214,6 +214,8 @@ describe('segmented stored files', () => {
       'uploads/a/partial',
       'uploads/a.csv',
       'uploads/a.utf8.csv',
+      'uploads/a.csv/000003',
+      'uploads/a.utf8.csv/000000',
     ]) {
       expect(uploadKeyOf(key)).toBe('uploads/a');
     }
@@ -229,6 +231,8 @@ describe('segmented stored files', () => {
       'uploads/a/000002',
       'uploads/a.csv',
       'uploads/a.utf8.csv',
+      'uploads/a.csv/000000',
+      'uploads/a.utf8.csv/000001',
       'uploads/ab',
       'uploads/ab/000000',
     ]) {

@@ -36,11 +36,12 @@ export const transcodedKey = (key: string): string => `${key}.utf8.csv`;
  */
 export const partialSegmentKey = (key: string): string => `${key}/partial`;
 
-const SEGMENT_OR_DERIVED = /(?:\/\d{6,}|\/partial|\.utf8\.csv|\.csv)$/;
+const SEGMENT_OR_DERIVED = /(?:\.utf8\.csv|\.csv)?(?:\/\d{6,}|\/partial)?$/;
 
 /**
  * The upload key an object belongs to: the object itself, one of its segments
- * (`<key>/000000`, `<key>/partial`) or an object derived from it (`<key>.csv`, `<key>.utf8.csv`).
+ * (`<key>/000000`, `<key>/partial`) or an object derived from it (`<key>.csv`,
+ * `<key>.utf8.csv`, or their segments `<key>.csv/000000`).
  */
 export const uploadKeyOf = (objectKey: string): string => objectKey.replace(SEGMENT_OR_DERIVED, '');
 
@@ -103,7 +104,9 @@ export async function removeStoredFile(
  */
 export async function removeUploadObjects(store: ObjectStore, key: string): Promise<number> {
   const keys = [key, decompressedKey(key), transcodedKey(key)];
-  for await (const page of store.list(`${key}/`)) keys.push(...page.map((o) => o.key));
+  for (const prefix of keys.map((k) => `${k}/`)) {
+    for await (const page of store.list(prefix)) keys.push(...page.map((o) => o.key));
+  }
   for (const k of keys) await store.remove(k);
   return keys.length;
 }

@@ -5,7 +5,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /** Counts what passes and stops the stream past a limit (a gzip bomb ends here). */
-class OutputLimit extends Transform {
+export class OutputLimit extends Transform {
   bytes = 0;
   constructor(private readonly limit: number) {
     super();

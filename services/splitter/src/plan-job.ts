@@ -25,7 +25,7 @@ import type { Logger } from '@ingest/config';
 import { compileColumns, sqlType, type TableSchema } from '@ingest/normalize';
 import { resolveSchema, sampleRecords } from './job-schema';
 import type { WriteTracker } from './derived-object';
-import { prepareSource, type PreparedSource } from './prepare-source';
+import { prepareFollowedSource, prepareSource, type PreparedSource } from './prepare-source';
 import { holdPlanLock } from './plan-lock';
 
 export class PlanningStopped extends Error {
@@ -44,6 +44,8 @@ export interface PlanJobDeps {
   defaultChunkBytes: number;
   maxRecordBytes: number;
   maxDecompressedBytes: number;
+  /** See PrepareSourceDeps.derivedSegmentBytes. */
+  derivedSegmentBytes?: number;
   tracker?: WriteTracker;
   /** Plans resumable uploads while their bytes arrive. */
   followers?: { follow(job: JobRecord): void };
@@ -93,7 +95,7 @@ export async function planJob(
   // One scan of a job at a time: one that followed the upload may still be finishing.
   const lock = await holdPlanLock(deps.pool, job.id, { wait: true });
   try {
-    const source = await prepareSource(deps, job);
+    const source = await prepareStoredSource(deps, job);
     if (source.file.key !== job.object_key) {
       await lifecycle.recordSource(job.id, source.file.key);
     }
@@ -121,6 +123,27 @@ export async function planJob(
   } finally {
     await lock?.release();
   }
+}
+
+/**
+ * The source of a job whose bytes are all stored. An upload that could load
+ * while it arrived (it has an upload row) is read as its followers read it, so
+ * a plan they began goes on from the same file — a gzip or non-UTF-8 one's
+ * text derived segment by segment; any other upload through prepareSource.
+ */
+async function prepareStoredSource(deps: PlanJobDeps, job: JobRecord): Promise<PreparedSource> {
+  const upload = () => deps.lifecycle.uploads.get(job.id);
+  const row = await upload();
+  const followed =
+    row && row.finished_at !== null
+      ? await prepareFollowedSource(
+          // Finished: the reader never waits for bytes.
+          { ...deps, upload, pollMs: 100, idleMs: 60_000, signal: new AbortController().signal },
+          job,
+          row,
+        )
+      : null;
+  return followed ?? prepareSource(deps, job);
 }
 
 /**

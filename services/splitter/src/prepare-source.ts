@@ -11,9 +11,12 @@ import {
 import type { JobRecord, ResumableUpload } from '@ingest/jobs';
 import { createGunzip } from 'node:zlib';
 import { deriveObject, type WriteTracker } from './derived-object';
-import { readSamples, type ObjectSamples } from './object-samples';
+import { readSamples, SAMPLE_BYTES, type ObjectSamples } from './object-samples';
 import { createTranscodeStream } from './transcode-stream';
 import { durableBytes, followUpload } from './follow-upload';
+import { deriveWhileReading } from './derive-while-reading';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 
 /** The plain UTF-8 CSV object chunks are cut from, and how it was obtained. */
 export interface PreparedSource {
@@ -37,6 +40,8 @@ export interface PrepareSourceDeps {
   tracker?: WriteTracker;
   /** Largest plain object a compressed upload may expand to. */
   maxDecompressedBytes: number;
+  /** Segments of the text derived while an upload arrives (SPLITTER_DERIVED_SEGMENT_BYTES). */
+  derivedSegmentBytes?: number;
 }
 
 /**
@@ -106,8 +111,7 @@ export async function prepareSource(
   };
 }
 
-export interface FollowedSourceDeps {
-  store: ObjectStore;
+export interface FollowedSourceDeps extends PrepareSourceDeps {
   /** Reads the upload's row afresh. */
   upload: () => Promise<ResumableUpload | null>;
   pollMs: number;
@@ -116,12 +120,13 @@ export interface FollowedSourceDeps {
 }
 
 /**
- * The source of a resumable upload while its bytes arrive: the upload itself,
- * read segment by segment as each becomes durable. The dialect, encoding and
- * schema are judged on the samples of what is stored so far (at least its first
- * segment). Null when that is not possible yet (nothing durable) or not at all
- * while it streams: a gzip or non-UTF-8 upload is rewritten whole once its last
- * byte is stored, and planned then.
+ * The source of an upload that loads while its bytes arrive (also once they
+ * all have): the upload itself, read segment by segment as each becomes
+ * durable. The dialect, encoding and schema are judged on the samples of what
+ * is stored so far (at least its first segment). A gzip or non-UTF-8 upload is
+ * decompressed and transcoded on the same pass into segments of its own
+ * (`<key>.csv/<n>`, `<key>.utf8.csv/<n>`), judged on its text's head alone.
+ * Null while nothing is durable.
  */
 export async function prepareFollowedSource(
   deps: FollowedSourceDeps,
@@ -130,27 +135,109 @@ export async function prepareFollowedSource(
 ): Promise<PreparedSource | null> {
   const durable = durableBytes(row);
   if (durable === 0) return null;
-  const file: StoredFile = { key: job.object_key, segmentBytes: row.segment_bytes };
+  const upload: StoredFile = { key: job.object_key, segmentBytes: row.segment_bytes };
   const finished = row.finished_at !== null;
-  const samples = await readSamples(deps.store, file, durable, { endsFile: finished });
+  const raw = await readSamples(deps.store, upload, durable, { endsFile: finished });
   const overrides: DialectOverrides = job.dialect_overrides ?? {};
   const declaredUtf16 = overrides.encoding === 'utf-16le' || overrides.encoding === 'utf-16be';
   let length = finished ? durable : row.length;
-  refuseNonCsv(samples.head, length ?? Infinity, !declaredUtf16);
-  if (isGzip(samples.head)) return null;
-  const encoding =
-    overrides.encoding ?? detectEncoding(samples.head, samples.all.slice(1)).encoding;
-  if (encoding !== 'utf-8') return null;
+  refuseNonCsv(raw.head, length ?? Infinity, !declaredUtf16);
+  const follow = (from: number, onFinished: (bytes: number) => void) =>
+    followUpload({ ...deps, file: upload, from, onFinished });
+  const gzip = isGzip(raw.head);
+  const text = gzip ? await decompressedHead(deps.store, upload, durable, finished) : raw;
+  if (gzip) refuseNonCsv(text.head, text.endsFile ? text.head.length : Infinity, !declaredUtf16);
+  const encoding = overrides.encoding ?? detectEncoding(text.head, text.all.slice(1)).encoding;
+  if (!gzip && encoding === 'utf-8') {
+    return {
+      file: upload,
+      get bytes() {
+        return length ?? Infinity;
+      },
+      encoding,
+      compression: 'none',
+      samples: raw,
+      read: (from) => follow(from, (bytes) => (length = bytes)),
+    };
+  }
+  const utf8 = encoding === 'utf-8';
+  const samples = utf8 ? text : await transcodeSamples(text, encoding);
+  // UTF-16 skipped the text checks (its bytes are half NULs); its UTF-8 text gets them.
+  if (!utf8) refuseNonCsv(samples.head, samples.endsFile ? samples.head.length : Infinity);
+  const target = utf8 ? decompressedKey(job.object_key) : transcodedKey(job.object_key);
+  let derived: number | null = null;
+  const segmentBytes = deps.derivedSegmentBytes ?? 8 * 1024 * 1024;
   return {
-    file,
+    file: { key: target, segmentBytes },
     get bytes() {
-      return length ?? Infinity;
+      return derived ?? Infinity;
     },
     encoding,
-    compression: 'none',
+    compression: gzip ? 'gzip' : 'none',
     samples,
-    read: (from) => followUpload({ ...deps, file, from, onFinished: (bytes) => (length = bytes) }),
+    read: (from) =>
+      deriveWhileReading({
+        store: deps.store,
+        tracker: deps.tracker,
+        source: follow(0, () => undefined),
+        transforms: [
+          ...(gzip ? [createGunzip()] : []),
+          ...(utf8 ? [] : [createTranscodeStream(encoding)]),
+        ],
+        target,
+        segmentBytes,
+        from,
+        // UTF-16 → UTF-8 grows at most 1.5×, a single-byte charset at most 3×.
+        limitBytes: gzip
+          ? deps.maxDecompressedBytes
+          : Math.max(deps.maxDecompressedBytes, 3 * (length ?? durable)),
+        onEnd: (bytes) => (derived = bytes),
+      }),
   };
+}
+
+/**
+ * The head of a gzip upload's text: its durable prefix decompressed until a
+ * sample's worth came out (a stream cut mid-way ends the sample, not the job).
+ */
+async function decompressedHead(
+  store: ObjectStore,
+  file: StoredFile,
+  durable: number,
+  finished: boolean,
+): Promise<ObjectSamples> {
+  const gunzip = createGunzip();
+  const source = await readStoredFile(store, file, { start: 0, end: durable });
+  const pieces: Buffer[] = [];
+  let bytes = 0;
+  let complete = false;
+  try {
+    source.pipe(gunzip);
+    for await (const piece of gunzip as AsyncIterable<Buffer>) {
+      pieces.push(piece);
+      bytes += piece.length;
+      if (bytes >= SAMPLE_BYTES) break;
+    }
+    complete = finished && bytes < SAMPLE_BYTES;
+  } catch {
+    // The prefix ends inside the gzip stream: what came out so far is the sample.
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+  const head = Buffer.concat(pieces).subarray(0, SAMPLE_BYTES);
+  return { head, all: [head], endsFile: complete };
+}
+
+/** Samples of a non-UTF-8 text, in UTF-8 (each cut at its end: a sample's last character may go). */
+async function transcodeSamples(
+  samples: ObjectSamples,
+  encoding: Encoding,
+): Promise<ObjectSamples> {
+  const transcode = (sample: Buffer) =>
+    buffer(Readable.from([sample]).pipe(createTranscodeStream(encoding)));
+  const all = await Promise.all(samples.all.map(transcode));
+  return { head: all[0] ?? Buffer.alloc(0), all, endsFile: samples.endsFile };
 }
 
 /**

@@ -61,6 +61,7 @@ export function buildSplitter(
     defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
     maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
     maxDecompressedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
+    derivedSegmentBytes: env.SPLITTER_DERIVED_SEGMENT_BYTES,
     tracker: new UploadTracker(new UploadRegistry(adapters.pool), {
       writer: `splitter ${hostname()} ${process.pid}`,
       leaseMs: env.STORAGE_UPLOAD_LEASE,

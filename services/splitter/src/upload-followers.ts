@@ -60,11 +60,12 @@ export class UploadFollowers {
       // The record as it is now: a plan recorded by an earlier follower is kept.
       const current = (await lifecycle.get(job.id)) ?? job;
       const source = await prepareFollowedSource(
-        { ...this.limits, store: this.deps.store, upload, signal: this.stopping.signal },
+        { ...this.deps, ...this.limits, upload, signal: this.stopping.signal },
         current,
         row,
       );
       if (!source) return;
+      if (source.file.key !== job.object_key) await lifecycle.recordSource(job.id, source.file.key);
       logger.info(
         { jobId: job.id, durable: row.upload_offset },
         'planning the upload as it arrives',
