@@ -171,6 +171,20 @@ describe('segmented stored files', () => {
     );
   });
 
+  it('fails at once when a segment PUT fails while the body waits for it to take more', async () => {
+    const store = new MemoryStore();
+    // The storage goes away mid-PUT: nothing more is read of the segment, the PUT fails.
+    store.put = (_key, body) => {
+      body.pause();
+      return new Promise((_resolve, reject) =>
+        setTimeout(() => reject(new Error('socket hang up')), 20),
+      );
+    };
+    const body = Readable.from([Buffer.alloc(3 * 1024 * 1024), Buffer.alloc(3 * 1024 * 1024)]);
+    const upload = startSegmentedUpload(store, 'f', body, 6 * 1024 * 1024, 4 * 1024 * 1024);
+    await expect(upload.done()).rejects.toThrow('socket hang up');
+  });
+
   it('fails a body of unannounced length shorter than its least', async () => {
     const store = new MemoryStore();
     const upload = startSegmentedUpload(

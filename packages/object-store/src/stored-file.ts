@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import type { ObjectStore, ObjectUpload } from './object-store';
 
 /**
@@ -73,7 +73,7 @@ export async function readStoredFile(
     for (let n = first; n <= last; n++) {
       const body = await store.read(segmentKey(file.key, n), part(n));
       for await (const piece of body) {
-        if (!out.write(piece)) await new Promise((resolve) => out.once('drain', resolve));
+        if (!out.write(piece)) await drained(out);
         if (out.destroyed) {
           body.destroy();
           return;
@@ -83,6 +83,22 @@ export async function readStoredFile(
     out.end();
   })().catch((e: unknown) => out.destroy(e as Error));
   return out;
+}
+
+/**
+ * Resolves once `stream` takes more, or is gone (destroyed: the caller asks why). Waiting for
+ * 'drain' alone would wait for ever on a stream whose reader failed.
+ */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+  });
 }
 
 /** Removes every object of a stored file (a missing one is no error). */
@@ -184,6 +200,7 @@ export function startSegmentedUpload(
     /** Bytes the open segment still takes (0: none open), of its `size`. */
     let left = 0;
     let size = 0;
+    let failed: Error | undefined;
     let received = 0;
     const open = () => {
       const n = index;
@@ -197,8 +214,11 @@ export function startSegmentedUpload(
         streaming = store.startUpload(segmentKey(key, n), segment, { expectedBytes: size });
         put = streaming.done().then(() => undefined);
       }
-      // Rejections are awaited below; keep an early one from being unhandled meanwhile.
-      put.catch(() => undefined);
+      // A PUT that fails (storage gone) stops the writer at once: its segment takes no more.
+      put.catch((e: unknown) => {
+        failed ??= e instanceof Error ? e : new Error(String(e));
+        segment.destroy();
+      });
       current = segment;
       opened = n + 1;
       left = size;
@@ -226,9 +246,9 @@ export function startSegmentedUpload(
         }
         const take = Math.min(left, piece.length);
         const segment = current as PassThrough;
-        if (!segment.write(piece.subarray(0, take))) {
-          await new Promise((resolve) => segment.once('drain', resolve));
-        }
+        if (failed) throw failed;
+        if (!segment.write(piece.subarray(0, take))) await drained(segment);
+        if (failed) throw failed;
         piece = piece.subarray(take);
         left -= take;
         received += take;
