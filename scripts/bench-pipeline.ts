@@ -4,7 +4,7 @@
  *   npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
  *                    [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
  *                    [--pgloader] [--reference 1GiB|none]
- *                    [--shape mixed|narrow|text|all] [--route put|multipart|all]
+ *                    [--shape mixed|narrow|text|all] [--route put|multipart|tus|all]
  *                    [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
  *
  * Each combination of --shape × --route × --schema × --storage is one run of steps 1-9

@@ -92,12 +92,12 @@ export async function runMeasuredJob(
   const tStored = performance.now();
   const u1 = await sampler.mark();
   job.uploadSeconds = upload.seconds;
-  if (upload.status !== 202) {
+  if (upload.jobId === null) {
     throw new Error(`${route.name} answered ${upload.status}: ${upload.body.slice(0, 500)}`);
   }
-  const accepted = JSON.parse(upload.body) as JobView;
+  const accepted = { id: upload.jobId };
   job.jobId = accepted.id;
-  log(`202 after ${sec(upload.seconds)} s: job ${accepted.id}; polling ...`);
+  log(`accepted after ${sec(upload.seconds)} s: job ${accepted.id}; polling ...`);
 
   const poll = await pollJob({
     baseUrl: system.baseUrl,

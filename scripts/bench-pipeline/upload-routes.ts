@@ -25,6 +25,8 @@ export interface UploadResult {
   body: string;
   /** From the first byte sent to the end of the answer. */
   seconds: number;
+  /** The job the upload made, when the gateway accepted it. */
+  jobId: string | null;
 }
 
 export interface UploadRoute {
@@ -65,13 +67,15 @@ function send(
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
       res.once('error', reject);
-      res.once('end', () =>
+      res.once('end', () => {
+        const status = res.statusCode ?? 0;
         resolvePromise({
-          status: res.statusCode ?? 0,
+          status,
           body,
           seconds: (performance.now() - t0) / 1000,
-        }),
-      );
+          jobId: status === 202 ? (JSON.parse(body) as { id: string }).id : null,
+        });
+      });
     });
     if (before !== '') req.write(before);
     const source = createReadStream(file, { highWaterMark: MIB });
@@ -119,7 +123,52 @@ export const MULTIPART_POST: UploadRoute = {
   },
 };
 
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+/**
+ * tus 1.0 (`/v1/uploads`): the creation with the job's options as Upload-Metadata, then the
+ * whole file in one PATCH, as a tus client without a chunk size sends it. Accepted (202 here)
+ * when the PATCH is answered 204; the job is the creation's `Ingest-Job-Id`.
+ */
+export const TUS: UploadRoute = {
+  name: 'tus PATCH /v1/uploads',
+  method: 'PATCH',
+  upload: async (r) => {
+    const t0 = performance.now();
+    const metadata = [
+      `filename ${base64(basename(r.file))}`,
+      `table ${base64(r.table)}`,
+      ...(r.dataset ? [`dataset ${base64(r.dataset)}`] : []),
+    ].join(',');
+    const tus = { authorization: `Bearer ${r.apiKey}`, 'tus-resumable': '1.0.0' };
+    const created = await fetch(`${r.baseUrl}/v1/uploads`, {
+      method: 'POST',
+      headers: { ...tus, 'upload-length': String(r.bytes), 'upload-metadata': metadata },
+    });
+    const jobId = created.headers.get('ingest-job-id');
+    const location = created.headers.get('location');
+    if (created.status !== 201 || !jobId || !location) {
+      return { status: created.status, body: await created.text(), seconds: 0, jobId: null };
+    }
+    const patch = await send(
+      new URL(location, r.baseUrl).toString(),
+      'PATCH',
+      { ...tus, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      r.file,
+      r.bytes,
+    );
+    const accepted = patch.status === 204;
+    return {
+      status: accepted ? 202 : patch.status,
+      body: patch.body,
+      seconds: (performance.now() - t0) / 1000,
+      jobId: accepted ? jobId : null,
+    };
+  },
+};
+
 export const UPLOAD_ROUTES: Record<string, UploadRoute> = {
   put: RAW_PUT,
   multipart: MULTIPART_POST,
+  tus: TUS,
 };

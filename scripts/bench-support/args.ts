@@ -39,7 +39,7 @@ export interface BenchArgs {
   reference: number | null;
   /** File shapes to run (file-shapes.ts): mixed, narrow, text. */
   shapes: string[];
-  /** Upload routes to run (upload-routes.ts): put, multipart. */
+  /** Upload routes to run (upload-routes.ts): put, multipart, tus. */
   routes: string[];
   /** Schemas: inferred by the splitter, or declared (a stored dataset). */
   schemas: ('inferred' | 'declared')[];
@@ -50,7 +50,7 @@ export interface BenchArgs {
 }
 
 const SHAPE_NAMES = ['mixed', 'narrow', 'text'];
-const ROUTE_NAMES = ['put', 'multipart'];
+const ROUTE_NAMES = ['put', 'multipart', 'tus'];
 const SCHEMA_NAMES = ['inferred', 'declared'];
 const STORAGE_NAMES = ['s3', 'fs'];
 
@@ -91,7 +91,7 @@ const positiveInt = (flag: string, text: string): number => {
 export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
                          [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
                          [--pgloader] [--reference 1GiB|none] [--runtime bundle|tsx]
-                         [--shape mixed|narrow|text|all] [--route put|multipart|all]
+                         [--shape mixed|narrow|text|all] [--route put|multipart|tus|all]
                          [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
   --pgloader          also load the raw file with pgloader (skipped when it is not installed)
   --reference <size>  first run the same benchmark at <size> and report how the run scales;
