@@ -201,6 +201,10 @@ export function startSegmentedUpload(
     let left = 0;
     let size = 0;
     let failed: Error | undefined;
+    /** Throws what made a segment's PUT fail, if one did (it may fail while we wait). */
+    const putFailure = () => {
+      if (failed) throw failed;
+    };
     let received = 0;
     const open = () => {
       const n = index;
@@ -246,9 +250,9 @@ export function startSegmentedUpload(
         }
         const take = Math.min(left, piece.length);
         const segment = current as PassThrough;
-        if (failed) throw failed;
+        putFailure();
         if (!segment.write(piece.subarray(0, take))) await drained(segment);
-        if (failed) throw failed;
+        putFailure();
         piece = piece.subarray(take);
         left -= take;
         received += take;
