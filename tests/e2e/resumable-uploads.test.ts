@@ -9,6 +9,8 @@ import { startGatewayProcess } from '../support/gateway-process';
 import { eventually } from '../support/broker';
 import { keysStartingWith } from '../support/s3-objects';
 import { runTusClient } from '../support/tus-process';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { request } from 'node:http';
 
 const dir = mkdtempSync(join(tmpdir(), 'tus-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -305,5 +307,98 @@ describe('resumable uploads that expire', () => {
       headers: { 'Tus-Resumable': '1.0.0' },
     });
     expect(head.status).toBe(410);
+  });
+});
+
+describe('a tus request whose segment the storage fails to take', () => {
+  let proxy: TcpProxy | undefined;
+  const ctx = useTestSystem(
+    async () => {
+      // The services reach the S3 server through a proxy the test can cut.
+      const s3 = new URL(process.env.S3_ENDPOINT ?? 'http://127.0.0.1:4569');
+      proxy = await startTcpProxy(Number(s3.port), s3.hostname);
+      return { GATEWAY_TUS_SEGMENT_BYTES: '65536', S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` };
+    },
+    { loaders: 1, notifier: false },
+  );
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('keeps every byte it was given: resumed from the offset it tells, the file loads exactly', async () => {
+    const fixture = peopleFixture(20_000, 31);
+    const body = Buffer.from(fixture.text);
+    const tus = { authorization: `Bearer ${ctx.system.apiKey}`, 'tus-resumable': '1.0.0' };
+    const created = await ctx.system.fetch('/v1/uploads', {
+      method: 'POST',
+      headers: {
+        ...tus,
+        'upload-length': String(body.length),
+        'upload-metadata': `table ${Buffer.from('tus_storage_fault').toString('base64')}`,
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.headers.get('ingest-job-id') ?? '';
+    const location = new URL(created.headers.get('location') ?? '', ctx.system.baseUrl);
+    const offsetInDb = async () =>
+      Number(
+        (
+          await ctx.db.query<{ upload_offset: string }>(
+            'SELECT upload_offset FROM ingest.resumable_uploads WHERE job_id = $1',
+            [id],
+          )
+        ).rows[0]?.upload_offset ?? 0,
+      );
+
+    const patch = request(location, {
+      method: 'PATCH',
+      headers: {
+        ...tus,
+        'upload-offset': '0',
+        'content-type': 'application/offset+octet-stream',
+        'content-length': String(body.length),
+      },
+    });
+    const answered = new Promise<void>((resolve) => {
+      patch.on('response', (res) => {
+        res.resume();
+        resolve();
+      });
+      patch.on('error', () => resolve());
+    });
+    patch.write(body.subarray(0, 200_000));
+    await eventually(offsetInDb, (offset) => offset >= 2 * 65536, 15_000);
+    // The storage stops answering: the next segment's PUT waits for its answer; then the
+    // connection breaks, and the storage is back for whatever comes next.
+    (proxy as TcpProxy).freeze();
+    patch.write(body.subarray(200_000, 400_000));
+    await new Promise((r) => setTimeout(r, 500));
+    (proxy as TcpProxy).cut();
+    (proxy as TcpProxy).thaw();
+    patch.end(body.subarray(400_000));
+    await answered;
+
+    // As a tus client resumes: HEAD for the offset, then PATCH from there.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const head = await fetch(location, { method: 'HEAD', headers: tus });
+      const offset = Number(head.headers.get('upload-offset'));
+      if (offset === body.length) break;
+      await fetch(location, {
+        method: 'PATCH',
+        headers: {
+          ...tus,
+          'upload-offset': String(offset),
+          'content-type': 'application/offset+octet-stream',
+        },
+        body: body.subarray(offset),
+      });
+    }
+    const done = await ctx.system.waitForJob(id);
+    expect(done).toMatchObject({ status: 'completed', rows: { loaded: 20_000, rejected: 0 } });
+    expect(done.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    const { rows } = await ctx.db.query<{ n: number; ids: string }>(
+      `SELECT count(DISTINCT id)::int AS n, sum(id)::text AS ids FROM ${ctx.system.table('tus_storage_fault')}`,
+    );
+    expect(rows[0]).toEqual({ n: 20_000, ids: String((20_000 * 20_001) / 2) });
   });
 });

@@ -134,13 +134,19 @@ export class SegmentDataStore extends DataStore {
     const known = this.hashes.get(id);
     const running = known?.offset === row.upload_offset ? known : undefined;
     if (!running) this.hashes.delete(id);
-    const takeSegment = (): Buffer => {
-      const all = Buffer.concat(pending);
-      pending.length = 0;
-      const rest = all.subarray(size);
-      if (rest.length > 0) pending.push(rest);
-      pendingBytes = rest.length;
-      return all.subarray(0, size);
+    /** The next `bytes` pending, as the pieces came (no copy: the last one is cut where it ends). */
+    const take = (bytes = size): Buffer[] => {
+      const pieces: Buffer[] = [];
+      let taken = 0;
+      while (taken < bytes) {
+        const piece = pending.shift() as Buffer;
+        const n = Math.min(piece.length, bytes - taken);
+        pieces.push(piece.subarray(0, n));
+        if (n < piece.length) pending.unshift(piece.subarray(n));
+        taken += n;
+      }
+      pendingBytes -= bytes;
+      return pieces;
     };
     try {
       for await (const piece of stream as AsyncIterable<Buffer>) {
@@ -150,8 +156,15 @@ export class SegmentDataStore extends DataStore {
         pending.push(piece);
         pendingBytes += piece.length;
         while (pendingBytes >= size) {
-          const segment = takeSegment();
-          await store.put(segmentKey(row.object_key, index), Readable.from([segment]), size);
+          const segment = take();
+          try {
+            await store.put(segmentKey(row.object_key, index), Readable.from(segment), size);
+          } catch (e) {
+            // Not stored: its bytes stay ahead of the rest, for the tail (or the next request).
+            pending.unshift(...segment);
+            pendingBytes += size;
+            throw e;
+          }
           index += 1;
           stored += size;
           await lifecycle.uploads.recordOffset(id, stored, 0);
@@ -169,12 +182,15 @@ export class SegmentDataStore extends DataStore {
     const offsetNow = stored + pendingBytes;
     const finished = offsetNow === row.length;
     try {
-      if (pendingBytes > 0) {
+      if (finished) {
+        // The last segments (more than one when a segment's PUT failed before: see above).
+        for (; pendingBytes > 0; index++) {
+          const bytes = Math.min(size, pendingBytes);
+          await store.put(segmentKey(row.object_key, index), Readable.from(take(bytes)), bytes);
+        }
+      } else if (pendingBytes > 0) {
         const rest = Buffer.concat(pending);
-        const key = finished
-          ? segmentKey(row.object_key, index)
-          : partialSegmentKey(row.object_key);
-        await store.put(key, Readable.from([rest]), rest.length);
+        await store.put(partialSegmentKey(row.object_key), Readable.from([rest]), rest.length);
       }
       await lifecycle.uploads.recordOffset(id, offsetNow, finished ? 0 : pendingBytes);
     } catch (e) {
