@@ -4,3 +4,4 @@ export * from './migrate';
 export * from './migration-files';
 export * from './identifiers';
 export * from './migration-sources';
+export * from './session-lock';

@@ -1,4 +1,10 @@
-import { withTransaction, type Pool, type PoolClient, type Queryable } from '@ingest/postgres';
+import {
+  holdSessionLock,
+  withTransaction,
+  type Pool,
+  type Queryable,
+  type SessionLock,
+} from '@ingest/postgres';
 import type { JobRecord, NewJob } from '../job-record';
 import { insertJob } from '../job-records';
 
@@ -88,44 +94,12 @@ export class ResumableUploadRecords {
    * (polling) up to `timeoutMs`, then null. A gateway that dies drops its
    * connection, and with it the lock.
    */
-  async lock(
-    jobId: string,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<{ release(): Promise<void> } | null> {
-    const client: PoolClient = await this.pool.connect();
+  lock(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<SessionLock | null> {
     const deadline = Date.now() + timeoutMs;
-    try {
-      for (;;) {
-        const { rows } = await client.query<{ ok: boolean }>(
-          `SELECT pg_try_advisory_lock(${UPLOAD_LOCK_KEY}) AS ok`,
-          [jobId],
-        );
-        if (rows[0]?.ok === true) break;
-        if (Date.now() >= deadline || signal?.aborted === true) {
-          client.release();
-          return null;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } catch (e) {
-      client.release(e as Error);
-      throw e;
-    }
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        try {
-          await client.query(`SELECT pg_advisory_unlock(${UPLOAD_LOCK_KEY})`, [jobId]);
-          client.release();
-        } catch (e) {
-          // A broken connection has dropped the lock already; do not reuse it.
-          client.release(e as Error);
-        }
-      },
-    };
+    return holdSessionLock(this.pool, UPLOAD_LOCK_KEY, jobId, {
+      pollMs: 100,
+      giveUp: () => Date.now() >= deadline || signal?.aborted === true,
+    });
   }
 }
 
