@@ -1,4 +1,5 @@
 import { jobFieldsOf } from '../upload/job-options';
+import { SplitterNudges } from '../upload/splitter-nudges';
 import type { Logger } from '@ingest/config';
 import { QUEUES, type JobStoredMessage, type MessagePublisher } from '@ingest/contracts';
 import { RAW_UPLOAD_ROUTE, type JobLifecycle, type ResumableUpload } from '@ingest/jobs';
@@ -38,9 +39,6 @@ export interface SegmentDataStoreDeps {
 type TusUpload = ResumableUpload & { length: number };
 const hasLength = (row: ResumableUpload): row is TusUpload => row.length !== null;
 
-/** Nudges of one upload's splitter while a request streams, at most one per this interval. */
-const NUDGE_INTERVAL_MS = 2000;
-
 /** A SHA-256 this process has fed every byte of the upload with, up to `offset`. */
 interface RunningHash {
   hash: Hash;
@@ -62,11 +60,11 @@ interface RunningHash {
 export class SegmentDataStore extends DataStore {
   /** Hashes of uploads this process received from their first byte (see finish). */
   private readonly hashes = new Map<string, RunningHash>();
-  /** When each upload's splitter was last nudged (see nudge). */
-  private readonly nudged = new Map<string, number>();
+  private readonly nudges: SplitterNudges;
 
   constructor(private readonly deps: SegmentDataStoreDeps) {
     super();
+    this.nudges = new SplitterNudges(deps);
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration'];
   }
 
@@ -213,28 +211,15 @@ export class SegmentDataStore extends DataStore {
       throw e;
     }
     if (running) running.offset = offsetNow;
-    this.nudged.delete(id);
+    this.nudges.forget(id);
     if (finished) await this.finish(row);
     return offsetNow;
   }
 
-  /**
-   * Tells the splitters that segments of the upload are durable, so its rows
-   * load while it arrives: the first segment of each request, then at most
-   * every NUDGE_INTERVAL_MS (a splitter follows the upload from there on and
-   * needs a nudge only when it left a quiet upload). Best effort: after the
-   * last byte, `job.stored` plans whatever a lost nudge left.
-   */
+  /** Segments of the upload are durable: the first of each request, then every 2 s at most (SplitterNudges). */
   private nudge(row: ResumableUpload): void {
     if (row.dedupe_content) return; // a duplicate is only known after the last byte
-    const now = Date.now();
-    const last = this.nudged.get(row.job_id);
-    if (last !== undefined && now - last < NUDGE_INTERVAL_MS) return;
-    this.nudged.set(row.job_id, now);
-    const message: JobStoredMessage = { type: 'job.stored', version: 1, jobId: row.job_id };
-    this.deps.publisher.publish(QUEUES.jobs, message).catch((e: unknown) => {
-      this.deps.logger.warn({ err: e, jobId: row.job_id }, 'upload nudge not published');
-    });
+    this.nudges.nudge(row.job_id);
   }
 
   override async remove(id: string): Promise<void> {

@@ -4,6 +4,7 @@ import { errors, isAppError } from '@ingest/errors';
 import { RAW_UPLOAD_ROUTE, type JobLifecycle } from '@ingest/jobs';
 import { randomUUID } from 'node:crypto';
 import { jobFieldsOf, type JobOptions } from './job-options';
+import { SplitterNudges } from './splitter-nudges';
 
 export interface StreamedJobDeps {
   lifecycle: JobLifecycle;
@@ -13,9 +14,6 @@ export interface StreamedJobDeps {
   schemas: { schemaFor(tenant: string): Promise<string> };
   objectRetentionMs: number;
 }
-
-/** Nudges of the splitters while one upload streams, at most one per this interval. */
-const NUDGE_INTERVAL_MS = 2000;
 
 /**
  * The job of a raw upload that loads while its body arrives. It is created
@@ -33,7 +31,7 @@ export class StreamedJob {
   private created = false;
   private ended = false;
   private aborted = false;
-  private nudgedAt = 0;
+  private readonly nudges: SplitterNudges;
   /** The reports in progress, in order (abort and finish wait for them). */
   private work: Promise<void> = Promise.resolve();
 
@@ -41,7 +39,9 @@ export class StreamedJob {
     private readonly deps: StreamedJobDeps,
     private readonly options: JobOptions,
     private readonly upload: { objectKey: string; segmentBytes: number; length: number | null },
-  ) {}
+  ) {
+    this.nudges = new SplitterNudges(deps);
+  }
 
   /** Bytes [0, durable) are stored for good: creates the job first, then tells the splitters. */
   durable(bytes: number): Promise<void> {
@@ -55,13 +55,7 @@ export class StreamedJob {
     const { lifecycle } = this.deps;
     if (!this.created) await this.create();
     await lifecycle.uploads.recordOffset(this.id, bytes, 0);
-    const now = Date.now();
-    if (now - this.nudgedAt < NUDGE_INTERVAL_MS) return;
-    this.nudgedAt = now;
-    const message: JobStoredMessage = { type: 'job.stored', version: 1, jobId: this.id };
-    await this.deps.publisher.publish(QUEUES.jobs, message).catch((e: unknown) => {
-      this.deps.logger.warn({ err: e, jobId: this.id }, 'upload nudge not published');
-    });
+    this.nudges.nudge(this.id);
   }
 
   /** Whether the job exists (its first segment was stored). */
