@@ -146,43 +146,29 @@ export class SegmentDataStore extends DataStore {
       pendingBytes -= bytes;
       return pieces;
     };
-    /** The segment being stored while the next one arrives (one at a time, in order). */
-    let inFlight: { pieces: Buffer[]; put: Promise<void> } | null = null;
-    const settle = async () => {
-      const segment = inFlight;
-      if (!segment) return;
-      inFlight = null;
-      try {
-        await segment.put;
-      } catch (e) {
-        // Not stored: its bytes stay ahead of the rest, for the tail (or the next request).
-        pending.unshift(...segment.pieces);
-        pendingBytes += size;
-        throw e;
-      }
-      index += 1;
-      stored += size;
-      await lifecycle.uploads.recordOffset(id, stored, 0);
-      this.nudge(row);
-    };
     try {
-      try {
-        for await (const piece of stream as AsyncIterable<Buffer>) {
-          if (stored + (inFlight ? size : 0) + pendingBytes + piece.length > row.length)
-            throw new TusError(ERRORS.ERR_SIZE_EXCEEDED);
-          running?.hash.update(piece);
-          pending.push(piece);
-          pendingBytes += piece.length;
-          while (pendingBytes >= size) {
-            await settle();
-            const pieces = take();
-            const put = store.put(segmentKey(row.object_key, index), Readable.from(pieces), size);
-            put.catch(() => undefined); // settled (and its failure handled) by settle()
-            inFlight = { pieces, put };
+      for await (const piece of stream as AsyncIterable<Buffer>) {
+        if (stored + pendingBytes + piece.length > row.length)
+          throw new TusError(ERRORS.ERR_SIZE_EXCEEDED);
+        running?.hash.update(piece);
+        pending.push(piece);
+        pendingBytes += piece.length;
+        while (pendingBytes >= size) {
+          // One segment at a time: storing it while the next arrives held twice the memory.
+          const segment = take();
+          try {
+            await store.put(segmentKey(row.object_key, index), Readable.from(segment), size);
+          } catch (e) {
+            // Not stored: its bytes stay ahead of the rest, for the tail (or the next request).
+            pending.unshift(...segment);
+            pendingBytes += size;
+            throw e;
           }
+          index += 1;
+          stored += size;
+          await lifecycle.uploads.recordOffset(id, stored, 0);
+          this.nudge(row);
         }
-      } finally {
-        await settle();
       }
     } catch (e) {
       // Whatever arrived before the cut is kept below; a size violation is the client's error.
