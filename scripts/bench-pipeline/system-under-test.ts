@@ -3,7 +3,7 @@
  * loaders, each its own process (the bundles of npm run build, or the sources
  * with --runtime tsx), tracked by the sampler, stopped with SIGTERM at the end.
  */
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { scanLog } from '../bench-support/logs';
 import { childPids, commandLine } from '../bench-support/proc';
 import {
@@ -119,6 +119,13 @@ export class SystemUnderTest {
     const { run } = this;
     const s = spawnService(ROOT, role, name, env, run.logDir, {
       bundle: run.args.runtime === 'bundle',
+      nodeFlags: run.args.cpuProf
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${join(run.logDir, 'profiles')}`,
+            `--cpu-prof-name=${name}.cpuprofile`,
+          ]
+        : [],
     });
     this.services.push(s);
     run.sampler.track(s.pid, name, 'service');

@@ -47,6 +47,8 @@ export interface BenchArgs {
   storages: ('s3' | 'fs')[];
   /** How many times the whole matrix runs (interleaved); medians are reported from 3 on. */
   repeat: number;
+  /** Start every service with `--cpu-prof`, writing its profile into the run's log folder. */
+  cpuProf: boolean;
 }
 
 const SHAPE_NAMES = ['mixed', 'narrow', 'text'];
@@ -93,6 +95,7 @@ export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--l
                          [--pgloader] [--reference 1GiB|none] [--runtime bundle|tsx]
                          [--shape mixed|narrow|text|all] [--route put|multipart|tus|all]
                          [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
+                         [--cpu-prof]
   --pgloader          also load the raw file with pgloader (skipped when it is not installed)
   --reference <size>  first run the same benchmark at <size> and report how the run scales;
                       default 1GiB when --size is at least 4GiB, else none ("none" skips it)
@@ -100,7 +103,8 @@ export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--l
   --shape, --route, --schema  the matrix to run (comma-separated lists or all; default
                       mixed, put, inferred); more than one run ends with a table of ratios
   --storage <s>       s3 (default: s3rver, see --s3), fs (STORAGE_BACKEND=fs, a directory), or all
-  --repeat <n>        run the whole matrix n times, interleaved; the table then shows medians`;
+  --repeat <n>        run the whole matrix n times, interleaved; the table then shows medians
+  --cpu-prof          each service writes a V8 CPU profile to bench-data/logs/<run>/profiles/`;
 
 /** From this --size on, a reference run is made by default. */
 export const REFERENCE_FROM = 4 * GIB;
@@ -124,6 +128,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     schemas: ['inferred'],
     storages: ['s3'],
     repeat: 1,
+    cpuProf: false,
   };
   let reference: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -143,6 +148,10 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
     if (arg === '--pgloader') {
       args.pgloader = true;
+      continue;
+    }
+    if (arg === '--cpu-prof') {
+      args.cpuProf = true;
       continue;
     }
     // Both "--flag value" and "--flag=value".

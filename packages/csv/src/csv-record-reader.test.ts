@@ -1,4 +1,10 @@
-import { CsvRecordReader, FieldKind, type CsvRecordReaderOptions } from './csv-record-reader';
+import fc from 'fast-check';
+import {
+  CsvRecordReader,
+  FieldKind,
+  unescapeQuotes,
+  type CsvRecordReaderOptions,
+} from './csv-record-reader';
 
 interface ReadRecord {
   fields: string[];
@@ -137,5 +143,35 @@ describe('CsvRecordReader', () => {
   it('handles records with more fields than its initial capacity', () => {
     const wide = Array.from({ length: 300 }, (_, i) => `f${i}`);
     expect(fieldsOf(`${wide.join(',')}\n${wide.join(',')},\n`, 7)).toEqual([wide, [...wide, '']]);
+  });
+});
+
+describe('unescapeQuotes', () => {
+  // Runs between quotes both shorter and longer than the length where copying switches
+  // from a byte loop to memcpy.
+  const contentArb = fc
+    .array(
+      fc.oneof(
+        fc.string({ maxLength: 8 }),
+        fc.string({ minLength: 60, maxLength: 300 }),
+        fc.constant('""'),
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => parts.map((p) => p.replaceAll('"', '""')).join(''));
+
+  it('reads each doubled quote as one, whatever the runs between them', () => {
+    fc.assert(
+      fc.property(contentArb, fc.nat({ max: 5 }), (content, pad) => {
+        // Quoted inside a larger buffer: the bounds, not the buffer's ends, must hold.
+        const buf = Buffer.from(`${'x'.repeat(pad)}"${content}",y`);
+        const start = pad + 1;
+        const end = start + Buffer.byteLength(content);
+        expect(unescapeQuotes(buf, start, end, 0x22).toString()).toBe(
+          content.replaceAll('""', '"'),
+        );
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

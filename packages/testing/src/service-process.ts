@@ -71,11 +71,12 @@ export function spawnService(
   name: string,
   env: NodeJS.ProcessEnv,
   logDir: string,
-  options: { bundle?: boolean } = {},
+  options: { bundle?: boolean; nodeFlags?: string[] } = {},
 ): ServiceProcess {
+  const extra = options.nodeFlags ?? [];
   const args = options.bundle
-    ? [...startFlags(root, role), `services/${role}/dist/main.js`]
-    : ['--import', 'tsx', `services/${role}/src/main.ts`];
+    ? [...startFlags(root, role), ...extra, `services/${role}/dist/main.js`]
+    : [...extra, '--import', 'tsx', `services/${role}/src/main.ts`];
   return spawnLogged({ name, role, command: process.execPath, args, cwd: root }, env, logDir);
 }
 
