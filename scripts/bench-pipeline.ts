@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
  *                    [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
- *                    [--pgloader] [--reference 1GiB|none]
+ *                    [--peers pgloader,duckdb|all] [--reference 1GiB|none] [--cpu-prof]
  *                    [--shape mixed|narrow|text|all] [--route put|multipart|tus|all]
  *                    [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
  *
@@ -25,8 +25,8 @@
  * 3. Baseline: `psql \copy` of the clean file into a table with the pipeline's
  *    column types (DDL from BENCH_SCHEMA via sqlType, as the splitter creates
  *    targets), timed. So the baseline does no conversion the pipeline has to do.
- *    With --pgloader (when installed): pgloader loads the raw file, converting
- *    the date and yes/no, into a third table of the same DDL, timed.
+ *    With --peers (each when installed): pgloader, and DuckDB into psql \copy, load the
+ *    raw file, converting the date and yes/no themselves, into tables of the same DDL, timed.
  * 4. Spawns 1 gateway, 1 splitter and --loaders loaders as separate processes,
  *    as production runs them: the bundles of `npm run build` (built first;
  *    `--runtime tsx` runs the sources through tsx instead), LOG_LEVEL=warn,
@@ -39,7 +39,7 @@
  *    s3rver, psql and the database's backends; VmHWM is read before stopping.
  * 7. Verifies the target table against psql's: identical column names and
  *    types, count, sum of ids, non-null count of the nullable column, and a
- *    fingerprint of every row (sum of hashtext(row::text)); pgloader's table by
+ *    fingerprint of every row (sum of hashtext(row::text)); each peer's table by
  *    count and fingerprint. Fails loudly on any difference.
  * 8. Prints the report (also written to bench-data/logs/<run>/report.txt, with
  *    result.json, timeline.csv and every service's log): wall s, MB/s, rows/s
@@ -162,9 +162,18 @@ const ratioToPsql = (r: RunSummary) =>
     ? undefined
     : r.e2eSeconds / r.psqlSeconds;
 const times = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(2)}×`);
+/** A peer's time ÷ psql's in the same run. */
+const peerRatio = (r: RunSummary, peer: string) => {
+  const s = r.peerSeconds[peer];
+  return s === undefined || r.psqlSeconds === undefined ? undefined : s / r.psqlSeconds;
+};
+const peerNamesOf = (rows: MatrixRow[]) => [
+  ...new Set(rows.flatMap((r) => Object.keys(r.summary.peerSeconds))),
+];
 const cpuText = (x: number) => x.toFixed(1);
 
 function printMatrix(rows: MatrixRow[]): void {
+  const peers = peerNamesOf(rows);
   console.log(
     `\n## matrix at ${sizeLabel(rows[0]?.summary.size ?? 0)} (end to end ÷ psql \\copy of the clean file, same run; ` +
       'CPU s of the job per service: upload + plan+load windows)\n',
@@ -182,6 +191,7 @@ function printMatrix(rows: MatrixRow[]): void {
         'end to end s',
         'psql s',
         '÷ psql',
+        ...peers.map((p) => `${p} ÷ psql`),
         'CPU gateway',
         'CPU splitter',
         'CPU loaders',
@@ -202,6 +212,7 @@ function printMatrix(rows: MatrixRow[]): void {
           sec(r.e2eSeconds),
           sec(r.psqlSeconds),
           times(ratioToPsql(r)),
+          ...peers.map((p) => times(peerRatio(r, p))),
           cpuText(cpu.gateway),
           cpuText(cpu.splitter),
           cpuText(cpu.loaders),
@@ -233,6 +244,7 @@ function printMedians(rows: MatrixRow[], compareStorages: boolean): void {
   const cells = [...new Set(ok.map((r) => `${cellOf(r)}|${r.storage}`))];
   const pick = (rs: MatrixRow[], f: (r: RunSummary) => number | undefined) =>
     median(rs.map((r) => f(r.summary) ?? Number.NaN));
+  const peers = peerNamesOf(ok);
   console.log(
     `\n## medians of the successful runs (${rows.length} runs, ${ok.length} succeeded)\n`,
   );
@@ -244,6 +256,7 @@ function printMedians(rows: MatrixRow[], compareStorages: boolean): void {
         'upload s',
         'end to end s',
         '÷ psql',
+        ...peers.map((p) => `${p} ÷ psql`),
         'CPU gateway',
         'CPU splitter',
         'CPU loaders',
@@ -260,6 +273,7 @@ function printMedians(rows: MatrixRow[], compareStorages: boolean): void {
           sec(pick(rs, (r) => r.uploadSeconds)),
           sec(pick(rs, (r) => r.e2eSeconds)),
           times(pick(rs, ratioToPsql)),
+          ...peers.map((p) => times(pick(rs, (r) => peerRatio(r, p)))),
           cpuText(cpu('gateway')),
           cpuText(cpu('splitter')),
           cpuText(cpu('loaders')),

@@ -19,7 +19,7 @@ export interface FileShape {
   description: string;
   /** What the clean copy changes, for the report. */
   cleanDescription: string;
-  /** The typed table the pipeline must produce; psql's and pgloader's tables get its DDL. */
+  /** The typed table the pipeline must produce; psql's and the peers' tables get its DDL. */
   schema: TableSchema;
   /** An integer column the row check sums. */
   idColumn: string;
@@ -27,9 +27,16 @@ export interface FileShape {
   nullableColumn: string;
   /** pgloader field options by column: the conversions the raw file needs. */
   pgloaderFields: Record<string, string>;
+  /** DuckDB SQL expressions by column over the file's text fields: the same conversions. */
+  duckdbColumns: Record<string, string>;
   /** Generates (or reuses) the raw file of at least `size` bytes and its clean copy. */
   ensure(path: string, size: number, regen: boolean): CsvFile;
 }
+
+/** DuckDB: `MM/DD/YYYY` → ISO date, yes/no → true/false (what the clean copy holds). */
+const US_DATE = (c: string) => `strftime(strptime("${c}", '%m/%d/%Y'), '%Y-%m-%d')`;
+const YES_NO = (c: string) =>
+  `CASE lower("${c}") WHEN 'yes' THEN 'true' WHEN 'no' THEN 'false' ELSE "${c}" END`;
 
 /** 12 mixed columns, quoted names with commas and newlines, US dates and yes/no. */
 export const MIXED_SHAPE: FileShape = {
@@ -44,6 +51,10 @@ export const MIXED_SHAPE: FileShape = {
     birth_date: "[date format 'MM/DD/YYYY']",
     nullable: '[null if blanks]',
   },
+  duckdbColumns: {
+    birth_date: US_DATE('birth_date'),
+    active: YES_NO('active'),
+  },
   ensure: ensureCsv,
 };
 
@@ -56,6 +67,7 @@ export const NARROW_SHAPE: FileShape = {
   idColumn: 'id',
   nullableColumn: 'note',
   pgloaderFields: { signup: "[date format 'MM/DD/YYYY']", note: '[null if blanks]' },
+  duckdbColumns: { signup: US_DATE('signup'), active: YES_NO('active') },
   ensure: ensureNarrowCsv,
 };
 
@@ -68,6 +80,7 @@ export const TEXT_SHAPE: FileShape = {
   idColumn: 'id',
   nullableColumn: 'votes',
   pgloaderFields: { votes: '[null if blanks]' },
+  duckdbColumns: {},
   ensure: ensureTextCsv,
 };
 

@@ -1,20 +1,12 @@
 /**
- * The optional comparison (--pgloader): pgloader loads the raw file into a
- * third table of the same DDL, doing the conversions itself, before the
- * services exist.
+ * pgloader as a peer (--peers pgloader, or --pgloader): it loads the raw file,
+ * converting the shape's columns itself (its field options), when installed.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import type { CsvFile } from '../bench-support/csv-generator';
-import type { Sampler } from '../bench-support/sampler';
-import { log, sec } from './bench-output';
-import { ROOT } from './endpoints';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FileShape } from './file-shapes';
-import { typedTableDdl } from './psql-baseline';
-import type { BaselineFigures, PgloaderResult, RunContext } from './run-model';
-
-export const PGLOADER_TABLE = 'bench_pgloader';
+import { PeerLog, runLogged, type Peer } from './peer-process';
 
 function onPath(command: string): boolean {
   return (
@@ -53,63 +45,21 @@ function pgloaderCommand(
   ].join('\n');
 }
 
-/** Runs pgloader on `<logDir>/pgloader.load`, timed end to end; output to pgloader.log. */
-async function runPgloader(
-  run: RunContext,
-  file: string,
-  sampler: Sampler,
-): Promise<PgloaderResult> {
-  const { databaseUrl, logDir } = run;
-  const loadFile = join(logDir, 'pgloader.load');
-  writeFileSync(loadFile, pgloaderCommand(run.shape, file, databaseUrl, PGLOADER_TABLE));
-  const out = createWriteStream(join(logDir, 'pgloader.log'));
-  const password = decodeURIComponent(new URL(databaseUrl).password);
-  const env = { ...process.env, PGPASSWORD: password || undefined };
-  const t0 = performance.now();
-  const rootDir = join(logDir, 'pgloader'); // its own logs and reject files
-  mkdirSync(rootDir, { recursive: true });
-  const child = spawn('pgloader', ['--root-dir', rootDir, loadFile], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (child.pid !== undefined) sampler.track(child.pid, 'pgloader', 'helper');
-  let tail = '';
-  const keep = (d: Buffer) => {
-    out.write(d);
-    tail = (tail + d.toString()).slice(-2000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const code = await new Promise<number | null>((res, rej) => {
-    child.once('error', rej);
-    child.once('close', (c) => res(c));
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  await new Promise<void>((res) => out.end(res));
-  return { seconds, code, tail: tail.trim() };
-}
-
-/** pgloader on the raw file when installed (a failed load is a problem of the run). */
-export async function comparePgloader(
-  run: RunContext,
-  csv: CsvFile,
-  figures: BaselineFigures,
-): Promise<void> {
-  if (!onPath('pgloader')) {
-    figures.pgloaderSkipped = 'pgloader not installed: apt-get install pgloader';
-    log(`${figures.pgloaderSkipped}; skipping the pgloader comparison`);
-    return;
-  }
-  await run.db.query(typedTableDdl(run.shape.schema, PGLOADER_TABLE));
-  log('pgloader on the raw file ...');
-  const result = await runPgloader(run, csv.path, run.sampler);
-  figures.pgloader = result;
-  log(`pgloader: exit ${result.code} after ${sec(result.seconds)} s`);
-  if (result.code !== 0) {
-    run.problems.push(
-      `pgloader exited with code ${result.code} (log: ${relative(ROOT, join(run.logDir, 'pgloader.log'))}): ` +
-        result.tail.replace(/\s*\n\s*/g, ' | ').slice(-1000),
-    );
-  }
-  await run.admin.query('CHECKPOINT');
-}
+export const pgloaderPeer: Peer = {
+  name: 'pgloader',
+  unavailable: () => (onPath('pgloader') ? null : 'not installed (apt-get install pgloader)'),
+  async load(run, file, table) {
+    const { databaseUrl, logDir } = run;
+    const loadFile = join(logDir, 'pgloader.load');
+    writeFileSync(loadFile, pgloaderCommand(run.shape, file, databaseUrl, table));
+    const output = new PeerLog(run, 'pgloader');
+    const password = decodeURIComponent(new URL(databaseUrl).password);
+    const env = { ...process.env, PGPASSWORD: password || undefined };
+    const rootDir = join(logDir, 'pgloader'); // its own logs and reject files
+    mkdirSync(rootDir, { recursive: true });
+    const t0 = performance.now();
+    const code = await runLogged(run, output, 'pgloader', ['--root-dir', rootDir, loadFile], env);
+    const seconds = (performance.now() - t0) / 1000;
+    return { name: 'pgloader', table, seconds, code, tail: await output.close() };
+  },
+};

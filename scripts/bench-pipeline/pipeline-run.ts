@@ -14,7 +14,7 @@ import { CrashWatch } from './crash-watch';
 import { ROOT } from './endpoints';
 import { MIXED_SHAPE, type FileShape } from './file-shapes';
 import { dumpAbortedJob, inspectFinishedJob, runMeasuredJob } from './measured-job';
-import { comparePgloader } from './pgloader-comparison';
+import { runPeers } from './peers';
 import { measurePsqlBaseline } from './psql-baseline';
 import { printReport } from './report-text';
 import { resultJson } from './result-json';
@@ -113,7 +113,7 @@ export async function runOnce(
   const releaseSignals = run.crash.catchSignals();
   const storage = new RunStorage(run);
   const system = new SystemUnderTest(run);
-  const baseline: BaselineFigures = {};
+  const baseline: BaselineFigures = { peers: [], peersSkipped: [] };
   const job: JobFigures = {
     route: { name: route.name, method: route.method },
     timeline: {},
@@ -126,12 +126,12 @@ export async function runOnce(
   try {
     await storage.start();
     const psql = await measurePsqlBaseline(run, csv, baseline);
-    if (args.pgloader) await comparePgloader(run, csv, baseline);
+    await runPeers(run, csv, baseline);
     await system.start(storage.env);
     const view = await runMeasuredJob(run, system, route, csv, job);
     peaks = system.readPeaks();
     await inspectFinishedJob(run, job, view);
-    await verifyRun(run, { csv, psql, pgloader: baseline.pgloader, view, job }, verification);
+    await verifyRun(run, { csv, psql, peers: baseline.peers, view, job }, verification);
   } catch (e) {
     run.problems.unshift(`run aborted: ${(e as Error).message}`);
     if (job.jobId) await dumpAbortedJob(run, job.jobId).catch(() => undefined);
@@ -168,6 +168,9 @@ export async function runOnce(
     bytes: csv.bytes,
     records: csv.records,
     psqlSeconds: baseline.psql?.seconds,
+    peerSeconds: Object.fromEntries(
+      baseline.peers.filter((p) => p.code === 0).map((p) => [p.name, p.seconds]),
+    ),
     e2eSeconds: job.e2eSeconds,
     uploadSeconds: job.uploadSeconds,
     peaks,

@@ -18,13 +18,11 @@ export function typedTableDdl(schema: TableSchema, tableName: string): string {
   return `CREATE TABLE public.${pg.escapeIdentifier(tableName)} (${columns.join(', ')})`;
 }
 
-/** `psql -c "\copy <table> FROM '<file>' WITH (FORMAT csv, HEADER true)"`, timed end to end. */
-async function psqlCopy(
+/** psql's arguments to run one `command` (a `\copy`) against `databaseUrl`, and its environment. */
+export function psqlInvocation(
   databaseUrl: string,
-  file: string,
-  tableName: string,
-  sampler: Sampler,
-): Promise<PsqlResult> {
+  command: string,
+): { args: string[]; env: NodeJS.ProcessEnv } {
   const url = new URL(databaseUrl);
   const args = [
     '-X',
@@ -39,9 +37,25 @@ async function psqlCopy(
     '-d',
     url.pathname.slice(1),
     '-c',
-    `\\copy ${tableName} FROM '${file.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
+    command,
   ];
-  const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) || undefined };
+  return {
+    args,
+    env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) || undefined },
+  };
+}
+
+/** `psql -c "\copy <table> FROM '<file>' WITH (FORMAT csv, HEADER true)"`, timed end to end. */
+async function psqlCopy(
+  databaseUrl: string,
+  file: string,
+  tableName: string,
+  sampler: Sampler,
+): Promise<PsqlResult> {
+  const { args, env } = psqlInvocation(
+    databaseUrl,
+    `\\copy ${tableName} FROM '${file.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
+  );
   const t0 = performance.now();
   const child = spawn('psql', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid !== undefined) sampler.track(child.pid, 'psql (client)', 'helper');

@@ -35,7 +35,7 @@ function headlineLines(record: RunRecord): string[] {
     rowRate(records, s),
     vs,
   ];
-  const pgl = baseline.pgloader;
+  const { peers } = baseline;
   return [
     '',
     `## bench-pipeline ${run.runId}`,
@@ -55,14 +55,12 @@ function headlineLines(record: RunRecord): string[] {
       ['stage', 'wall s', 'MB/s', 'rows/s', 'time ÷ psql'],
       [
         stage('(a) psql \\copy (baseline: pre-cleaned file, typed table)', psqlS, '1.00×'),
-        ...(pgl
-          ? [
-              stage(
-                `pgloader (raw file, typed table${pgl.code === 0 ? '' : `; FAILED, exit ${pgl.code}`})`,
-                pgl.seconds,
-              ),
-            ]
-          : []),
+        ...peers.map((p) =>
+          stage(
+            `${p.name} (raw file, typed table${p.code === 0 ? '' : `; FAILED, exit ${p.code}`})`,
+            p.seconds,
+          ),
+        ),
         stage(`upload → stored (${job.route.method} to 202; storage is s3rver)`, job.uploadSeconds),
         stage('plan + load (202 → completed)', job.loadSeconds),
         stage('(b) end to end (upload start → completed)', job.e2eSeconds),
@@ -70,8 +68,8 @@ function headlineLines(record: RunRecord): string[] {
     ),
     `(b)/(a) end to end ÷ psql \\copy = ${times(job.e2eSeconds)}`,
     `(MB/s counts the raw file's ${int(bytes)} bytes in every stage; the pipeline infers its ` +
-      `schema, psql${pgl ? ' and pgloader' : ''} load into BENCH_SCHEMA's DDL, checked identical below)`,
-    ...(baseline.pgloaderSkipped ? [`pgloader: skipped (${baseline.pgloaderSkipped})`] : []),
+      `schema, psql${peers.map((p) => `, ${p.name}`).join('')} load into the shape's DDL, checked identical below)`,
+    ...baseline.peersSkipped.map((why) => `skipped ${why}`),
     '',
     `timeline (s after the upload started; job ${job.jobId ?? '–'}, ${job.view?.chunks.total ?? '?'} chunks):`,
     ...Object.entries(job.timeline)
@@ -184,7 +182,9 @@ function verificationLines(record: RunRecord): string[] {
     const f = fingerprints;
     lines.push(
       `row fingerprints (sum of hashtext(row::text)): pipeline ${f.pipeline}, psql ${f.psql}` +
-        (f.pgloader === undefined ? '' : `, pgloader ${f.pgloader}`),
+        Object.entries(f.peers)
+          .map(([name, print]) => `, ${name} ${print}`)
+          .join(''),
     );
   }
   return lines;

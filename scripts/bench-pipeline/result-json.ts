@@ -12,12 +12,15 @@ export function resultJson(record: RunRecord, scaling: ScalingSection | undefine
   const bytes = csv.bytes;
   const records = csv.records;
   const psqlS = baseline.psql?.seconds;
-  const pgl = baseline.pgloader;
   const ratio = psqlRatio(record);
-  const windows = [psqlS, pgl?.seconds, job.uploadSeconds, job.loadSeconds, job.e2eSeconds];
+  const peerSeconds = Object.fromEntries(baseline.peers.map((p) => [p.name, p.seconds]));
+  const windows = [psqlS, job.uploadSeconds, job.loadSeconds, job.e2eSeconds];
   const per = (amount: number) => {
-    const [psql, pgloader, upload, planLoad, endToEnd] = windows.map((s) => perSecond(amount, s));
-    return { psql, pgloader, upload, planLoad, endToEnd };
+    const [psql, upload, planLoad, endToEnd] = windows.map((s) => perSecond(amount, s));
+    const peers = Object.fromEntries(
+      baseline.peers.map((p) => [p.name, perSecond(amount, p.seconds)]),
+    );
+    return { psql, ...peers, upload, planLoad, endToEnd };
   };
   return {
     runId: run.runId,
@@ -38,7 +41,7 @@ export function resultJson(record: RunRecord, scaling: ScalingSection | undefine
     loadavg: { start: record.loadStart, end: record.loadEnd },
     seconds: {
       psql: psqlS,
-      pgloader: pgl?.seconds,
+      ...peerSeconds,
       upload: job.uploadSeconds,
       planLoad: job.loadSeconds,
       endToEnd: job.e2eSeconds,
@@ -47,14 +50,14 @@ export function resultJson(record: RunRecord, scaling: ScalingSection | undefine
     mbPerSecond: per(mb(bytes)),
     rowsPerSecond: per(records),
     timeOverPsql: {
-      pgloader: ratio(pgl?.seconds),
+      ...Object.fromEntries(baseline.peers.map((p) => [p.name, ratio(p.seconds)])),
       upload: ratio(job.uploadSeconds),
       planLoad: ratio(job.loadSeconds),
       endToEnd: ratio(job.e2eSeconds),
     },
     // The headline: (b) end to end ÷ (a) psql \copy.
     endToEndOverPsql: ratio(job.e2eSeconds),
-    pgloader: run.args.pgloader ? (pgl ?? { skipped: baseline.pgloaderSkipped }) : undefined,
+    peerLoads: { ran: baseline.peers, skipped: baseline.peersSkipped },
     timeline: job.timeline,
     job: job.view,
     peaksMiB: record.peaks.map((p) => ({

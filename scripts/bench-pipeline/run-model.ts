@@ -48,19 +48,25 @@ export interface PsqlResult {
   pid: number;
 }
 
-export interface PgloaderResult {
+/** A tool users would pick instead (--peers), after it loaded the raw file into its own table. */
+export interface PeerResult {
+  /** pgloader, duckdb. */
+  name: string;
+  /** Its table, in public, of the shape's DDL. */
+  table: string;
   seconds: number;
   code: number | null;
-  /** The end of its output (all of it is in pgloader.log). */
+  /** The end of its output (all of it is in <name>.log). */
   tail: string;
 }
 
 export interface BaselineFigures {
   psql?: PsqlResult;
   psqlCpu?: CpuWindow;
-  pgloader?: PgloaderResult;
-  /** Why pgloader did not run although --pgloader was given. */
-  pgloaderSkipped?: string;
+  /** The peers that ran, in the order of --peers. */
+  peers: PeerResult[];
+  /** Why a peer asked for did not run ("pgloader not installed: ..."). */
+  peersSkipped: string[];
 }
 
 /** One job through the system; filled as it goes, so an aborted run reports what it got. */
@@ -91,10 +97,10 @@ export interface Counts {
 }
 
 export interface VerificationFigures {
-  counts?: { pipeline: Counts; psql: Counts; pgloader?: Counts };
+  counts?: { pipeline: Counts; psql: Counts; peers: Record<string, Counts> };
   /** `name type` per column, in attnum order. */
   columnTypes?: { pipeline: string[]; psql: string[] };
-  fingerprints?: { pipeline: string; psql: string; pgloader?: string };
+  fingerprints?: { pipeline: string; psql: string; peers: Record<string, string> };
 }
 
 export type Peak = { name: string; hwmKiB: number; sampledKiB: number };
@@ -107,6 +113,8 @@ export interface RunSummary {
   bytes: number;
   records: number;
   psqlSeconds: number | undefined;
+  /** Each peer's time, by name (loads that failed are left out). */
+  peerSeconds: Record<string, number>;
   e2eSeconds: number | undefined;
   uploadSeconds: number | undefined;
   peaks: Peak[];

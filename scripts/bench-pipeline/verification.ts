@@ -1,7 +1,7 @@
 /**
  * Checks the pipeline's table against psql's: identical column names and
  * types, count, sum of ids, non-null count of the nullable column, and a
- * fingerprint of every row; pgloader's table by count and fingerprint; the
+ * fingerprint of every row; each peer's table by count and fingerprint; the
  * job's own figures, the ledger and the dead-letter queue. Every difference is
  * a problem of the run.
  */
@@ -13,12 +13,11 @@ import { RABBITMQ_URL } from './endpoints';
 import type { FileShape } from './file-shapes';
 import type { JobView } from './job-poller';
 import { PIPELINE_TABLE } from './measured-job';
-import { PGLOADER_TABLE } from './pgloader-comparison';
 import { PSQL_TABLE } from './psql-baseline';
 import type {
   Counts,
   JobFigures,
-  PgloaderResult,
+  PeerResult,
   PsqlResult,
   RunContext,
   VerificationFigures,
@@ -73,7 +72,7 @@ async function fingerprint(db: pg.Client, table: Table): Promise<string> {
 export interface VerifiedLoad {
   csv: CsvFile;
   psql: PsqlResult;
-  pgloader: PgloaderResult | undefined;
+  peers: PeerResult[];
   view: JobView;
   job: JobFigures;
 }
@@ -94,6 +93,7 @@ export async function verifyRun(
   const counts: NonNullable<VerificationFigures['counts']> = {
     pipeline: pipelineCounts,
     psql: psqlCounts,
+    peers: {},
   };
   out.counts = counts;
   const expect = (what: string, got: unknown, want: unknown) => {
@@ -119,15 +119,16 @@ export async function verifyRun(
   const prints: NonNullable<VerificationFigures['fingerprints']> = {
     pipeline: await fingerprint(db, pipeline),
     psql: await fingerprint(db, psqlTable),
+    peers: {},
   };
   out.fingerprints = prints;
   expect('pipeline table fingerprint (sum of hashtext(row::text))', prints.pipeline, prints.psql);
-  if (load.pgloader?.code === 0) {
-    const pgloaderCounts = await tableCounts(db, inPublic(PGLOADER_TABLE), shape);
-    counts.pgloader = pgloaderCounts;
-    expect('pgloader table count(*)', pgloaderCounts.rows, psqlCounts.rows);
-    prints.pgloader = await fingerprint(db, inPublic(PGLOADER_TABLE));
-    expect('pgloader table fingerprint', prints.pgloader, prints.psql);
+  for (const peer of load.peers.filter((p) => p.code === 0)) {
+    const peerCounts = await tableCounts(db, inPublic(peer.table), shape);
+    counts.peers[peer.name] = peerCounts;
+    expect(`${peer.name} table count(*)`, peerCounts.rows, psqlCounts.rows);
+    prints.peers[peer.name] = await fingerprint(db, inPublic(peer.table));
+    expect(`${peer.name} table fingerprint`, prints.peers[peer.name], prints.psql);
   }
   expect('job.records (splitter)', view.records, psqlCounts.rows);
   expect('job.rows.loaded', view.rows.loaded, psqlCounts.rows);

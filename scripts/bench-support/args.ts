@@ -28,8 +28,8 @@ export interface BenchArgs {
    * stop the shared one). 'shared': the one at S3_ENDPOINT (infra/local/up.sh).
    */
   s3: 'own' | 'shared';
-  /** Also load the raw file with pgloader (when installed) for comparison. */
-  pgloader: boolean;
+  /** Tools users would pick instead, each loading the raw file too (when installed). */
+  peers: string[];
   /** 'bundle': the services as production runs them (npm run build); 'tsx': their sources. */
   runtime: 'bundle' | 'tsx';
   /**
@@ -55,6 +55,7 @@ const SHAPE_NAMES = ['mixed', 'narrow', 'text'];
 const ROUTE_NAMES = ['put', 'multipart', 'tus'];
 const SCHEMA_NAMES = ['inferred', 'declared'];
 const STORAGE_NAMES = ['s3', 'fs'];
+const PEER_NAMES = ['pgloader', 'duckdb'];
 
 /** `a,b` or `all` → the names, each checked against `known`. */
 function listOf(flag: string, text: string, known: readonly string[]): string[] {
@@ -92,11 +93,13 @@ const positiveInt = (flag: string, text: string): number => {
 
 export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--loaders 2] [--prefetch 1]
                          [--s3 own|shared] [--keep] [--regen] [--timeout 3600] [--stall 180]
-                         [--pgloader] [--reference 1GiB|none] [--runtime bundle|tsx]
+                         [--peers pgloader,duckdb|all] [--reference 1GiB|none] [--runtime bundle|tsx]
                          [--shape mixed|narrow|text|all] [--route put|multipart|tus|all]
                          [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
                          [--cpu-prof]
-  --pgloader          also load the raw file with pgloader (skipped when it is not installed)
+  --peers <p>         also load the raw file with pgloader and/or DuckDB (into psql \\copy), each
+                      timed and verified like the pipeline; a peer not installed is skipped
+                      (--pgloader is --peers pgloader)
   --reference <size>  first run the same benchmark at <size> and report how the run scales;
                       default 1GiB when --size is at least 4GiB, else none ("none" skips it)
   --runtime <r>       bundle (default): the services as built by npm run build; tsx: their sources
@@ -120,7 +123,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     timeoutSeconds: 3600,
     stallSeconds: 180,
     s3: 'own',
-    pgloader: false,
+    peers: [],
     reference: null,
     runtime: 'bundle',
     shapes: ['mixed'],
@@ -147,7 +150,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       continue;
     }
     if (arg === '--pgloader') {
-      args.pgloader = true;
+      if (!args.peers.includes('pgloader')) args.peers.push('pgloader');
       continue;
     }
     if (arg === '--cpu-prof') {
@@ -173,6 +176,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--storage')
       args.storages = listOf(flag, value, STORAGE_NAMES) as BenchArgs['storages'];
     else if (flag === '--repeat') args.repeat = positiveInt(flag, value);
+    else if (flag === '--peers') args.peers = listOf(flag, value, PEER_NAMES);
     else if (flag === '--runtime') {
       if (value !== 'bundle' && value !== 'tsx')
         throw new Error(`--runtime wants bundle or tsx\n${USAGE}`);
