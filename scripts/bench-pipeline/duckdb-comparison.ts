@@ -26,7 +26,7 @@ export function duckdbCopySql(shape: FileShape, file: string, target: string): s
   // an unquoted one is NULL; the expressions convert what needs it.
   const read =
     `read_csv(${quoted(file)}, header = true, all_varchar = true, delim = ',', quote = '"', ` +
-    `escape = '"', allow_quoted_nulls = false)`;
+    `escape = '"', allow_quoted_nulls = false${shape.duckdbRead ? `, ${shape.duckdbRead}` : ''})`;
   return `COPY (SELECT ${columns.join(', ')} FROM ${read}) TO ${quoted(target)} (FORMAT csv, HEADER false)`;
 }
 
