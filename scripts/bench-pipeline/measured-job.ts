@@ -87,6 +87,7 @@ export async function runMeasuredJob(
       file: csv.path,
       bytes: csv.bytes,
       dataset,
+      track: (pid) => sampler.track(pid, 'curl (sends the file)', 'helper'),
     }),
   );
   const tStored = performance.now();
