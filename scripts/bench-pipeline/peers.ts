@@ -14,7 +14,6 @@ import { typedTableDdl } from './psql-baseline';
 import type { BaselineFigures, RunContext } from './run-model';
 
 export const PEERS: Record<string, Peer> = { pgloader: pgloaderPeer, duckdb: duckdbPeer };
-export const PEER_NAMES = Object.keys(PEERS);
 
 export const peerTable = (name: string): string => `bench_${name}`;
 
