@@ -61,14 +61,14 @@ function headlineLines(record: RunRecord): string[] {
             p.seconds,
           ),
         ),
-        stage(`upload → stored (${job.route.method} to 202; storage is s3rver)`, job.uploadSeconds),
+        stage(`upload → stored (${job.route.method} to 202)`, job.uploadSeconds),
         stage('plan + load (202 → completed)', job.loadSeconds),
         stage('(b) end to end (upload start → completed)', job.e2eSeconds),
       ],
     ),
     `(b)/(a) end to end ÷ psql \\copy = ${times(job.e2eSeconds)}`,
-    `(MB/s counts the raw file's ${int(bytes)} bytes in every stage; the pipeline infers its ` +
-      `schema, psql${peers.map((p) => `, ${p.name}`).join('')} load into the shape's DDL, checked identical below)`,
+    `(MB/s counts the raw file's ${int(bytes)} bytes in every stage; the pipeline ` +
+      `${run.declared ? 'takes the declared' : 'infers its'} schema, psql${peers.map((p) => `, ${p.name}`).join('')} load into the shape's DDL, checked identical below)`,
     ...baseline.peersSkipped.map((why) => `skipped ${why}`),
     '',
     `timeline (s after the upload started; job ${job.jobId ?? '–'}, ${job.view?.chunks.total ?? '?'} chunks):`,

@@ -4,6 +4,7 @@ import type { JobLifecycle } from '@ingest/jobs';
 import type { Server as TusServer } from '@tus/server';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { sendNodeResponse } from 'srvx/node';
 import { callerOf } from '../http/authenticate';
 import { sendContinue } from '../http/expect-continue';
 import { UUID } from '../http/id-patterns';
@@ -11,8 +12,14 @@ import { holdUploadSlot } from '../http/upload-slot';
 import type { Uploader } from '../upload/uploader';
 import { creationContext } from './creation-context';
 import { parseCreationRequest } from './creation-request';
+import { uncopiedBodyRequest } from './uncopied-body-request';
 
 export const UPLOADS_PATH = '/v1/uploads';
+
+/** `TusServer.handle`, with a body stream that does not copy every byte (uncopied-body-request). */
+async function handleTus(tus: TusServer, req: Request, res: Response): Promise<void> {
+  await sendNodeResponse(res, await tus.handleWeb(uncopiedBodyRequest(req, res)));
+}
 
 export interface TusRoutesDeps {
   tus: TusServer;
@@ -27,7 +34,7 @@ export interface TusRoutesDeps {
 export function tusDiscoveryRoutes(tus: TusServer): Router {
   const router = Router();
   router.options([UPLOADS_PATH, `${UPLOADS_PATH}/:id`], async (req: Request, res: Response) => {
-    await tus.handle(req, res);
+    await handleTus(tus, req, res);
   });
   return router;
 }
@@ -60,7 +67,7 @@ export function tusRoutes(deps: TusRoutesDeps): Router {
     await holdSlotForBody(req, res);
     sendContinue(req, res);
     const context = { jobId: randomUUID(), options, metadata: creation.metadata, res };
-    await creationContext.run(context, () => deps.tus.handle(req, res));
+    await creationContext.run(context, () => handleTus(deps.tus, req, res));
   });
 
   /** The upload must be the caller's tenant's: another tenant's is not found. */
@@ -71,7 +78,7 @@ export function tusRoutes(deps: TusRoutesDeps): Router {
     next();
   };
   const handle = async (req: Request, res: Response) => {
-    await deps.tus.handle(req, res);
+    await handleTus(deps.tus, req, res);
   };
   const path = `${UPLOADS_PATH}/:id`;
   router.head(path, ownUpload, handle);
@@ -79,7 +86,7 @@ export function tusRoutes(deps: TusRoutesDeps): Router {
   router.patch(path, ownUpload, async (req: Request, res: Response) => {
     await holdSlotForBody(req, res);
     sendContinue(req, res);
-    await deps.tus.handle(req, res);
+    await handleTus(deps.tus, req, res);
   });
   return router;
 }
