@@ -19,6 +19,7 @@ import type {
   ObjectUpload,
   OwnedObjectStore,
   PendingMultipartUpload,
+  PutOptions,
   StoredObject,
   UploadOptions,
 } from './object-store';
@@ -144,9 +145,10 @@ export class FsObjectStore implements OwnedObjectStore {
     };
   }
 
-  async put(key: string, body: Readable, length: number): Promise<void> {
+  async put(key: string, body: Readable, length: number, options?: PutOptions): Promise<void> {
     await this.writeAtomically(key, async (handle) => {
-      const size = await writeAll(handle, body);
+      const signal = options?.signal;
+      const size = await writeAll(handle, signal ? addAbortSignal(signal, body) : body);
       if (size !== length) {
         throw new Error(`object ${key}: body was ${size} bytes, ${length} were declared`);
       }

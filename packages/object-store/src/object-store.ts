@@ -40,6 +40,14 @@ export interface PendingMultipartUpload {
   initiated: Date;
 }
 
+export interface PutOptions {
+  /**
+   * Aborting it ends the write at once, and nothing is stored. Destroying the body alone
+   * does not: an S3 client pipes the body into its request, which then waits for the rest.
+   */
+  signal?: AbortSignal;
+}
+
 /** Object storage as this system needs it: streamed writes, ranged streamed reads. */
 export interface ObjectStore {
   /** Starts streaming `body` into `key`; nothing is buffered beyond a few parts. */
@@ -48,7 +56,7 @@ export interface ObjectStore {
    * Stores `body`, of exactly `length` bytes, as one object in one request: no
    * parts to buffer or to put together afterwards. At most 5 GiB (S3's limit).
    */
-  put(key: string, body: Readable, length: number): Promise<void>;
+  put(key: string, body: Readable, length: number, options?: PutOptions): Promise<void>;
   /** Streams `[start, end)` of the object, or the whole object without a range. */
   read(key: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Size of the object, or null when it does not exist. */

@@ -18,6 +18,7 @@ import type {
   ObjectUpload,
   OwnedObjectStore,
   PendingMultipartUpload,
+  PutOptions,
   StoredObject,
   UploadOptions,
 } from './object-store';
@@ -185,7 +186,7 @@ export class S3ObjectStore implements OwnedObjectStore {
     };
   }
 
-  async put(key: string, body: Readable, length: number): Promise<void> {
+  async put(key: string, body: Readable, length: number, options?: PutOptions): Promise<void> {
     try {
       await this.client.send(
         new PutObjectCommand({
@@ -194,6 +195,7 @@ export class S3ObjectStore implements OwnedObjectStore {
           Body: body,
           ContentLength: length,
         }),
+        { abortSignal: options?.signal },
       );
     } catch (e) {
       throw wrap(e);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PassThrough, Readable, type Writable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { drained } from './fed-put';
 import type { ObjectStore, ObjectUpload } from './object-store';
 
 /**
@@ -83,22 +84,6 @@ export async function readStoredFile(
     out.end();
   })().catch((e: unknown) => out.destroy(e as Error));
   return out;
-}
-
-/**
- * Resolves once `stream` takes more, or is gone (destroyed: the caller asks why). Waiting for
- * 'drain' alone would wait for ever on a stream whose reader failed.
- */
-function drained(stream: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('close', done);
-  });
 }
 
 /** Removes every object of a stored file (a missing one is no error). */

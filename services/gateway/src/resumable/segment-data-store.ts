@@ -4,6 +4,7 @@ import type { Logger } from '@ingest/config';
 import { QUEUES, type JobStoredMessage, type MessagePublisher } from '@ingest/contracts';
 import { RAW_UPLOAD_ROUTE, type JobLifecycle, type ResumableUpload } from '@ingest/jobs';
 import {
+  FedPut,
   newUploadKey,
   partialSegmentKey,
   readStoredFile,
@@ -50,9 +51,9 @@ interface RunningHash {
  * layout every reader knows (segments `<key>/000000…` of a fixed size, read by
  * `readStoredFile`), the state into Postgres (`ingest.resumable_uploads`), so
  * any gateway continues any upload. A request's bytes are cut into full
- * segments, each one plain PUT, the offset recorded after each; what is left
- * when the request ends — or is cut — is kept as `<key>/partial` and read back
- * by the next request. Durable segments nudge the splitters, which plan (and so
+ * segments, each one plain PUT fed as its bytes arrive (FedPut), the offset
+ * recorded after each; what is left when the request ends — or is cut — is
+ * kept as `<key>/partial` and read back by the next request. Durable segments nudge the splitters, which plan (and so
  * load) the upload as it arrives. The last byte makes the job `stored` (or
  * `loading`) and publishes it.
  * Every call runs under the upload's lock (PgUploadLocker).
@@ -119,53 +120,49 @@ export class SegmentDataStore extends DataStore {
     if (offset !== row.upload_offset) throw new TusError(ERRORS.INVALID_OFFSET);
     const { store, lifecycle } = this.deps;
     const size = row.segment_bytes;
+    /** Bytes in whole segments stored. */
     let stored = row.upload_offset - row.tail_bytes;
-    let index = stored / size;
-    const pending: Buffer[] = [];
-    let pendingBytes = 0;
+    /**
+     * The open segment's bytes so far, the recorded tail first: its PUT takes them as they
+     * come, and they are kept (no copy) until it is stored, for a request cut short.
+     */
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
     if (row.tail_bytes > 0) {
       // A failed PUT of a longer tail may have replaced it: only the recorded bytes count.
       const tail = await readAll(await store.read(partialSegmentKey(row.object_key)));
-      pending.push(tail.subarray(0, row.tail_bytes));
-      pendingBytes = row.tail_bytes;
+      kept.push(tail.subarray(0, row.tail_bytes));
+      keptBytes = row.tail_bytes;
     }
     const known = this.hashes.get(id);
     const running = known?.offset === row.upload_offset ? known : undefined;
     if (!running) this.hashes.delete(id);
-    /** The next `bytes` pending, as the pieces came (no copy: the last one is cut where it ends). */
-    const take = (bytes = size): Buffer[] => {
-      const pieces: Buffer[] = [];
-      let taken = 0;
-      while (taken < bytes) {
-        const piece = pending.shift() as Buffer;
-        const n = Math.min(piece.length, bytes - taken);
-        pieces.push(piece.subarray(0, n));
-        if (n < piece.length) pending.unshift(piece.subarray(n));
-        taken += n;
-      }
-      pendingBytes -= bytes;
-      return pieces;
-    };
+    let segment: FedPut | undefined;
     try {
       for await (const piece of stream as AsyncIterable<Buffer>) {
-        if (stored + pendingBytes + piece.length > row.length)
+        if (stored + keptBytes + piece.length > row.length)
           throw new TusError(ERRORS.ERR_SIZE_EXCEEDED);
-        running?.hash.update(piece);
-        pending.push(piece);
-        pendingBytes += piece.length;
-        while (pendingBytes >= size) {
-          // One segment at a time: storing it while the next arrives held twice the memory.
-          const segment = take();
-          try {
-            await store.put(segmentKey(row.object_key, index), Readable.from(segment), size);
-          } catch (e) {
-            // Not stored: its bytes stay ahead of the rest, for the tail (or the next request).
-            pending.unshift(...segment);
-            pendingBytes += size;
-            throw e;
+        let rest = piece;
+        while (rest.length > 0) {
+          const length = Math.min(size, row.length - stored);
+          if (!segment) {
+            segment = new FedPut(store, segmentKey(row.object_key, stored / size), length);
+            for (const earlier of kept) await segment.write(earlier);
           }
-          index += 1;
-          stored += size;
+          const part = rest.subarray(0, length - keptBytes);
+          rest = rest.subarray(part.length);
+          // Hashed as kept: a PUT failing mid-piece drops the rest, which the client sends again.
+          running?.hash.update(part);
+          kept.push(part);
+          keptBytes += part.length;
+          await segment.write(part);
+          if (keptBytes < length) continue;
+          // Its flush ends before the next is read: one segment's bytes held, not two.
+          await segment.end();
+          segment = undefined;
+          kept.length = 0;
+          keptBytes = 0;
+          stored += length;
           await lifecycle.uploads.recordOffset(id, stored, 0);
           this.nudge(row);
         }
@@ -173,25 +170,25 @@ export class SegmentDataStore extends DataStore {
     } catch (e) {
       // Whatever arrived before the cut is kept below; a size violation is the client's error.
       if (e instanceof TusError) {
+        await segment?.abort();
         this.hashes.delete(id);
         throw e;
       }
       this.deps.logger.info({ err: e, uploadId: id }, 'resumable upload request cut off');
     }
-    const offsetNow = stored + pendingBytes;
+    // A segment not whole (the request ended or was cut, or its PUT failed): its bytes are kept.
+    await segment?.abort();
+    const offsetNow = stored + keptBytes;
     const finished = offsetNow === row.length;
     try {
-      if (finished) {
-        // The last segments (more than one when a segment's PUT failed before: see above).
-        for (; pendingBytes > 0; index++) {
-          const bytes = Math.min(size, pendingBytes);
-          await store.put(segmentKey(row.object_key, index), Readable.from(take(bytes)), bytes);
-        }
-      } else if (pendingBytes > 0) {
-        const rest = Buffer.concat(pending);
-        await store.put(partialSegmentKey(row.object_key), Readable.from([rest]), rest.length);
+      if (keptBytes > 0) {
+        // Finished: the last segment, whose PUT failed, tried once more.
+        const key = finished
+          ? segmentKey(row.object_key, stored / size)
+          : partialSegmentKey(row.object_key);
+        await store.put(key, Readable.from(kept), keptBytes);
       }
-      await lifecycle.uploads.recordOffset(id, offsetNow, finished ? 0 : pendingBytes);
+      await lifecycle.uploads.recordOffset(id, offsetNow, finished ? 0 : keptBytes);
     } catch (e) {
       this.hashes.delete(id);
       throw e;
