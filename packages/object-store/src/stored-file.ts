@@ -177,6 +177,8 @@ export function startSegmentedUpload(
   /** Segments started so far (what abort removes). */
   let opened = 0;
   let aborted = false;
+  /** Ends the PUTs in flight: destroying a segment's body does not end an S3 request. */
+  const aborter = new AbortController();
   const durable = durablePrefix(segmentBytes, count, onDurable);
   const run = async () => {
     let previous: Promise<void> = Promise.resolve();
@@ -198,7 +200,7 @@ export function startSegmentedUpload(
       const whole = start + size <= atLeast;
       const segment = new PassThrough({ highWaterMark: 1024 * 1024 });
       if (whole) {
-        put = store.put(segmentKey(key, n), segment, size);
+        put = store.put(segmentKey(key, n), segment, size, { signal: aborter.signal });
       } else {
         streaming = store.startUpload(segmentKey(key, n), segment, { expectedBytes: size });
         put = streaming.done().then(() => undefined);
@@ -261,6 +263,7 @@ export function startSegmentedUpload(
     abort: async () => {
       if (aborted) return;
       aborted = true;
+      aborter.abort(new Error('the upload was aborted'));
       current?.destroy();
       await streaming?.abort();
       await done.catch(() => undefined);
