@@ -3,6 +3,7 @@
  * psql baseline (and pgloader), the system, one measured job, verification,
  * shutdown and cleanup, then the report.
  */
+import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -48,6 +49,9 @@ function prepareFile(shape: FileShape, args: BenchArgs): CsvFile {
       ? `generated ${int(csv.bytes)} bytes (clean copy ${int(csv.cleanBytes)}), ${int(csv.records)} records in ${sec(csv.generateSeconds ?? 0)} s`
       : `reusing ${int(csv.bytes)} bytes (clean copy ${int(csv.cleanBytes)}), ${int(csv.records)} records`,
   );
+  // The kernel writes the new files back within ~30 s: during the first psql baseline, which
+  // then ran 1.2-1.4x slower than the shape's later ones (1 GiB, 4 December).
+  if (csv.generated) execFileSync('sync');
   return csv;
 }
 
