@@ -27,13 +27,15 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]
   return chunks;
 }
 
-describe('uncopiedBodyStream', () => {
-  let server: Server | undefined;
-  afterEach(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    server = undefined;
-  });
+/** The test's server, closed after it. */
+let server: Server | undefined;
+afterEach(async () => {
+  const open = server;
+  server = undefined;
+  if (open) await new Promise((resolve) => open.close(resolve));
+});
 
+describe('uncopiedBodyStream', () => {
   it("yields every byte of the body, as the request parser's own Buffers", async () => {
     const body = randomBytes(3 * 1024 * 1024 + 17);
     const got = next<Uint8Array[]>();
@@ -90,12 +92,6 @@ describe('uncopiedBodyStream', () => {
 });
 
 describe('uncopiedBodyRequest', () => {
-  let server: Server | undefined;
-  afterEach(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    server = undefined;
-  });
-
   it("is srvx's request, with no body for HEAD and the uncopied stream for PATCH", async () => {
     const seen: { method: string; offset: string | null; body: string | null }[] = [];
     server = createServer((req, res) => {
