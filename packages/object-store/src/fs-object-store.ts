@@ -14,6 +14,7 @@ import {
 } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
+import { chunksAsPushed } from './chunks-as-pushed';
 import type {
   ListedObject,
   ObjectUpload,
@@ -452,8 +453,7 @@ async function writeAll(handle: FileHandle, body: Readable): Promise<number> {
     batch = [];
     batched = 0;
   };
-  for await (const piece of body) {
-    const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as Uint8Array);
+  for await (const bytes of chunksAsPushed(body)) {
     batch.push(bytes);
     batched += bytes.length;
     if (batched >= WRITE_BATCH_BYTES) await flush();
