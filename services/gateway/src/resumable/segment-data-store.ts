@@ -53,9 +53,9 @@ interface RunningHash {
  * any gateway continues any upload. A request's bytes are cut into full
  * segments, each one plain PUT fed as its bytes arrive (FedPut), the offset
  * recorded after each; what is left when the request ends — or is cut — is
- * kept as `<key>/partial` and read back by the next request. Durable segments nudge the splitters, which plan (and so
- * load) the upload as it arrives. The last byte makes the job `stored` (or
- * `loading`) and publishes it.
+ * kept as `<key>/partial` and read back by the next request. Durable segments
+ * nudge the splitters, which plan (and so load) the upload as it arrives. The
+ * last byte makes the job `stored` (or `loading`) and publishes it.
  * Every call runs under the upload's lock (PgUploadLocker).
  */
 export class SegmentDataStore extends DataStore {
