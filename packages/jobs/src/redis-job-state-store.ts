@@ -38,20 +38,22 @@ end
 return 0`;
 
 // A full write never lowers the status or the counters another writer already raised, and
-// never replaces the view with one read from Postgres before it (an older updated_at: ISO
-// strings of one format compare in time order). The chunks its counters include join the
-// counted set, so a late report of one of them (committed, not yet reported when the view
-// was read from Postgres) is not counted twice.
+// never replaces the view with an older one. Older means a lower status, or the same status
+// with an older updated_at (ISO strings of one format compare in time order). The status
+// decides first because updated_at is a transaction's start time: a job can end in a
+// transaction that began before the last change it overtook, so the ended view may carry
+// the older updated_at, and it must still replace the view together with its status.
+// The chunks its counters include join the counted set, so a late report of one of them
+// (committed, not yet reported when the view was read from Postgres) is not counted twice.
 const PUT = `
 for i = 10, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
 if #ARGV >= 10 then redis.call('EXPIRE', KEYS[2], ARGV[9]) end
 local rank = tonumber(redis.call('HGET', KEYS[1], 'rank') or '-1')
+local newRank = tonumber(ARGV[3])
 local viewAt = redis.call('HGET', KEYS[1], 'view_at')
-if not viewAt or ARGV[4] >= viewAt then
-  redis.call('HSET', KEYS[1], 'view', ARGV[1], 'view_at', ARGV[4])
-end
-if tonumber(ARGV[3]) >= rank then
-  redis.call('HSET', KEYS[1], 'status', ARGV[2], 'rank', ARGV[3], 'updated_at', ARGV[4])
+if newRank > rank or (newRank == rank and (not viewAt or ARGV[4] >= viewAt)) then
+  redis.call('HSET', KEYS[1], 'view', ARGV[1], 'view_at', ARGV[4],
+    'status', ARGV[2], 'rank', ARGV[3], 'updated_at', ARGV[4])
 end
 local fields = {'chunks_done', 'rows_loaded', 'rows_rejected', 'bytes_done'}
 for i, f in ipairs(fields) do
