@@ -190,6 +190,24 @@ describe.each(backends)('$name', (backend) => {
     else expect([size, await allKeys(store, 'fed/half')]).toEqual([null, []]);
   });
 
+  it('stores a fed object of unknown length that ends short of its bound', async () => {
+    const data = bytesOf(MIB + 11, 7);
+    const put = new FedPut(store, 'fed/short.csv', { atMost: 3 * MIB });
+    for (let at = 0; at < data.length; at += 100_000) {
+      await put.write(data.subarray(at, at + 100_000));
+    }
+    await put.end();
+    expect(sha256(await buffer(await store.read('fed/short.csv')))).toBe(sha256(data));
+  });
+
+  it('stores nothing of a fed object of unknown length given up, and refuses more pieces', async () => {
+    const put = new FedPut(store, 'fed/unknown-cut.csv', { atMost: 8 * MIB });
+    await put.write(bytesOf(MIB, 8));
+    await put.abort();
+    await expect(put.write(bytesOf(10, 9))).rejects.toThrow(/given up/);
+    expect(await store.size('fed/unknown-cut.csv')).toBeNull();
+  });
+
   it('stores a segmented file and reads ranges across segment borders', async () => {
     const segmentBytes = 1024;
     const data = bytesOf(10 * segmentBytes + 300, 5);

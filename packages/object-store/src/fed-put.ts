@@ -1,5 +1,5 @@
 import { PassThrough, type Writable } from 'node:stream';
-import type { ObjectStore } from './object-store';
+import type { ObjectStore, ObjectUpload } from './object-store';
 
 /**
  * Resolves once `stream` takes more, or is gone (destroyed: the caller asks why). Waiting for
@@ -18,20 +18,32 @@ export function drained(stream: Writable): Promise<void> {
 }
 
 /**
- * One object's PUT of a known length, fed piece by piece as its bytes arrive,
- * so that storing them overlaps receiving them: only the last piece's write and
- * the store's flush are left when the last byte came. A PUT that fails stops
- * taking pieces at once (`write` throws why).
+ * How long a fed object is: exactly `length` bytes (stored by one plain PUT), or at most
+ * `atMost` (stored as an upload of unknown length, which may end short).
+ */
+export type FedLength = number | { atMost: number };
+
+/**
+ * One object fed piece by piece as its bytes arrive, so that storing them
+ * overlaps receiving them: only the last piece's write and the store's flush
+ * are left when the last byte came. A store that fails stops taking pieces at
+ * once (`write` throws why), as does `abort`.
  */
 export class FedPut {
   private readonly body = new PassThrough({ highWaterMark: 1024 * 1024 });
   private readonly aborter = new AbortController();
-  private readonly put: Promise<void>;
+  private readonly upload: ObjectUpload | undefined;
+  private readonly stored: Promise<void>;
   private failure: Error | undefined;
 
-  constructor(store: ObjectStore, key: string, length: number) {
-    this.put = store.put(key, this.body, length, { signal: this.aborter.signal });
-    this.put.catch((e: unknown) => {
+  constructor(store: ObjectStore, key: string, length: FedLength) {
+    if (typeof length === 'number') {
+      this.stored = store.put(key, this.body, length, { signal: this.aborter.signal });
+    } else {
+      this.upload = store.startUpload(key, this.body, { expectedBytes: length.atMost });
+      this.stored = this.upload.done().then(() => undefined);
+    }
+    this.stored.catch((e: unknown) => {
       this.failure ??= e instanceof Error ? e : new Error(String(e));
       this.body.destroy();
     });
@@ -47,14 +59,17 @@ export class FedPut {
   async end(): Promise<void> {
     this.check();
     this.body.end();
-    await this.put;
+    await this.stored;
   }
 
-  /** Gives the object up: nothing of it is stored. */
+  /** Gives the object up: nothing of it is stored, and a write waiting or to come throws. */
   async abort(): Promise<void> {
-    this.aborter.abort(new Error('the object was given up before its last byte'));
+    const reason = new Error('the object was given up before its last byte');
+    this.failure ??= reason;
+    this.aborter.abort(reason);
     this.body.destroy();
-    await this.put.catch(() => undefined);
+    await this.upload?.abort();
+    await this.stored.catch(() => undefined);
   }
 
   private check(): void {

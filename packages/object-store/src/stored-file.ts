@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { drained } from './fed-put';
+import { drained, FedPut } from './fed-put';
 import type { ObjectStore, ObjectUpload } from './object-store';
 
 /**
@@ -171,58 +171,44 @@ export function startSegmentedUpload(
   const atLeast = typeof length === 'number' ? length : length.atLeast;
   const atMost = typeof length === 'number' ? length : length.atMost;
   const count = exact === undefined ? Infinity : segmentCount(exact, segmentBytes);
-  let current: PassThrough | undefined;
-  /** The last segment started as an upload of unknown length (abort stops it too). */
-  let streaming: ObjectUpload | undefined;
+  /** The segment being written, and the one before it, whose store may still be flushing. */
+  let current: FedPut | undefined;
+  let previous: FedPut | undefined;
   /** Segments started so far (what abort removes). */
   let opened = 0;
   let aborted = false;
-  /** Ends the PUTs in flight: destroying a segment's body does not end an S3 request. */
-  const aborter = new AbortController();
   const durable = durablePrefix(segmentBytes, count, onDurable);
   const run = async () => {
-    let previous: Promise<void> = Promise.resolve();
-    let put: Promise<void> = Promise.resolve();
+    /** The previous segment's store, awaited before the next one ends: at most two in flight. */
+    let storing: Promise<void> = Promise.resolve();
     let index = 0;
     /** Bytes the open segment still takes (0: none open), of its `size`. */
     let left = 0;
     let size = 0;
+    /** Why an ended segment's store failed: the writer stops at its next piece. */
     let failed: Error | undefined;
-    /** Throws what made a segment's PUT fail, if one did (it may fail while we wait). */
-    const putFailure = () => {
-      if (failed) throw failed;
-    };
     let received = 0;
     const open = () => {
-      const n = index;
-      const start = n * segmentBytes;
+      const start = index * segmentBytes;
       size = Math.min(segmentBytes, atMost - start);
+      // A segment that may end short streams as an upload of unknown length.
       const whole = start + size <= atLeast;
-      const segment = new PassThrough({ highWaterMark: 1024 * 1024 });
-      if (whole) {
-        put = store.put(segmentKey(key, n), segment, size, { signal: aborter.signal });
-      } else {
-        streaming = store.startUpload(segmentKey(key, n), segment, { expectedBytes: size });
-        put = streaming.done().then(() => undefined);
-      }
-      // A PUT that fails (storage gone) stops the writer at once: its segment takes no more.
-      put.catch((e: unknown) => {
-        failed ??= e instanceof Error ? e : new Error(String(e));
-        segment.destroy();
-      });
-      current = segment;
-      opened = n + 1;
+      current = new FedPut(store, segmentKey(key, index), whole ? size : { atMost: size });
+      opened = index + 1;
       left = size;
     };
-    const close = async () => {
+    const close = async (segment: FedPut) => {
+      const n = index;
+      const stored = segment.end();
+      stored.catch((e: unknown) => (failed ??= e instanceof Error ? e : new Error(String(e))));
       // A segment short of segmentBytes ends the body: the upload's end reports it.
       if (left === 0 && size === segmentBytes) {
-        const n = index;
-        put.then(() => durable.stored(n)).catch(() => undefined);
+        stored.then(() => durable.stored(n)).catch(() => undefined);
       }
-      current?.end();
-      await previous; // at most two PUTs in flight
-      previous = put;
+      await storing;
+      storing = stored;
+      previous = segment;
+      current = undefined;
       index++;
       left = 0;
     };
@@ -235,16 +221,15 @@ export function startSegmentedUpload(
           }
           open();
         }
+        const segment = current as FedPut;
         const take = Math.min(left, piece.length);
-        const segment = current as PassThrough;
-        putFailure();
-        if (!segment.write(piece.subarray(0, take))) await drained(segment);
-        putFailure();
+        if (failed) throw failed;
+        await segment.write(piece.subarray(0, take));
         piece = piece.subarray(take);
         left -= take;
         received += take;
         durable.check();
-        if (left === 0) await close();
+        if (left === 0) await close(segment);
       }
     }
     if (received < atLeast) {
@@ -252,8 +237,8 @@ export function startSegmentedUpload(
       throw new Error(`${bound}${atLeast} bytes announced, fewer arrived (${received})`);
     }
     // The end of a body of unannounced length: its last segment is shorter.
-    if (left > 0) await close();
-    await previous;
+    if (current) await close(current);
+    await storing;
     await durable.reported();
   };
   const done = run().then(() => ({ key }));
@@ -263,9 +248,8 @@ export function startSegmentedUpload(
     abort: async () => {
       if (aborted) return;
       aborted = true;
-      aborter.abort(new Error('the upload was aborted'));
-      current?.destroy();
-      await streaming?.abort();
+      // Ends the stores in flight too: destroying a body does not end an S3 request.
+      await Promise.all([current?.abort(), previous?.abort()]);
       await done.catch(() => undefined);
       for (let n = 0; n < opened; n++) {
         await store.remove(segmentKey(key, n)).catch(() => undefined);
