@@ -1,5 +1,7 @@
 import { addSample, ratePoints, samplesFromTimings } from './rate-series';
 
+const T0 = '2025-12-31T23:59:00Z';
+
 describe('rate series', () => {
   it('gives each interval its rows per second', () => {
     let s = addSample([], { at: 0, rows: 0 });
@@ -21,17 +23,24 @@ describe('rate series', () => {
   it.each([
     [
       'not loading yet',
-      { plannedAt: null, loadingStartedAt: null, completedAt: null, rows: 0 },
+      { storedAt: T0, plannedAt: null, loadingStartedAt: null, completedAt: null, rows: 0 },
       [],
     ],
     [
       'loading',
-      { plannedAt: null, loadingStartedAt: '2026-01-01T00:00:00Z', completedAt: null, rows: 5 },
+      {
+        storedAt: T0,
+        plannedAt: null,
+        loadingStartedAt: '2026-01-01T00:00:00Z',
+        completedAt: null,
+        rows: 5,
+      },
       [{ at: Date.parse('2026-01-01T00:00:00Z'), rows: 0 }],
     ],
     [
       'ended',
       {
+        storedAt: T0,
         plannedAt: null,
         loadingStartedAt: '2026-01-01T00:00:00Z',
         completedAt: '2026-01-01T00:00:10Z',
@@ -45,6 +54,7 @@ describe('rate series', () => {
     [
       'loaded in one step: from planning on',
       {
+        storedAt: T0,
         plannedAt: '2026-01-01T00:00:01Z',
         loadingStartedAt: '2026-01-01T00:00:02Z',
         completedAt: '2026-01-01T00:00:02Z',
@@ -52,6 +62,20 @@ describe('rate series', () => {
       },
       [
         { at: Date.parse('2026-01-01T00:00:01Z'), rows: 0 },
+        { at: Date.parse('2026-01-01T00:00:02Z'), rows: 100 },
+      ],
+    ],
+    [
+      'planned and loaded in one step: from when it was stored',
+      {
+        storedAt: '2026-01-01T00:00:00.500Z',
+        plannedAt: '2026-01-01T00:00:02Z',
+        loadingStartedAt: '2026-01-01T00:00:02Z',
+        completedAt: '2026-01-01T00:00:02Z',
+        rows: 100,
+      },
+      [
+        { at: Date.parse('2026-01-01T00:00:00.500Z'), rows: 0 },
         { at: Date.parse('2026-01-01T00:00:02Z'), rows: 100 },
       ],
     ],

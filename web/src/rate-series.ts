@@ -34,6 +34,8 @@ export function ratePoints(samples: readonly RowSample[]): RatePoint[] {
 
 /** Timings of a job as the API gives them (ISO strings). */
 export interface JobTimes {
+  /** When the job was recorded (its upload stored, or begun for one that loads as it arrives). */
+  storedAt: string;
   plannedAt: string | null;
   loadingStartedAt: string | null;
   completedAt: string | null | undefined;
@@ -43,19 +45,22 @@ export interface JobTimes {
 /**
  * The samples the timings alone give: none before loading began; from the start of
  * loading (0 rows) to the end (all rows) for an ended job. A job small enough to load in
- * one step records its loading start at its end: its rate is then taken from planning on.
+ * one step records its loading start at its end, and may finish its plan in that step
+ * too: its rate is then taken from planning on, or from when it was stored.
  * Live updates add the samples in between.
  */
 export function samplesFromTimings(t: JobTimes): RowSample[] {
   if (t.loadingStartedAt === null) return [];
-  let start = Date.parse(t.loadingStartedAt);
-  if (t.completedAt == null) return [{ at: start, rows: 0 }];
+  if (t.completedAt == null) return [{ at: Date.parse(t.loadingStartedAt), rows: 0 }];
   const end = Date.parse(t.completedAt);
-  if (end <= start && t.plannedAt !== null) start = Date.parse(t.plannedAt);
-  return end > start
-    ? [
+  const start = [t.loadingStartedAt, t.plannedAt, t.storedAt]
+    .filter((at): at is string => at !== null)
+    .map((at) => Date.parse(at))
+    .find((at) => at < end);
+  return start === undefined
+    ? []
+    : [
         { at: start, rows: 0 },
         { at: end, rows: t.rows },
-      ]
-    : [];
+      ];
 }

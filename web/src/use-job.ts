@@ -22,6 +22,7 @@ export function useJob(api: Api, id: string): LiveJob {
       setState((s) => {
         const ended = isEnded(view);
         const times = {
+          storedAt: view.timings.stored_at,
           plannedAt: view.timings.planned_at,
           loadingStartedAt: view.timings.loading_started_at,
           completedAt: ended ? (view.completed_at ?? view.updated_at) : null,

@@ -211,6 +211,13 @@ async function decompressedHead(
   const pieces: Buffer[] = [];
   let bytes = 0;
   let complete = false;
+  /** A read that failed (the upload's objects gone): not a gzip stream ending early. */
+  let readFailure: Error | undefined;
+  // pipe() leaves the source's errors unheard: unhandled, they would end the process.
+  source.once('error', (e) => {
+    readFailure = e;
+    gunzip.destroy(e);
+  });
   try {
     source.pipe(gunzip);
     for await (const piece of gunzip as AsyncIterable<Buffer>) {
@@ -225,6 +232,7 @@ async function decompressedHead(
     source.destroy();
     gunzip.destroy();
   }
+  if (readFailure) throw readFailure;
   const head = Buffer.concat(pieces).subarray(0, SAMPLE_BYTES);
   return { head, all: [head], endsFile: complete };
 }
