@@ -127,6 +127,7 @@ describe('web dashboard in headless Chromium', () => {
     // The table in the tenant's own schema.
     expect(job).toMatchObject({ status: 'completed', table: 't_default.scores_2026' });
     expect(job.rows).toEqual({ loaded: 3000 - rejected, rejected });
+    expect(job.timings.loading_started_at).not.toBeNull();
     expect(await page.locator('#rows-loaded').textContent()).toBe(
       (3000 - rejected).toLocaleString('en-US'),
     );

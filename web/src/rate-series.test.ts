@@ -79,6 +79,31 @@ describe('rate series', () => {
         { at: Date.parse('2026-01-01T00:00:02Z'), rows: 100 },
       ],
     ],
+    [
+      'ended with rows but no loading start: from planning on',
+      {
+        storedAt: T0,
+        plannedAt: '2026-01-01T00:00:01Z',
+        loadingStartedAt: null,
+        completedAt: '2026-01-01T00:00:02Z',
+        rows: 100,
+      },
+      [
+        { at: Date.parse('2026-01-01T00:00:01Z'), rows: 0 },
+        { at: Date.parse('2026-01-01T00:00:02Z'), rows: 100 },
+      ],
+    ],
+    [
+      'ended before loading a row',
+      {
+        storedAt: T0,
+        plannedAt: null,
+        loadingStartedAt: null,
+        completedAt: '2026-01-01T00:00:02Z',
+        rows: 0,
+      },
+      [],
+    ],
   ])('samples from timings: %s', (_name, times, expected) => {
     expect(samplesFromTimings(times)).toEqual(expected);
   });

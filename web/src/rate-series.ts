@@ -47,11 +47,15 @@ export interface JobTimes {
  * loading (0 rows) to the end (all rows) for an ended job. A job small enough to load in
  * one step records its loading start at its end, and may finish its plan in that step
  * too: its rate is then taken from planning on, or from when it was stored.
+ * An ended job that never loaded a row has no rate.
  * Live updates add the samples in between.
  */
 export function samplesFromTimings(t: JobTimes): RowSample[] {
-  if (t.loadingStartedAt === null) return [];
-  if (t.completedAt == null) return [{ at: Date.parse(t.loadingStartedAt), rows: 0 }];
+  if (t.completedAt == null) {
+    return t.loadingStartedAt === null ? [] : [{ at: Date.parse(t.loadingStartedAt), rows: 0 }];
+  }
+  // An ended job that loaded rows without a recorded loading start still has a rate.
+  if (t.loadingStartedAt === null && t.rows === 0) return [];
   const end = Date.parse(t.completedAt);
   const start = [t.loadingStartedAt, t.plannedAt, t.storedAt]
     .filter((at): at is string => at !== null)

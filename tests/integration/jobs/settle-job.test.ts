@@ -64,6 +64,20 @@ describe('settleJob', () => {
     expect(settled?.job.loading_at).toBeInstanceOf(Date);
   });
 
+  it('dates the loading start by the first chunk when the job ends without having had one', async () => {
+    // The chunk committed while the upload was still 'receiving' (its settle moved nothing),
+    // the upload's end left the job 'stored', and the plan's settle ends it.
+    const id = await insertJob(db.pool, { status: 'stored', chunks_total: 1, records_found: 5 });
+    await commitChunk(db.pool, id, 0, { loaded: 5 });
+    const { rows } = await db.pool.query<{ at: Date }>(
+      'SELECT committed_at AS at FROM ingest.chunk_ledger WHERE job_id = $1',
+      [id],
+    );
+    const settled = await settleJob(db.pool, id, settleOnly);
+    expect(settled?.job.status).toBe('completed');
+    expect(settled?.job.loading_at).toEqual(rows[0]?.at);
+  });
+
   it('fails a job whose ledger does not reconcile with the records found', async () => {
     const id = await insertJob(db.pool, { status: 'loading', chunks_total: 1, records_found: 20 });
     await commitChunk(db.pool, id, 0, { loaded: 19 });

@@ -47,11 +47,12 @@ WITH ledger AS (
   SELECT count(*)::int AS chunks,
          coalesce(sum(rows_loaded), 0)::bigint AS loaded,
          coalesce(sum(rows_rejected), 0)::bigint AS rejected,
-         coalesce(sum(bytes), 0)::bigint AS bytes
+         coalesce(sum(bytes), 0)::bigint AS bytes,
+         min(committed_at) AS first_at
   FROM ingest.chunk_ledger WHERE job_id = $1
 ),
 verdict AS (
-  SELECT j.id, j.status AS status_now, j.records_found, j.max_rejects_count, j.max_rejects_ratio, ledger.rejected,
+  SELECT j.id, j.status AS status_now, ledger.first_at, j.records_found, j.max_rejects_count, j.max_rejects_ratio, ledger.rejected,
          ledger.loaded + ledger.rejected AS accounted,
          j.chunks_total IS NOT NULL AND ledger.chunks >= j.chunks_total AS all_in,
          coalesce(j.load_plan->>'kind' = 'staged', false) AS staged,
@@ -94,7 +95,9 @@ moved AS (
         format('%s rows rejected so far, more than max_rejects allows (%s)',
                n.rejected, n.max_rejects_count)
     END,
-    loading_at = CASE WHEN $2 THEN coalesce(j.loading_at, now()) ELSE j.loading_at END,
+    -- Loading began with the first chunk in the ledger. A chunk committed while its job was
+    -- still 'receiving' (the upload's end racing the commit) has not set it yet.
+    loading_at = coalesce(j.loading_at, n.first_at),
     completed_at = CASE WHEN n.status = 'loading' THEN j.completed_at ELSE now() END,
     updated_at = now()
   FROM next n
