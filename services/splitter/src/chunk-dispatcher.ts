@@ -35,6 +35,7 @@ export class ChunkDispatcher {
   async start(): Promise<void> {
     this.stopped = false;
     await this.listen();
+    if (this.stopped) return;
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.wake();
   }
@@ -80,22 +81,34 @@ export class ChunkDispatcher {
     } while (this.again && !this.stopped);
   }
 
-  /** One connection held for LISTEN; when it breaks, the poll covers until it is back. */
+  /**
+   * One connection held for LISTEN; when it breaks, the poll covers until it is back.
+   * A connection whose LISTEN fails (a standby answering for a moment after a failover) goes
+   * back to the pool: kept, it would hold the pool's end for ever.
+   */
   private async listen(): Promise<void> {
+    let client: PoolClient | undefined;
     try {
-      const client = await this.deps.pool.connect();
-      client.on('notification', () => this.wake());
-      client.on('error', () => {
-        if (this.listener !== client) return;
+      client = await this.deps.pool.connect();
+      const held = client;
+      held.on('notification', () => this.wake());
+      held.on('error', () => {
+        if (this.listener !== held) return;
         this.listener = undefined;
-        client.release(true);
+        held.release(true);
         setTimeout(() => {
           if (!this.stopped) void this.listen();
         }, this.options.pollMs);
       });
-      await client.query(`LISTEN ${COMMITTED_CHANNEL}`);
-      this.listener = client;
+      await held.query(`LISTEN ${COMMITTED_CHANNEL}`);
+      if (this.stopped) {
+        // Stopped while this LISTEN was on its way: stop() found nothing to let go.
+        held.release(true);
+        return;
+      }
+      this.listener = held;
     } catch (e) {
+      client?.release(true);
       this.deps.logger.warn({ err: e }, 'cannot listen for chunk commits; polling only for now');
       setTimeout(() => {
         if (!this.stopped) void this.listen();

@@ -1,2 +1,3 @@
 export * from './splitter-service';
 export * from './plan-job';
+export * from './chunk-dispatcher';
