@@ -6,13 +6,15 @@
  * Without --file it generates (once, then reuses) bench-data/scan-<size>.csv:
  * 12 mixed columns, quoted names with commas and ~1 % embedded newlines,
  * free text with doubled quotes. Reports the median of N runs of
- * `cat file > /dev/null`, a bare fs.createReadStream read, and the
+ * `cat file > /dev/null`, a bare fs.createReadStream read (a new Buffer per piece), the
+ * same pieces read into one reused Buffer (FileHandle.read), and the
  * ChunkPlanner scan streamed through createReadStream (1 MiB pieces,
  * 32 MiB target chunks; includes the per-chunk UTF-8 check). MB = 10^6 bytes.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ChunkPlanner } from '@ingest/csv';
 import { seededRandom } from '@ingest/testing';
@@ -133,6 +135,23 @@ async function readOnly(file: string): Promise<void> {
   if (bytes === 0) throw new Error('read nothing');
 }
 
+/** The same pieces into one Buffer: what a fresh Buffer per piece costs beyond the copy. */
+async function readReused(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  const buffer = Buffer.allocUnsafe(PIECE_BYTES);
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, PIECE_BYTES, null);
+      if (bytesRead === 0) break;
+      bytes += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  if (bytes === 0) throw new Error('read nothing');
+}
+
 interface ScanResult {
   chunks: number;
   records: number;
@@ -175,11 +194,12 @@ async function main(): Promise<void> {
   console.log(`file ${file}: ${(bytes / MIB).toFixed(0)} MiB, median of ${args.runs} runs`);
 
   catToDevNull(file); // warm the page cache so every method reads from memory
-  const rates: Record<string, number[]> = { cat: [], read: [], scan: [] };
+  const rates: Record<string, number[]> = { cat: [], read: [], reused: [], scan: [] };
   let result: ScanResult = { chunks: 0, records: 0 };
   for (let run = 0; run < args.runs; run++) {
     rates.cat?.push(mb / (await timed(() => catToDevNull(file))));
     rates.read?.push(mb / (await timed(() => readOnly(file))));
+    rates.reused?.push(mb / (await timed(() => readReused(file))));
     rates.scan?.push(
       mb /
         (await timed(async () => {
@@ -199,6 +219,7 @@ async function main(): Promise<void> {
   console.log(`|${'-'.repeat(46)}|${'-'.repeat(9)}|${'-'.repeat(12)}|`);
   console.log(row('cat file > /dev/null', cat));
   console.log(row('fs.createReadStream (1 MiB pieces)', read));
+  console.log(row('FileHandle.read into one reused 1 MiB Buffer', median(rates.reused ?? [])));
   console.log(row('ChunkPlanner scan (stream, 32 MiB chunks)', scanRate));
   console.log(
     row(
@@ -206,7 +227,10 @@ async function main(): Promise<void> {
       Number.isFinite(scanCpu) && scanCpu > 0 ? scanCpu : 0,
     ),
   );
-  console.log(`runs MB/s: cat ${fmt(rates.cat)}; read ${fmt(rates.read)}; scan ${fmt(rates.scan)}`);
+  console.log(
+    `runs MB/s: cat ${fmt(rates.cat)}; read ${fmt(rates.read)}; reused ${fmt(rates.reused)}; ` +
+      `scan ${fmt(rates.scan)}`,
+  );
   console.log(
     `scan found ${result.records} data records in ${result.chunks} chunks` +
       (generatedRecords === undefined ? '' : ` (generated ${generatedRecords})`),
