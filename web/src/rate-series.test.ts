@@ -1,4 +1,4 @@
-import { addSample, ratePoints, samplesFromTimings } from './rate-series';
+import { addSample, ratePoints, samplesFromTimings, type JobTimes } from './rate-series';
 
 const T0 = '2025-12-31T23:59:00Z';
 
@@ -20,90 +20,50 @@ describe('rate series', () => {
     expect(addSample(s, { at: 2000, rows: 5 })).toEqual(s);
   });
 
+  // Times as the API gives them; each case names only what it sets.
+  const times = (t: Partial<JobTimes>): JobTimes => ({
+    storedAt: T0,
+    plannedAt: null,
+    loadingStartedAt: null,
+    completedAt: null,
+    rows: 0,
+    ...t,
+  });
+  const sample = (iso: string, rows: number) => ({ at: Date.parse(iso), rows });
+  const S0 = '2026-01-01T00:00:00Z';
+  const S1 = '2026-01-01T00:00:01Z';
+  const S2 = '2026-01-01T00:00:02Z';
+
   it.each([
-    [
-      'not loading yet',
-      { storedAt: T0, plannedAt: null, loadingStartedAt: null, completedAt: null, rows: 0 },
-      [],
-    ],
-    [
-      'loading',
-      {
-        storedAt: T0,
-        plannedAt: null,
-        loadingStartedAt: '2026-01-01T00:00:00Z',
-        completedAt: null,
-        rows: 5,
-      },
-      [{ at: Date.parse('2026-01-01T00:00:00Z'), rows: 0 }],
-    ],
+    ['not loading yet', times({}), []],
+    ['loading', times({ loadingStartedAt: S0, rows: 5 }), [sample(S0, 0)]],
     [
       'ended',
-      {
-        storedAt: T0,
-        plannedAt: null,
-        loadingStartedAt: '2026-01-01T00:00:00Z',
-        completedAt: '2026-01-01T00:00:10Z',
-        rows: 100,
-      },
-      [
-        { at: Date.parse('2026-01-01T00:00:00Z'), rows: 0 },
-        { at: Date.parse('2026-01-01T00:00:10Z'), rows: 100 },
-      ],
+      times({ loadingStartedAt: S0, completedAt: '2026-01-01T00:00:10Z', rows: 100 }),
+      [sample(S0, 0), sample('2026-01-01T00:00:10Z', 100)],
     ],
     [
       'loaded in one step: from planning on',
-      {
-        storedAt: T0,
-        plannedAt: '2026-01-01T00:00:01Z',
-        loadingStartedAt: '2026-01-01T00:00:02Z',
-        completedAt: '2026-01-01T00:00:02Z',
-        rows: 100,
-      },
-      [
-        { at: Date.parse('2026-01-01T00:00:01Z'), rows: 0 },
-        { at: Date.parse('2026-01-01T00:00:02Z'), rows: 100 },
-      ],
+      times({ plannedAt: S1, loadingStartedAt: S2, completedAt: S2, rows: 100 }),
+      [sample(S1, 0), sample(S2, 100)],
     ],
     [
       'planned and loaded in one step: from when it was stored',
-      {
+      times({
         storedAt: '2026-01-01T00:00:00.500Z',
-        plannedAt: '2026-01-01T00:00:02Z',
-        loadingStartedAt: '2026-01-01T00:00:02Z',
-        completedAt: '2026-01-01T00:00:02Z',
+        plannedAt: S2,
+        loadingStartedAt: S2,
+        completedAt: S2,
         rows: 100,
-      },
-      [
-        { at: Date.parse('2026-01-01T00:00:00.500Z'), rows: 0 },
-        { at: Date.parse('2026-01-01T00:00:02Z'), rows: 100 },
-      ],
+      }),
+      [sample('2026-01-01T00:00:00.500Z', 0), sample(S2, 100)],
     ],
     [
       'ended with rows but no loading start: from planning on',
-      {
-        storedAt: T0,
-        plannedAt: '2026-01-01T00:00:01Z',
-        loadingStartedAt: null,
-        completedAt: '2026-01-01T00:00:02Z',
-        rows: 100,
-      },
-      [
-        { at: Date.parse('2026-01-01T00:00:01Z'), rows: 0 },
-        { at: Date.parse('2026-01-01T00:00:02Z'), rows: 100 },
-      ],
+      times({ plannedAt: S1, completedAt: S2, rows: 100 }),
+      [sample(S1, 0), sample(S2, 100)],
     ],
-    [
-      'ended before loading a row',
-      {
-        storedAt: T0,
-        plannedAt: null,
-        loadingStartedAt: null,
-        completedAt: '2026-01-01T00:00:02Z',
-        rows: 0,
-      },
-      [],
-    ],
+    ['ended before loading a row', times({ completedAt: S2 }), []],
   ])('samples from timings: %s', (_name, times, expected) => {
     expect(samplesFromTimings(times)).toEqual(expected);
   });
