@@ -174,4 +174,25 @@ describe('unescapeQuotes', () => {
       { numRuns: 1000 },
     );
   });
+
+  it("unescapes each field into the reader's one scratch buffer, growing it for a long field", () => {
+    fc.assert(
+      fc.property(fc.array(contentArb, { minLength: 1, maxLength: 6 }), (contents) => {
+        // One record of quoted fields, some past the scratch buffer's first 4 KiB.
+        const fields = contents.map((c, i) => (i % 2 === 0 ? c : c.repeat(20)));
+        const reader = new CsvRecordReader({ delimiter: 0x2c, quote: 0x22, skipBom: false });
+        const read: string[] = [];
+        reader.push(Buffer.from(`${fields.map((f) => `"${f}"`).join(',')}\n`), (r) => {
+          for (let i = 0; i < r.count; i++) {
+            const n = r.kinds[i] === FieldKind.QuotedEscaped ? reader.unescapedField(r, i) : -1;
+            read.push(
+              n < 0 ? reader.fieldBytes(r, i).toString() : reader.scratch.toString('utf8', 0, n),
+            );
+          }
+        });
+        expect(read).toEqual(fields.map((f) => f.replaceAll('""', '"')));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -108,6 +108,8 @@ export class CsvRecordReader {
   /** Next CR at or after `mark` in `crBuf` (-1: none). */
   private crBuf: Buffer = EMPTY;
   private nextCr = -1;
+  /** Where `unescapedField` writes; grown to the longest escaped field, then reused. */
+  scratch: Buffer = Buffer.allocUnsafe(4096);
 
   constructor(options: CsvRecordReaderOptions) {
     checkCsvSyntax(options);
@@ -185,6 +187,20 @@ export class CsvRecordReader {
         return Buffer.concat([buf.subarray(start, start + 1), inner, buf.subarray(close, end)]);
       }
     }
+  }
+
+  /**
+   * Field `i` (kind QuotedEscaped) unescaped into `scratch`, whose first bytes it returns
+   * the length of. Valid until the next call: no Buffer per field, which long quoted text
+   * otherwise allocates for every row and then copies once more.
+   */
+  unescapedField(record: CsvRecord, i: number): number {
+    const start = record.starts[i] as number;
+    const end = record.ends[i] as number;
+    if (this.scratch.length < end - start) {
+      this.scratch = Buffer.allocUnsafe(Math.max(end - start, this.scratch.length * 2));
+    }
+    return unescapeQuotesInto(record.buf, start, end, this.quote, this.scratch);
   }
 
   private advanceMark(to: number): void {
@@ -377,6 +393,17 @@ function withoutTerminator(buf: Buffer, end: number): number {
 /** The bytes of a quoted field's content with each `""` read as one quote. */
 export function unescapeQuotes(buf: Buffer, start: number, end: number, quote: number): Buffer {
   const out = Buffer.allocUnsafe(end - start);
+  return out.subarray(0, unescapeQuotesInto(buf, start, end, quote, out));
+}
+
+/** `unescapeQuotes` into `out` (at least `end - start` long); returns the length written. */
+export function unescapeQuotesInto(
+  buf: Buffer,
+  start: number,
+  end: number,
+  quote: number,
+  out: Buffer,
+): number {
   let o = 0;
   let i = start;
   // Copies the run up to and including each quote, then skips its double. Long runs go
@@ -389,5 +416,5 @@ export function unescapeQuotes(buf: Buffer, start: number, end: number, quote: n
     else for (let k = i; k < stop; k++) out[o++] = buf[k] as number;
     i = stop + 1;
   }
-  return out.subarray(0, o);
+  return o;
 }

@@ -195,7 +195,12 @@ export class CopyEncoder extends Transform {
       let start = starts[at] as number;
       let end = ends[at] as number;
       const kind = kinds[at] as FieldKind;
-      if (kind === ESCAPED || kind === TRAILING) {
+      if (kind === ESCAPED) {
+        // Into the reader's scratch buffer, used up by this cell before the next unescape.
+        end = this.reader.unescapedField(r, at);
+        buf = this.reader.scratch;
+        start = 0;
+      } else if (kind === TRAILING) {
         buf = this.reader.fieldBytes(r, at);
         start = 0;
         end = buf.length;
