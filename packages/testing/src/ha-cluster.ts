@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -103,27 +103,9 @@ async function freePortBlock(size: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** Stops and deletes the clusters (and logs) of earlier test processes that have exited. */
-async function removeStaleClusters(): Promise<void> {
-  const runDir = resolve(ROOT, '.run');
-  const entries = existsSync(runDir) ? readdirSync(runDir) : [];
-  for (const entry of entries) {
-    const m = /^ha-test-.+-(\d+)$/.exec(entry);
-    if (!m || alive(Number(m[1]))) continue;
-    const dir = resolve(runDir, entry);
-    await run('bash', [resolve(ROOT, 'infra/ha/down.sh'), '--purge'], { HA_DIR: dir }, 180_000);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const removeStaleClusters = () =>
+  run('bash', [resolve(ROOT, 'infra/ha/stop-stale-test-clusters.sh')], {}, 600_000);
 
 /** Starts a fresh cluster (about 10-20 s on 2 cores). */
 export async function startHaCluster(options: HaClusterOptions): Promise<HaCluster> {
