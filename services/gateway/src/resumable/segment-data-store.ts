@@ -131,9 +131,18 @@ export class SegmentDataStore extends DataStore {
     const openSegment = Buffer.allocUnsafe(Math.min(size, row.length - stored));
     let keptBytes = 0;
     if (row.tail_bytes > 0) {
-      // A failed PUT of a longer tail may have replaced it: only the recorded bytes count.
-      const tail = await readAll(await store.read(partialSegmentKey(row.object_key)));
-      keptBytes = tail.copy(openSegment, 0, 0, row.tail_bytes);
+      // Read straight into the open segment. A failed PUT of a longer tail may have replaced
+      // it: only the recorded bytes count.
+      const tailKey = partialSegmentKey(row.object_key);
+      const tail = await store.read(tailKey, { start: 0, end: row.tail_bytes });
+      for await (const piece of tail as AsyncIterable<Buffer>) {
+        keptBytes += piece.copy(openSegment, keptBytes);
+      }
+      if (keptBytes !== row.tail_bytes) {
+        throw errors.storageUnavailable(
+          new Error(`${tailKey} holds ${keptBytes} of the ${row.tail_bytes} bytes recorded`),
+        );
+      }
     }
     const known = this.hashes.get(id);
     const running = known?.offset === row.upload_offset ? known : undefined;
@@ -268,12 +277,6 @@ export class SegmentDataStore extends DataStore {
         logger.warn({ err: e, jobId: id }, 'job.stored not published; the outbox sweep will');
       });
   }
-}
-
-async function readAll(body: Readable): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  for await (const piece of body as AsyncIterable<Buffer>) pieces.push(piece);
-  return Buffer.concat(pieces);
 }
 
 async function hashStoredFile(
