@@ -2,9 +2,10 @@
  * What each COPY wire format costs the database, for the same rows into the
  * same typed table: the evidence behind the loader's choice of format.
  *
- *   npx tsx scripts/bench-copy-formats.ts [--size 256MiB] [--runs 3] [--regen]
+ *   npx tsx scripts/bench-copy-formats.ts [--size 256MiB] [--runs 3] [--regen] [--shape mixed]
  *
- * The rows are the pipeline benchmark's (bench-data/pipeline-<size>.csv). The
+ * The rows are the pipeline benchmark's file of the shape (`mixed`, the 12-column
+ * bench-data/pipeline-<size>.csv, by default; `narrow`, `text`: long quoted free text). The
  * three payloads: `csv` — the pre-cleaned file as psql \copy would send it (the
  * server parses CSV and every value); `text` and `binary` — what the loader's
  * CopyEncoder sends for the raw file (values already normalized; binary also
@@ -22,19 +23,29 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { CopyEncoder, type CopyFormat } from '@ingest/loader';
 import { sqlType } from '@ingest/normalize';
 import { sizeLabel } from './bench-support/args';
-import { BENCH_SCHEMA, ensureCsv } from './bench-support/csv-generator';
-import { headerBytes, median, parseHotPathArgs, wholeFileTask } from './bench-support/hot-path';
+import { median, parseHotPathArgs, wholeFileTask } from './bench-support/hot-path';
+import { FILE_SHAPES, type FileShape } from './bench-pipeline/file-shapes';
 import { readCpuSeconds } from './bench-support/proc';
 
 const ROOT = resolve(__dirname, '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Writes the loader's payload for the raw file; returns the CPU seconds it took. */
-async function encodeTo(raw: string, bytes: number, format: CopyFormat, out: string) {
+async function encodeTo(
+  shape: FileShape,
+  raw: string,
+  bytes: number,
+  format: CopyFormat,
+  out: string,
+) {
+  const header = shape.schema.columns.map((c) => c.name);
   const cpu0 = process.cpuUsage();
-  const encoder = new CopyEncoder(wholeFileTask(bytes), format);
+  const encoder = new CopyEncoder(wholeFileTask(bytes, shape.schema, header), format);
   await pipeline(
-    createReadStream(raw, { start: headerBytes, highWaterMark: 64 * 1024 }),
+    createReadStream(raw, {
+      start: Buffer.byteLength(`${header.join(',')}\n`),
+      highWaterMark: 64 * 1024,
+    }),
     encoder,
     createWriteStream(out),
   );
@@ -54,7 +65,9 @@ async function main() {
   const dir = join(ROOT, 'bench-data');
   mkdirSync(dir, { recursive: true });
   const label = sizeLabel(args.size);
-  const csv = ensureCsv(join(dir, `pipeline-${label}.csv`), args.size, args.regen);
+  const shape = FILE_SHAPES[args.shapes[0] ?? 'mixed'];
+  if (shape === undefined) throw new Error(`unknown shape ${args.shapes[0]}`);
+  const csv = shape.ensure(join(dir, `${shape.name}-${label}.csv`), args.size, args.regen);
   const mb = csv.bytes / 1e6;
   console.log(`rows: ${csv.path} (${csv.records.toLocaleString()} records, ${mb.toFixed(0)} MB)`);
 
@@ -62,9 +75,9 @@ async function main() {
     { format: 'csv', path: csv.cleanPath, options: '(FORMAT csv, HEADER true)', encodeCpu: null },
   ];
   for (const format of ['text', 'binary'] as const) {
-    const path = join(dir, `copy-${label}.${format}`);
+    const path = join(dir, `copy-${shape.name}-${label}.${format}`);
     const stale = !existsSync(path) || statSync(path).mtimeMs < statSync(csv.path).mtimeMs;
-    const cpu = await encodeTo(csv.path, csv.bytes, format, path);
+    const cpu = await encodeTo(shape, csv.path, csv.bytes, format, path);
     if (stale) console.log(`wrote ${path}`);
     payloads.push({
       format,
@@ -84,7 +97,7 @@ async function main() {
   await db.connect();
   const results = new Map<string, { wall: number[]; server: number[] }>();
   try {
-    const ddl = BENCH_SCHEMA.columns.map((c) => `"${c.name}" ${sqlType(c)}`).join(', ');
+    const ddl = shape.schema.columns.map((c) => `"${c.name}" ${sqlType(c)}`).join(', ');
     await db.query(`CREATE TABLE rows (${ddl})`);
     const backend = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
       ?.pid;

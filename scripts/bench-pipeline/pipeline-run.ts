@@ -152,6 +152,7 @@ export async function runOnce(
     csv,
     storageLabel: storage.label,
     serverVersion: database.serverVersion,
+    serverSettings: database.serverSettings,
     loadStart,
     loadEnd: loadavg(),
     readySeconds: system.readySeconds,

@@ -50,6 +50,7 @@ function headlineLines(record: RunRecord): string[] {
     `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}, ` +
       `PostgreSQL ${record.serverVersion}; load average ${record.loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${record.loadEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
+    `server: ${record.serverSettings}`,
     '',
     ...table(
       ['stage', 'wall s', 'MB/s', 'rows/s', 'time ÷ psql'],

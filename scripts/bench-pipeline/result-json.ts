@@ -37,6 +37,7 @@ export function resultJson(record: RunRecord, scaling: ScalingSection | undefine
       memBytes: totalmem(),
       node: process.version,
       postgres: record.serverVersion,
+      postgresSettings: record.serverSettings,
     },
     loadavg: { start: record.loadStart, end: record.loadEnd },
     seconds: {

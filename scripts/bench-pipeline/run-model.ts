@@ -135,6 +135,7 @@ export interface RunRecord {
   /** The storage in use, for the settings line. */
   storageLabel: string;
   serverVersion: string;
+  serverSettings: string;
   loadStart: number[];
   loadEnd: number[];
   readySeconds: number | undefined;

@@ -18,7 +18,22 @@ export interface RunDatabase {
   admin: pg.Client;
   db: pg.Client;
   serverVersion: string;
+  /** The server settings that weigh on a bulk load, as `name value` pairs. */
+  serverSettings: string;
 }
+
+/** Settings PostgreSQL's "Populating a Database" names for bulk loads, and the commit's cost. */
+const BULK_LOAD_SETTINGS = [
+  'shared_buffers',
+  'wal_buffers',
+  'max_wal_size',
+  'checkpoint_timeout',
+  'synchronous_commit',
+  'wal_compression',
+  'full_page_writes',
+  'wal_level',
+  'autovacuum',
+];
 
 /** Creates the run's database (named after the run) and opens a client on it and on the server. */
 export async function createRunDatabase(runId: string): Promise<RunDatabase> {
@@ -31,11 +46,16 @@ export async function createRunDatabase(runId: string): Promise<RunDatabase> {
   const serverVersion =
     (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]
       ?.v ?? '?';
+  const settings = await admin.query<{ name: string; value: string }>(
+    'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name',
+    [BULK_LOAD_SETTINGS],
+  );
+  const serverSettings = settings.rows.map((r) => `${r.name} ${r.value}`).join(', ');
   await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
   log(`created database ${database}`);
   const db = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-verify' });
   await db.connect();
-  return { database, databaseUrl, admin, db, serverVersion };
+  return { database, databaseUrl, admin, db, serverVersion, serverSettings };
 }
 
 /**
