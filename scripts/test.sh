@@ -68,7 +68,7 @@ on_signal() { # interrupted: stop jest and the servers we started, no summary
   trap '' INT TERM
   [[ -z $jest_pid ]] || kill -TERM -- "-$jest_pid" 2>/dev/null || true
   stop_started_infra || true
-  bash infra/ha/stop-stale-test-clusters.sh >>"$LOG_DIR/test-down.log" 2>&1 || true
+  bash infra/ha/stop-stale-test-clusters.sh --keep-logs >>"$LOG_DIR/test-down.log" 2>&1 || true
   exit "$1"
 }
 trap 'on_signal 130' INT
@@ -154,7 +154,7 @@ fi
 
 stop_started_infra || report+=("infra/local/down.sh failed (see .run/logs/test-down.log)")
 # An HA test whose teardown timed out leaves its Patroni cluster running; jest has exited now.
-bash infra/ha/stop-stale-test-clusters.sh >>"$LOG_DIR/test-down.log" 2>&1 || true
+bash infra/ha/stop-stale-test-clusters.sh --keep-logs >>"$LOG_DIR/test-down.log" 2>&1 || true
 trap - INT TERM
 
 failed=$((failed + extra_failures))
