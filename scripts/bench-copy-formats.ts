@@ -21,9 +21,8 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CopyEncoder, type CopyFormat } from '@ingest/loader';
-import { sqlType } from '@ingest/normalize';
 import { sizeLabel } from './bench-support/args';
-import { median, parseHotPathArgs, wholeFileTask } from './bench-support/hot-path';
+import { median, parseHotPathArgs, tableDdl, wholeFileTask } from './bench-support/hot-path';
 import { FILE_SHAPES, type FileShape } from './bench-pipeline/file-shapes';
 import { readCpuSeconds } from './bench-support/proc';
 
@@ -97,7 +96,7 @@ async function main() {
   await db.connect();
   const results = new Map<string, { wall: number[]; server: number[] }>();
   try {
-    const ddl = shape.schema.columns.map((c) => `"${c.name}" ${sqlType(c)}`).join(', ');
+    const ddl = tableDdl(shape.schema);
     await db.query(`CREATE TABLE rows (${ddl})`);
     const backend = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
       ?.pid;

@@ -11,26 +11,21 @@
  * of each backend's user and system CPU per stream (/proc), and the server settings that
  * weigh on it (`wal_buffers`, `max_wal_size`).
  */
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { sqlType } from '@ingest/normalize';
 import { sizeLabel } from './bench-support/args';
-import { median, parseHotPathArgs } from './bench-support/hot-path';
-import { ticksPerSecond } from './bench-support/proc';
+import { median, parseHotPathArgs, tableDdl } from './bench-support/hot-path';
+import { readCpuTimes } from './bench-support/proc';
 import { FILE_SHAPES } from './bench-pipeline/file-shapes';
 
 const ROOT = resolve(__dirname, '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** user and system CPU seconds of a backend, from /proc/<pid>/stat. */
-function backendCpu(pid: number): { user: number; system: number } {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(rest[11]) / ticksPerSecond, system: Number(rest[12]) / ticksPerSecond };
-}
+/** User and system CPU seconds of a backend (0 once it is gone). */
+const backendCpu = (pid: number) => readCpuTimes(pid) ?? { user: 0, system: 0 };
 
 interface Layout {
   name: string;
@@ -70,7 +65,7 @@ async function main() {
   try {
     await Promise.all(clients.map((c) => c.connect()));
     const [first] = clients as [pg.Client, pg.Client];
-    const ddl = shape.schema.columns.map((c) => `"${c.name}" ${sqlType(c)}`).join(', ');
+    const ddl = tableDdl(shape.schema);
     await first.query(`CREATE TABLE a (${ddl}); CREATE TABLE b (${ddl})`);
     const pids = await Promise.all(
       clients.map(

@@ -33,11 +33,11 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CsvRecordReader } from '@ingest/csv';
 import { encodeCopyTextRow } from '@ingest/pg-copy';
-import { compileColumns, sqlType } from '@ingest/normalize';
+import { compileColumns } from '@ingest/normalize';
 import { CopyEncoder } from '@ingest/loader';
 import { sizeLabel } from './bench-support/args';
 import type { CsvFile } from './bench-support/csv-generator';
-import { median, parseHotPathArgs, wholeFileTask } from './bench-support/hot-path';
+import { median, parseHotPathArgs, tableDdl, wholeFileTask } from './bench-support/hot-path';
 import { readCpuSeconds } from './bench-support/proc';
 import { FILE_SHAPES, type FileShape } from './bench-pipeline/file-shapes';
 
@@ -248,7 +248,7 @@ async function openDatabase(shapes: FileShape[]) {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   for (const shape of shapes) {
-    const ddl = shape.schema.columns.map((c) => `"${c.name}" ${sqlType(c)}`).join(', ');
+    const ddl = tableDdl(shape.schema);
     await client.query(`CREATE TABLE "${shape.name}" (${ddl})`);
   }
   const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;

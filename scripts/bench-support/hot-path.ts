@@ -80,6 +80,10 @@ export const wholeFileTask = (
   load: { kind: 'direct' },
 });
 
+/** The column list of a typed table for `schema`, as the splitter would create it. */
+export const tableDdl = (schema: TableSchema): string =>
+  schema.columns.map((c) => `"${c.name}" ${sqlType(c)}`).join(', ');
+
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

@@ -30,8 +30,8 @@ export function readMemory(pid: number): Memory | null {
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
 }
 
-/** utime + stime of the process itself (not of its reaped children), seconds; null once gone. */
-export function readCpuSeconds(pid: number): number | null {
+/** User and system CPU of the process itself (not of its reaped children), seconds; null once gone. */
+export function readCpuTimes(pid: number): { user: number; system: number } | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -44,7 +44,13 @@ export function readCpuSeconds(pid: number): number | null {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  return (utime + stime) / ticksPerSecond;
+  return { user: utime / ticksPerSecond, system: stime / ticksPerSecond };
+}
+
+/** utime + stime of the process itself (not of its reaped children), seconds; null once gone. */
+export function readCpuSeconds(pid: number): number | null {
+  const times = readCpuTimes(pid);
+  return times === null ? null : times.user + times.system;
 }
 
 /** Direct children of `pid`, from /proc/<pid>/task/<tid>/children. */
