@@ -189,7 +189,12 @@ export class JobLifecycle {
     const hot = await this.state.get(jobId).catch(() => null);
     if (hot) {
       const queue = await readJobQueue(this.pool, jobId);
-      return queue ? { ...hot, queue } : hot;
+      if (queue) return { ...hot, queue };
+      // A refresh that read the row before a delete may write the view back after it:
+      // a hot view whose row is gone is stale, and goes.
+      if (await this.records.exists(jobId)) return hot;
+      await this.state.remove(jobId).catch(this.warnState(jobId));
+      return null;
     }
     return syncJobState(this.pool, this.state, jobId).catch((e: unknown) => {
       this.deps.logger.warn({ err: e, jobId }, 'hot state unavailable; reading Postgres only');

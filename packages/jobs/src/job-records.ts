@@ -65,6 +65,11 @@ export class JobRecords {
     return rows[0] ?? null;
   }
 
+  async exists(id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM ingest.jobs WHERE id = $1', [id]);
+    return rowCount === 1;
+  }
+
   /** Removes a job that never became visible (its publish failed). */
   async delete(id: string): Promise<void> {
     await this.pool.query('DELETE FROM ingest.jobs WHERE id = $1', [id]);
