@@ -5,11 +5,12 @@
  *
  *   npx tsx scripts/bench-loader.ts [--size 256MiB] [--runs 3] [--regen]
  *                                   [--shape mixed,narrow,text] [--only encoder,reader] [--pg]
+ *                                   [--piece 64KiB]
  *
  * Uses the pipeline benchmark's files (bench-data/<shape>-<size>.csv: `mixed` is the
  * 12-column file, `narrow` 7 short columns where per-row cost shows, `text` long quoted
  * free text) with their declared schemas, streamed from the page cache in 64 KiB pieces
- * (what an S3 GET delivers). Variants:
+ * (what an S3 GET delivers; `--piece 256KiB` is what the fs store reads). Variants:
  *
  *   raw read                  the file's pieces, bytes counted: the floor
  *   csv-parse only            the former loader's parser, records counted
@@ -42,7 +43,6 @@ import { readCpuSeconds } from './bench-support/proc';
 import { FILE_SHAPES, type FileShape } from './bench-pipeline/file-shapes';
 
 const ROOT = resolve(__dirname, '..');
-const PIECE = 64 * 1024;
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Counts output bytes, so nothing is optimised away. */
@@ -76,6 +76,8 @@ interface Input {
   csv: CsvFile;
   header: string[];
   headerBytes: number;
+  /** Bytes per read (--piece). */
+  piece: number;
   /** The database table for `--pg`, and the backend that loads it. */
   db: { client: pg.Client; backend: number; table: string } | null;
 }
@@ -89,7 +91,7 @@ interface Outcome {
 type Variant = (input: Input) => Promise<Outcome>;
 
 const source = (input: Input) =>
-  createReadStream(input.csv.path, { start: input.headerBytes, highWaterMark: PIECE });
+  createReadStream(input.csv.path, { start: input.headerBytes, highWaterMark: input.piece });
 
 const encoderOf = (input: Input, format: 'text' | 'binary') =>
   new CopyEncoder(wholeFileTask(input.csv.bytes, input.shape.schema, input.header), format);
@@ -221,7 +223,7 @@ function report(input: Input, results: Map<string, Figures>, runs: number): void
   const csvParseCpu = cpuOf('csv-parse only');
   console.log(
     `\n${input.shape.name}: ${mb.toFixed(0)} MB, ${csv.records.toLocaleString()} rows ` +
-      `(${((csv.bytes - input.headerBytes) / csv.records).toFixed(0)} bytes a row), median of ${runs} runs, one process:`,
+      `(${((csv.bytes - input.headerBytes) / csv.records).toFixed(0)} bytes a row), median of ${runs} runs, one process, ${input.piece / 1024} KiB reads:`,
   );
   console.log(
     'variant                  MB/s  CPU-s/GiB  CPU-s/M rows  ÷ raw read  ÷ reader  ÷ csv-parse  server CPU-s/M rows',
@@ -289,6 +291,7 @@ async function main() {
         csv,
         header,
         headerBytes: Buffer.byteLength(`${header.join(',')}\n`),
+        piece: args.piece,
         db:
           db === null ? null : { client: db.client, backend: db.backend, table: `"${shape.name}"` },
       };

@@ -18,9 +18,11 @@ export interface HotPathArgs {
   only: string[];
   /** Also COPY the encoder's output into Postgres (bench-loader.ts). */
   pg: boolean;
+  /** Bytes per read of the file: 64 KiB is what an S3 GET delivers, 256 KiB the fs store's reads. */
+  piece: number;
 }
 
-/** `[--size 256MiB] [--runs 3] [--regen] [--shape mixed,narrow] [--only encoder,reader] [--pg]` */
+/** `[--size 256MiB] [--runs 3] [--regen] [--shape mixed,narrow] [--only encoder,reader] [--pg] [--piece 64KiB]` */
 export function parseHotPathArgs(argv: string[]): HotPathArgs {
   const args: HotPathArgs = {
     size: 256 * 1024 * 1024,
@@ -29,6 +31,7 @@ export function parseHotPathArgs(argv: string[]): HotPathArgs {
     shapes: ['mixed'],
     only: [],
     pg: false,
+    piece: 64 * 1024,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -43,6 +46,7 @@ export function parseHotPathArgs(argv: string[]): HotPathArgs {
     else if (flag === '--runs') args.runs = Math.max(1, Number(value) || 1);
     else if (flag === '--shape') args.shapes = value.split(',');
     else if (flag === '--only') args.only = value.split(',');
+    else if (flag === '--piece') args.piece = parseSize(value);
     else throw new Error(`unknown argument ${flag}`);
   }
   return args;

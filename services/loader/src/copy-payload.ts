@@ -121,8 +121,6 @@ export class CopyEncoder extends Transform {
       cb(e as Error);
       return;
     }
-    const full = this.writer.takeFull();
-    if (full) this.push(full);
     cb();
   }
 
@@ -177,6 +175,10 @@ export class CopyEncoder extends Transform {
     if (this.position >= 0) this.writer.position(this.position++);
     this.writer.endRow();
     this.loaded++;
+    // Handed on by the row, not by the piece read: a piece's rows can outgrow the buffer,
+    // which would then be grown and copied.
+    const full = this.writer.takeFull();
+    if (full !== null) this.push(full);
   };
 
   /** Writes the record's values in column order; the first column that fails, or null. */
