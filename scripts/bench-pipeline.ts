@@ -14,7 +14,8 @@
  * machine's load hits every cell alike), and adds the medians and, with both storages,
  * the ratios fs ÷ s3 of each repetition.
  *
- * 1. Generates (once; reused from bench-data/) a CSV of --size of the shape (mixed: 12
+ * 1. Refuses a run the disk cannot hold (bench-pipeline/disk-space.ts), then
+ *    generates (once; reused from bench-data/) a CSV of --size of the shape (mixed: 12
  *    columns; narrow: 7 short ones; text: long quoted free text; see file-shapes.ts),
  *    and <name>.clean.csv: the same rows with ISO dates and true/false booleans.
  * 2. Creates a fresh database bench_<timestamp>, a unique QUEUE_PREFIX and S3 bucket.

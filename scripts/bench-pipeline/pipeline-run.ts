@@ -4,7 +4,7 @@
  * shutdown and cleanup, then the report.
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { sizeLabel, type BenchArgs } from '../bench-support/args';
@@ -12,6 +12,7 @@ import type { CsvFile } from '../bench-support/csv-generator';
 import { Sampler } from '../bench-support/sampler';
 import { int, log, sec, stamp } from './bench-output';
 import { CrashWatch } from './crash-watch';
+import { checkDiskSpace } from './disk-space';
 import { ROOT } from './endpoints';
 import { MIXED_SHAPE, type FileShape } from './file-shapes';
 import { dumpAbortedJob, inspectFinishedJob, runMeasuredJob } from './measured-job';
@@ -40,8 +41,9 @@ import { RAW_PUT, type UploadRoute } from './upload-routes';
 import { verifyRun } from './verification';
 
 /** The shape's file at --size, generated once and reused from bench-data/. */
-function prepareFile(shape: FileShape, args: BenchArgs): CsvFile {
+async function prepareFile(shape: FileShape, args: BenchArgs): Promise<CsvFile> {
   const csvPath = join(ROOT, 'bench-data', `${shape.name}-${sizeLabel(args.size)}.csv`);
+  await checkDiskSpace(join(ROOT, 'bench-data'), args.size, args.regen || !existsSync(csvPath));
   log(`${args.regen ? 'regenerating' : 'preparing'} ${relative(ROOT, csvPath)} ...`);
   const csv = shape.ensure(csvPath, args.size, args.regen);
   log(
@@ -93,7 +95,7 @@ export async function runOnce(
   const logDir = join(ROOT, 'bench-data', 'logs', runId);
   mkdirSync(logDir, { recursive: true });
   log(`run ${runId}; logs in ${relative(ROOT, logDir)}/`);
-  const csv = prepareFile(shape, args);
+  const csv = await prepareFile(shape, args);
   const database = await createRunDatabase(runId);
   const sampling = startSampling(logDir, database);
   const loadStart = loadavg();
