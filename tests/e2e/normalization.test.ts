@@ -264,6 +264,39 @@ describe('normalization: schemas, typed rows, rejects', () => {
     ]);
   });
 
+  it('loads dates in a declared format as the dates they name, and rejects impossible ones', async () => {
+    const csv = [
+      'id,ordered_on',
+      '1,02/29/2024',
+      '2,12/31/0999',
+      '3,02/30/2024', // line 4: INVALID_DATE
+      '4,1/5/2024',
+      '5,2024-03-01',
+      '6,',
+      '',
+    ].join('\n');
+    const res = await multipart('?table=us_dates', csv, {
+      columns: [
+        { name: 'id', type: 'integer' },
+        { name: 'ordered_on', type: 'date', format: 'MM/DD/YYYY' },
+      ],
+    });
+    expect(res.status).toBe(202);
+    const job = await ctx.system.waitForJob(((await res.json()) as JobView).id);
+    expect(job).toMatchObject({ status: 'completed', rows: { loaded: 5, rejected: 1 } });
+    expect(job.rejects_top).toEqual([{ code: 'INVALID_DATE', count: 1 }]);
+    const rows = await ctx.db.query<{ id: number; ordered_on: string | null }>(
+      `SELECT id, ordered_on::text AS ordered_on FROM ${ctx.system.table('us_dates')} ORDER BY id`,
+    );
+    expect(rows.rows).toEqual([
+      { id: 1, ordered_on: '2024-02-29' },
+      { id: 2, ordered_on: '0999-12-31' },
+      { id: 4, ordered_on: '2024-01-05' },
+      { id: 5, ordered_on: '2024-03-01' },
+      { id: 6, ordered_on: null },
+    ]);
+  });
+
   it('refuses a bad schema with 400 SCHEMA_INVALID naming the path, storing nothing', async () => {
     const before = await ctx.db.query('SELECT count(*)::int AS n FROM ingest.jobs');
     const res = await multipart('?table=bad_schema', MIXED, {

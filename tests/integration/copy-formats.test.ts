@@ -192,17 +192,24 @@ const EDGES: Row[] = [
   ],
 ];
 
+const DAY = COLUMNS.findIndex(([name]) => name === 'day');
+
+/** `datesAsParts`: dates go in as their parts (cellDate), as the loader's byte path hands them. */
 async function load(
   db: pg.Client,
   table: string,
   writer: CopyRowWriter,
   rows: Row[],
   binary: boolean,
+  datesAsParts = false,
 ) {
   for (const row of rows) {
     row.forEach((v, c) => {
       if (v === null) writer.cellNull(c);
-      else {
+      else if (datesAsParts && c === DAY) {
+        const [y, m, d] = v.split('-').map(Number) as [number, number, number];
+        writer.cellDate(c, y, m, d);
+      } else {
         const bytes = Buffer.from(v, 'utf8');
         // Text COPY escapes every value (the loader does for free text and normalizer output).
         writer.cell(c, bytes, 0, bytes.length, true);
@@ -230,7 +237,9 @@ describe('COPY binary writer against PostgreSQL text input', () => {
     t = await createTestEnvironment();
     db = await t.db();
     const ddl = COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-    await db.query(`CREATE TABLE via_text (${ddl}); CREATE TABLE via_binary (${ddl})`);
+    for (const table of ['via_text', 'via_binary', 'parts_text', 'parts_binary']) {
+      await db.query(`CREATE TABLE ${table} (${ddl})`);
+    }
   });
   afterAll(async () => {
     await db?.end();
@@ -251,19 +260,23 @@ describe('COPY binary writer against PostgreSQL text input', () => {
     const kinds = COLUMNS.map(([, type]) => binaryColumnKind(type) as BinaryColumnKind);
     await load(db, 'via_text', new CopyTextWriter(64 * 1024), rows, false);
     await load(db, 'via_binary', new CopyBinaryWriter(kinds, false, 64 * 1024), rows, true);
+    await load(db, 'parts_text', new CopyTextWriter(64 * 1024), rows, false, true);
+    await load(db, 'parts_binary', new CopyBinaryWriter(kinds, false, 64 * 1024), rows, true, true);
 
-    const count = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM via_binary');
-    expect(count.rows[0]?.n).toBe(rows.length);
-    const differ = await db.query(
-      `SELECT * FROM (SELECT * FROM via_text EXCEPT ALL SELECT * FROM via_binary) a
-       UNION ALL SELECT * FROM (SELECT * FROM via_binary EXCEPT ALL SELECT * FROM via_text) b
-       ORDER BY id LIMIT 10`,
-    );
-    expect(differ.rows).toEqual([]);
-    // Numeric display scale survives too (EXCEPT compares values, not scales).
-    const scales = await db.query(
-      `SELECT t.id FROM via_text t JOIN via_binary b USING (id) WHERE t.num::text <> b.num::text`,
-    );
-    expect(scales.rows).toEqual([]);
+    for (const table of ['via_binary', 'parts_text', 'parts_binary']) {
+      const count = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      expect([table, count.rows[0]?.n]).toEqual([table, rows.length]);
+      const differ = await db.query(
+        `SELECT * FROM (SELECT * FROM via_text EXCEPT ALL SELECT * FROM ${table}) a
+         UNION ALL SELECT * FROM (SELECT * FROM ${table} EXCEPT ALL SELECT * FROM via_text) b
+         ORDER BY id LIMIT 10`,
+      );
+      expect([table, differ.rows]).toEqual([table, []]);
+      // Numeric display scale survives too (EXCEPT compares values, not scales).
+      const scales = await db.query(
+        `SELECT t.id FROM via_text t JOIN ${table} b USING (id) WHERE t.num::text <> b.num::text`,
+      );
+      expect([table, scales.rows]).toEqual([table, []]);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { compileColumns } from './compile-columns';
-import { CELL_NULL, CELL_OUT, CELL_SAME, CELL_SLOW, type FastCell } from './fast-cell';
+import { formatDate } from './calendar';
+import { CELL_DATE, CELL_NULL, CELL_OUT, CELL_SAME, CELL_SLOW, type FastCell } from './fast-cell';
 import type { ColumnSpec, TableSchema } from './table-schema';
 import { endsWithSpace, startsWithSpace } from './whitespace';
 
@@ -25,6 +26,8 @@ function fastValue(fast: FastCell, value: string): string | null | undefined {
       return null;
     case CELL_OUT:
       return fast.out.toString('latin1', 0, fast.outLength);
+    case CELL_DATE:
+      return formatDate(fast.year, fast.month, fast.day);
     case CELL_SLOW:
       return undefined;
   }
@@ -35,6 +38,8 @@ const textOf = (units: string[], maxLength = 24) =>
   fc.array(fc.constantFrom(...units), { maxLength }).map((u) => u.join(''));
 
 const DIGITS = '0123456789'.split('');
+/** A null token longer than 31 bytes: past the per-length bits of the first-byte screen. */
+const LONG_TOKEN = 'Nothing was recorded for this value';
 const SPACES = [' ', '\t', '\u00a0', '\u3000', '\ufeff', '\u2009'];
 
 interface Case {
@@ -59,6 +64,21 @@ const CASES: Case[] = [
     schema: { null_tokens: ['-'] },
     values: textOf(['a', '-', ' ', '']),
     decided: ['', '-', 'a'],
+  },
+  {
+    name: 'text with null tokens sharing a first byte, one of 32 bytes or more',
+    spec: { type: 'text' },
+    schema: { null_tokens: ['N', 'NA', LONG_TOKEN, 'x'] },
+    values: fc.oneof(
+      textOf(['N', 'A', 'o', 'x', ' ']),
+      fc.constantFrom(
+        LONG_TOKEN,
+        LONG_TOKEN.slice(0, -1),
+        `${LONG_TOKEN}!`,
+        LONG_TOKEN.slice(0, 32),
+      ),
+    ),
+    decided: ['N', 'NA', LONG_TOKEN, 'x', 'No', LONG_TOKEN.slice(0, -1)],
   },
   {
     name: 'integer',

@@ -37,7 +37,13 @@ export const CELL_NULL = 1;
 export const CELL_OUT = 2;
 /** Not decided here: use the column's string normalizer. */
 export const CELL_SLOW = 3;
-export type CellOutcome = typeof CELL_SAME | typeof CELL_NULL | typeof CELL_OUT | typeof CELL_SLOW;
+/**
+ * The value is the valid date `cell.year`-`cell.month`-`cell.day`: a writer that stores
+ * dates as numbers (binary COPY) takes the parts read here instead of reading ISO text again.
+ */
+export const CELL_DATE = 4;
+export type CellOutcome =
+  typeof CELL_SAME | typeof CELL_NULL | typeof CELL_OUT | typeof CELL_SLOW | typeof CELL_DATE;
 
 export interface FastCell {
   /** A CELL_SAME value is free text, which COPY may need escaped; no other value ever is. */
@@ -45,6 +51,10 @@ export interface FastCell {
   /** Where a CELL_OUT value is; never needs escaping. */
   readonly out: Buffer;
   readonly outLength: number;
+  /** A CELL_DATE value's parts. */
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
   /** Reads `buf[start, end)`: valid UTF-8 without NUL, quotes already removed. */
   read(buf: Buffer, start: number, end: number): CellOutcome;
 }
@@ -58,6 +68,9 @@ type TypeRead = (buf: Buffer, start: number, end: number, cell: MutableCell) => 
 interface MutableCell extends FastCell {
   out: Buffer;
   outLength: number;
+  year: number;
+  month: number;
+  day: number;
 }
 
 /** Digits only, at least one. */
@@ -150,38 +163,34 @@ const booleanRead: TypeRead = (buf, start, end, cell) => {
   return CELL_OUT;
 };
 
-/** dateCoercer: a valid ISO date as written, or the declared format turned into ISO. */
+/**
+ * dateCoercer: a valid ISO date, or a date in the declared format, as its parts (the string
+ * path writes them as ISO text, formatDate).
+ */
 function dateRead(format: string | undefined): TypeRead {
   const parseBytes = format === undefined ? null : compileDateTimeFormat(format).parseBytes;
   const parts = emptyParts();
   return (buf, start, end, cell) => {
     const iso = isoDateShapeBytes(buf, start, end);
     if (iso >= 0) {
-      // Valid dates pass as written; an invalid one gets its message from the string path.
-      const valid = isValidDate(Math.floor(iso / 10000), Math.floor(iso / 100) % 100, iso % 100);
-      return valid ? CELL_SAME : CELL_SLOW;
+      const year = Math.floor(iso / 10000);
+      const month = Math.floor(iso / 100) % 100;
+      const day = iso % 100;
+      // An invalid date gets its message from the string path.
+      if (!isValidDate(year, month, day)) return CELL_SLOW;
+      cell.year = year;
+      cell.month = month;
+      cell.day = day;
+      return CELL_DATE;
     }
     // "YYYY-…" may be an ISO timestamp at midnight: the string path decides.
     if (parseBytes === null || buf[start + 4] === MINUS) return CELL_SLOW;
     if (!parseBytes(buf, start, end, parts) || partsProblem(parts) !== null) return CELL_SLOW;
-    writeIsoDate(cell.out, parts.year, parts.month, parts.day);
-    cell.outLength = 10;
-    return CELL_OUT;
+    cell.year = parts.year;
+    cell.month = parts.month;
+    cell.day = parts.day;
+    return CELL_DATE;
   };
-}
-
-/** formatDate's `YYYY-MM-DD` as bytes, without making the string. */
-function writeIsoDate(out: Buffer, y: number, m: number, d: number): void {
-  out[0] = ZERO + Math.floor(y / 1000);
-  out[1] = ZERO + (Math.floor(y / 100) % 10);
-  out[2] = ZERO + (Math.floor(y / 10) % 10);
-  out[3] = ZERO + (y % 10);
-  out[4] = MINUS;
-  out[5] = ZERO + Math.floor(m / 10);
-  out[6] = ZERO + (m % 10);
-  out[7] = MINUS;
-  out[8] = ZERO + Math.floor(d / 10);
-  out[9] = ZERO + (d % 10);
 }
 
 /**
@@ -267,7 +276,8 @@ export function compileFastCell(column: CompiledColumn, ctx: ColumnContext): Fas
   // Compared in JS: tokens are a few bytes, and a native compare call costs more than that.
   const isNullToken = (buf: Buffer, start: number, end: number): boolean => {
     const n = end - start;
-    for (const t of tokens) {
+    for (let k = 0; k < tokens.length; k++) {
+      const t = tokens[k] as Buffer;
       if (t.length !== n) continue;
       let i = 0;
       while (i < n && t[i] === buf[start + i]) i++;
@@ -276,14 +286,23 @@ export function compileFastCell(column: CompiledColumn, ctx: ColumnContext): Fas
     return false;
   };
 
-  // First bytes of the tokens: most cells start with none of them and skip the comparison.
-  const tokenStart = new Uint8Array(256);
-  for (const t of tokens) if (t.length > 0) tokenStart[t[0] as number] = 1;
+  // Per first byte, the lengths of the tokens starting with it as bits (bit n: length n): most
+  // cells match no token's first byte and length, and skip the comparison. (Names starting with
+  // the N of NULL are common.) A token of 32 bytes or more sets every bit: the loop decides.
+  const tokenLengths = new Uint32Array(256);
+  for (const t of tokens) {
+    if (t.length === 0) continue;
+    const first = t[0] as number;
+    tokenLengths[first] = t.length < 32 ? (tokenLengths[first] as number) | (1 << t.length) : ~0;
+  }
 
   const cell: MutableCell = {
     escapes: isText,
     out: Buffer.alloc(16),
     outLength: 0,
+    year: 0,
+    month: 0,
+    day: 0,
     read(buf, start, end) {
       if (start === end) return emptyIsToken || !isText ? nullOutcome : CELL_SAME;
       const first = buf[start] as number;
@@ -292,8 +311,9 @@ export function compileFastCell(column: CompiledColumn, ctx: ColumnContext): Fas
       if (!(first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f)) {
         if (startsWithSpace(buf, start, end) || endsWithSpace(buf, start, end)) return CELL_SLOW;
       }
-      if (tokenStart[first] === 1 && end - start <= longestToken && isNullToken(buf, start, end)) {
-        return nullOutcome;
+      const n = end - start;
+      if (n <= longestToken && ((tokenLengths[first] as number) >>> n) & 1) {
+        if (isNullToken(buf, start, end)) return nullOutcome;
       }
       return read(buf, start, end, cell);
     },

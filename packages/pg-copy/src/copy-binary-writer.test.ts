@@ -67,3 +67,38 @@ describe('CopyBinaryWriter numeric', () => {
     );
   });
 });
+
+/** A valid date's parts, years 1…9999. */
+const dateParts = fc
+  .tuple(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.nat())
+  .map(([y, m, n]) => {
+    const length = new Date(Date.UTC(2000, m, 0)).getUTCDate(); // of month m in a leap year
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    return [y, m, 1 + (n % (m === 2 && !leap ? 28 : length))] as const;
+  });
+
+/** One date column's row: its 4-byte value, days since 2000-01-01. */
+function dateRow(write: (w: CopyBinaryWriter) => void): number {
+  const writer = new CopyBinaryWriter([binaryColumnKind('date') as number] as never, false);
+  write(writer);
+  writer.endRow();
+  return (writer.takeRest() as Buffer).readInt32BE(HEADER_BYTES + 2 + 4);
+}
+
+describe('CopyBinaryWriter dates', () => {
+  it('writes parts as days since 2000-01-01, as it writes their ISO text', () => {
+    fc.assert(
+      fc.property(dateParts, ([y, m, d]) => {
+        const utc = new Date(Date.UTC(2000, m - 1, d));
+        utc.setUTCFullYear(y); // years below 100 as written
+        const expected = Math.round((utc.getTime() - Date.UTC(2000, 0, 1)) / 86_400_000);
+        const iso = Buffer.from(
+          `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`,
+        );
+        expect(dateRow((w) => w.cellDate(0, y, m, d))).toBe(expected);
+        expect(dateRow((w) => w.cell(0, iso, 0, iso.length))).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

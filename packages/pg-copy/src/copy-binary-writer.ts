@@ -80,6 +80,10 @@ const MONTH_START = [false, true].map((leap) => {
 });
 const LEAP = Uint8Array.from({ length: 10_000 }, (_, y) => (y > 0 && isLeapYear(y) ? 1 : 0));
 
+/** A date (year 0…9999) as days since 2000-01-01: table lookups only. */
+const daysSince2000 = (y: number, m: number, d: number): number =>
+  (YEAR_START[y] as number) + ((MONTH_START[LEAP[y] as number] as Int32Array)[m] as number) + d - 1;
+
 /** C's rint (round half to even), as PostgreSQL rounds fractional seconds. */
 const rint = (x: number): number => {
   const r = Math.round(x);
@@ -136,6 +140,13 @@ export class CopyBinaryWriter extends RowBuffer implements CopyRowWriter {
   cellString(column: number, value: string): void {
     const bytes = Buffer.from(value, 'utf8');
     this.cell(column, bytes, 0, bytes.length);
+  }
+
+  /** Days since 2000-01-01 from the parts, without reading ISO text again. */
+  cellDate(_column: number, year: number, month: number, day: number): void {
+    this.beginRow();
+    this.length(4);
+    this.putInt32(daysSince2000(year, month, day));
   }
 
   cellNull(): void {
@@ -306,8 +317,7 @@ export class CopyBinaryWriter extends RowBuffer implements CopyRowWriter {
     const y = digitsAt(src, at, 4);
     const m = digitsAt(src, at + 5, 2);
     const d = digitsAt(src, at + 8, 2);
-    const months = MONTH_START[LEAP[y] as number] as Int32Array;
-    return (YEAR_START[y] as number) + (months[m] as number) + d - 1;
+    return daysSince2000(y, m, d);
   }
 
   /**

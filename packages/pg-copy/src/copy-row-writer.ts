@@ -7,6 +7,8 @@ export interface CopyRowWriter {
   /** Column `column`'s value: the UTF-8 text `src[start, end)`; `escapes`: free text. */
   cell(column: number, src: Buffer, start: number, end: number, escapes: boolean): void;
   cellString(column: number, value: string): void;
+  /** Column `column`'s value: a valid date (year 1–9999), as its parts. */
+  cellDate(column: number, year: number, month: number, day: number): void;
   cellNull(column: number): void;
   /** The row's file position, a last bigint column (plans that resolve duplicate keys). */
   position(value: number): void;

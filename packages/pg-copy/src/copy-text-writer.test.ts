@@ -75,3 +75,18 @@ describe('CopyTextWriter', () => {
     expect(writer.takeRest()?.toString()).toBe('open\n');
   });
 });
+
+describe('CopyTextWriter dates', () => {
+  it.each([
+    [1, 1, 1, '0001-01-01'],
+    [999, 12, 31, '0999-12-31'],
+    [2024, 2, 29, '2024-02-29'],
+    [9999, 10, 5, '9999-10-05'],
+  ])('writes %i-%i-%i as %s', (y, m, d, expected) => {
+    const writer = new CopyTextWriter();
+    writer.nullValue();
+    writer.cellDate(1, y, m, d);
+    writer.endRow();
+    expect(writer.takeRest()?.toString()).toBe(`\\N\t${expected}\n`);
+  });
+});

@@ -6,6 +6,8 @@ const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
+const ZERO = 0x30;
+const MINUS = 0x2d;
 
 /** Second byte of the escape for each byte COPY text must escape (0: none). */
 const ESCAPE = new Uint8Array(256);
@@ -37,6 +39,26 @@ export class CopyTextWriter extends RowBuffer implements CopyRowWriter {
 
   cellNull(): void {
     this.nullValue();
+  }
+
+  /** `YYYY-MM-DD`, as PostgreSQL prints a date in ISO style. */
+  cellDate(_column: number, year: number, month: number, day: number): void {
+    this.separate(10);
+    const buf = this.buf;
+    const p = this.pos;
+    const hi = Math.floor(year / 100);
+    const lo = year - hi * 100;
+    buf[p] = ZERO + Math.floor(hi / 10);
+    buf[p + 1] = ZERO + (hi % 10);
+    buf[p + 2] = ZERO + Math.floor(lo / 10);
+    buf[p + 3] = ZERO + (lo % 10);
+    buf[p + 4] = MINUS;
+    buf[p + 5] = ZERO + Math.floor(month / 10);
+    buf[p + 6] = ZERO + (month % 10);
+    buf[p + 7] = MINUS;
+    buf[p + 8] = ZERO + Math.floor(day / 10);
+    buf[p + 9] = ZERO + (day % 10);
+    this.pos = p + 10;
   }
 
   position(value: number): void {

@@ -8,6 +8,7 @@ import {
   type CopyRowWriter,
 } from '@ingest/pg-copy';
 import {
+  CELL_DATE,
   CELL_NULL,
   CELL_OUT,
   CELL_SAME,
@@ -30,6 +31,7 @@ function rowNormalizer(task: ChunkTask): RowNormalizer {
 const SAME = CELL_SAME;
 const NULL = CELL_NULL;
 const OUT = CELL_OUT;
+const DATE = CELL_DATE;
 const ESCAPED = FieldKind.QuotedEscaped;
 const TRAILING = FieldKind.QuotedTrailing;
 const REJECTION = Rejection;
@@ -216,6 +218,10 @@ export class CopyEncoder extends Transform {
         }
         if (outcome === NULL) {
           writer.cellNull(c);
+          continue;
+        }
+        if (outcome === DATE) {
+          writer.cellDate(c, fast.year, fast.month, fast.day);
           continue;
         }
         if (outcome === OUT) {
