@@ -188,6 +188,12 @@ export const gatewayEnvSchema = z
 export const splitterEnvSchema = z.object({
   ...common,
   SPLITTER_CHUNK_BYTES: int.positive().default(32 * 1024 * 1024),
+  /**
+   * A job's first chunk aims at this many bytes and each next one at twice the last, up to
+   * SPLITTER_CHUNK_BYTES, so loaders start once a few MiB are planned (0: every chunk the same).
+   * Jobs that chose their own chunk_bytes get exactly that.
+   */
+  SPLITTER_FIRST_CHUNK_BYTES: int.nonnegative().default(4 * 1024 * 1024),
   SPLITTER_METRICS_PORT: metricsPort,
   /** A compressed upload may expand to at most this many bytes (stops gzip bombs). */
   INGEST_MAX_DECOMPRESSED_BYTES: int.positive().default(1024 ** 4),

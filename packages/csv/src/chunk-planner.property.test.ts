@@ -21,10 +21,11 @@ import { referencePlan } from './test-support/reference-planner';
  * line numbers.
  */
 
-function checkPlan(c: CsvCase, target: number, layout: readonly number[]): void {
+function checkPlan(c: CsvCase, target: number, layout: readonly number[], first?: number): void {
   const input = Buffer.from(c.text);
   const options: ChunkPlannerOptions = {
     targetChunkBytes: target,
+    ...(first !== undefined ? { firstChunkBytes: first } : {}),
     quote: c.dialect.quote.charCodeAt(0),
     delimiter: c.dialect.delimiter.charCodeAt(0),
     maxRecordBytes: 1 << 20,
@@ -121,8 +122,13 @@ describe('ChunkPlanner (property)', () => {
         csvArb,
         pieceLayoutArb,
         fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 2, maxLength: 4 }),
-        (c, layout, targets) => {
-          for (const target of [1, ...targets]) checkPlan(c, target, layout);
+        fc.integer({ min: 1, max: 60 }),
+        (c, layout, targets, first) => {
+          for (const target of [1, ...targets]) {
+            checkPlan(c, target, layout);
+            // First chunks ramping up from a smaller target.
+            checkPlan(c, target, layout, first);
+          }
         },
       ),
       { numRuns: 1200 },
@@ -160,10 +166,12 @@ describe('ChunkPlanner resumed at a chunk end (property)', () => {
         pieceLayoutArb,
         fc.integer({ min: 1, max: 200 }),
         fc.nat(),
-        (c, layout, target, pick) => {
+        fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+        (c, layout, target, pick, first) => {
           const input = Buffer.from(c.text);
           const options: ChunkPlannerOptions = {
             targetChunkBytes: target,
+            ...(first !== undefined ? { firstChunkBytes: first } : {}),
             quote: c.dialect.quote.charCodeAt(0),
             delimiter: c.dialect.delimiter.charCodeAt(0),
             maxRecordBytes: 1 << 20,

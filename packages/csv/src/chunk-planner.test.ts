@@ -1,5 +1,5 @@
 import { planAllLayouts, type Expected } from './test-support/plan-all-layouts';
-import type { ChunkPlannerOptions } from './chunk-planner';
+import { ChunkPlanner, type ChunkPlannerOptions } from './chunk-planner';
 
 describe('ChunkPlanner', () => {
   const cases: Array<
@@ -351,5 +351,36 @@ describe('ChunkPlanner', () => {
 
   it.each(cases)('%s', (_name, input, options, expected) => {
     expect(planAllLayouts(input, options)).toEqual(expected);
+  });
+});
+
+describe('ChunkPlanner first chunks', () => {
+  it('ramps the first chunks up from firstChunkBytes, doubling, to the target', () => {
+    const planner = new ChunkPlanner({
+      targetChunkBytes: 40,
+      firstChunkBytes: 5,
+      quote: 0x22,
+      delimiter: 0x2c,
+      maxRecordBytes: 100,
+      header: false,
+    });
+    const row = '1234\n'; // 5 bytes a record
+    const chunks = [...planner.push(Buffer.from(row.repeat(39))), ...planner.finish()];
+    expect(chunks.map((c) => c.end - c.start)).toEqual([5, 10, 20, 40, 40, 40, 40]);
+    expect(chunks.map((c) => c.records)).toEqual([1, 2, 4, 8, 8, 8, 8]);
+  });
+
+  it('refuses a first target below 1', () => {
+    expect(
+      () =>
+        new ChunkPlanner({
+          targetChunkBytes: 40,
+          firstChunkBytes: 0,
+          quote: 0x22,
+          delimiter: 0x2c,
+          maxRecordBytes: 100,
+          header: false,
+        }),
+    ).toThrow(RangeError);
   });
 });

@@ -29,6 +29,12 @@ export interface PlannedChunk {
 export interface ChunkPlannerOptions {
   /** A chunk ends at the first record boundary at or after start + targetChunkBytes (>= 1). */
   targetChunkBytes: number;
+  /**
+   * The first chunk's target, doubled for each next chunk until it reaches targetChunkBytes
+   * (chunkTarget): loaders start on the first rows after a few MiB are scanned, not a whole
+   * chunk's worth. Default (or >= targetChunkBytes): every chunk aims at targetChunkBytes.
+   */
+  firstChunkBytes?: number;
   /** Quote byte, e.g. 0x22. */
   quote: number;
   /** Delimiter byte, e.g. 0x2c: a quote opens a quoted field only at a field's start. */
@@ -59,6 +65,11 @@ export interface PlannerResumePoint {
   header: Buffer | undefined;
 }
 
+/** The target of chunk `index`: `first` doubled `index` times, at most `target`. */
+export function chunkTarget(index: number, first: number, target: number): number {
+  return first >= target ? target : Math.min(target, first * 2 ** Math.min(index, 52));
+}
+
 /**
  * The streaming boundary scan: exact, record-aligned chunks of a whole file,
  * read by the rules of csv-syntax.ts (the record reader reads each chunk by
@@ -87,7 +98,10 @@ export interface PlannerResumePoint {
  * completes, so a trailing run of blank lines can still be folded into it.
  */
 export class ChunkPlanner {
-  private readonly target: number;
+  private readonly targetChunkBytes: number;
+  private readonly firstChunkBytes: number;
+  /** The current chunk's target (chunkTarget of its index). */
+  private target: number;
   private readonly quote: number;
   private readonly delimiter: number;
   private readonly maxRecordBytes: number;
@@ -135,8 +149,14 @@ export class ChunkPlanner {
     if (!Number.isSafeInteger(maxRecordBytes) || maxRecordBytes < 1) {
       throw new RangeError(`maxRecordBytes must be an integer >= 1, got ${maxRecordBytes}`);
     }
+    const first = options.firstChunkBytes ?? targetChunkBytes;
+    if (!Number.isSafeInteger(first) || first < 1) {
+      throw new RangeError(`firstChunkBytes must be an integer >= 1, got ${first}`);
+    }
     checkCsvSyntax({ quote, delimiter });
-    this.target = targetChunkBytes;
+    this.targetChunkBytes = targetChunkBytes;
+    this.firstChunkBytes = first;
+    this.target = chunkTarget(0, first, targetChunkBytes);
     this.quote = quote;
     this.delimiter = delimiter;
     this.maxRecordBytes = maxRecordBytes;
@@ -165,6 +185,7 @@ export class ChunkPlanner {
     this.line = at.line;
     this.chunkFirstLine = at.line;
     this.nextIndex = at.chunks;
+    this.target = chunkTarget(at.chunks, this.firstChunkBytes, this.targetChunkBytes);
     this.found = at.records;
     this.header = at.header && Buffer.from(at.header);
     this.bomProbe.push(-1, -1, -1); // decided long ago
@@ -348,6 +369,7 @@ export class ChunkPlanner {
     if (this.chunkRecords > 0 && boundary - this.chunkStart >= this.target) {
       // Held back until a later record proves it is not the last chunk.
       this.held = this.makeChunk(boundary);
+      this.target = chunkTarget(this.nextIndex, this.firstChunkBytes, this.targetChunkBytes);
       this.chunkStart = boundary;
       this.chunkFirstLine = this.line;
       this.chunkRecords = 0;

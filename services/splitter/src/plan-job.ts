@@ -42,6 +42,8 @@ export interface PlanJobDeps {
   onChunksRecorded?: () => void;
   logger: Logger;
   defaultChunkBytes: number;
+  /** The first chunk's target when the job did not choose its chunk size (0: none). */
+  firstChunkBytes?: number;
   maxRecordBytes: number;
   maxDecompressedBytes: number;
   /** See PrepareSourceDeps.derivedSegmentBytes. */
@@ -174,6 +176,9 @@ export async function planChunks(deps: PlanJobDeps, job: JobRecord, source: Prep
   }
   const planner = new ChunkPlanner({
     targetChunkBytes: job.chunk_bytes ?? deps.defaultChunkBytes,
+    ...(job.chunk_bytes === null && (deps.firstChunkBytes ?? 0) > 0
+      ? { firstChunkBytes: deps.firstChunkBytes }
+      : {}),
     quote: dialect.quote.charCodeAt(0),
     delimiter: dialect.delimiter.charCodeAt(0),
     maxRecordBytes: deps.maxRecordBytes,

@@ -59,6 +59,7 @@ export function buildSplitter(
     onChunksRecorded: () => dispatcher.wake(),
     logger,
     defaultChunkBytes: env.SPLITTER_CHUNK_BYTES,
+    firstChunkBytes: env.SPLITTER_FIRST_CHUNK_BYTES,
     maxRecordBytes: env.INGEST_MAX_RECORD_BYTES,
     maxDecompressedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES,
     derivedSegmentBytes: env.SPLITTER_DERIVED_SEGMENT_BYTES,

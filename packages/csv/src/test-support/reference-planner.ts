@@ -71,6 +71,13 @@ export interface ReferencePlan {
   records: number;
 }
 
+/** Chunk `index`'s target: the first target doubled per chunk, up to targetChunkBytes. */
+function targetOf(index: number, options: ChunkPlannerOptions): number {
+  let target = options.firstChunkBytes ?? options.targetChunkBytes;
+  for (let i = 0; i < index && target < options.targetChunkBytes; i++) target *= 2;
+  return Math.min(target, options.targetChunkBytes);
+}
+
 export function referencePlan(bytes: Buffer, options: ChunkPlannerOptions): ReferencePlan {
   const all = referenceRecords(bytes, options.quote, options.delimiter);
   const tooLarge = all.find((r) => r.contentEnd - r.start > options.maxRecordBytes);
@@ -105,7 +112,7 @@ export function referencePlan(bytes: Buffer, options: ChunkPlannerOptions): Refe
       current.records++;
       records++;
     }
-    if (current.records > 0 && r.end - current.start >= options.targetChunkBytes) {
+    if (current.records > 0 && r.end - current.start >= targetOf(current.index, options)) {
       current.end = r.end;
       chunks.push(current);
       start = r.end;
