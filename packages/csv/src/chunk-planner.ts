@@ -66,7 +66,7 @@ export interface PlannerResumePoint {
 }
 
 /** The target of chunk `index`: `first` doubled `index` times, at most `target`. */
-export function chunkTarget(index: number, first: number, target: number): number {
+function chunkTarget(index: number, first: number, target: number): number {
   return first >= target ? target : Math.min(target, first * 2 ** Math.min(index, 52));
 }
 

@@ -298,7 +298,7 @@ export function compileFastCell(column: CompiledColumn, ctx: ColumnContext): Fas
 
   const cell: MutableCell = {
     escapes: isText,
-    out: Buffer.alloc(16),
+    out: FALSE_OUT, // replaced by each CELL_OUT answer
     outLength: 0,
     year: 0,
     month: 0,
