@@ -289,15 +289,15 @@ export class ChunkPlanner {
 
     for (;;) {
       if (nq < nl && nq < nc) {
-        const at = base + nq;
         if (inQuote && nq + 1 < n && p[nq + 1] === q) {
           // `""` inside quotes: one jump over both (free text is full of them).
           nq = p.indexOf(q, nq + 2);
           if (nq < 0) nq = n;
           continue;
         }
+        const at = base + nq;
         if (inQuote) {
-          // Closes the field, unless the next byte is a quote: then it reopens below (`""`).
+          // Closes the field; a quote starting the next piece reopens it below (`""` cut in two).
           inQuote = false;
           this.closedAt = at;
         } else if (
