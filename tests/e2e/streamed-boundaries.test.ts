@@ -140,5 +140,6 @@ describe('chunk boundaries of a streamed upload', () => {
     );
     // The property is about plans made while the bytes arrive: most runs must have been.
     expect(early).toBeGreaterThanOrEqual(4);
-  });
+    // Eight uploads end to end: 64–87 s on this machine, 152 s once on a busy host.
+  }, 300_000);
 });
