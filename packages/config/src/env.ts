@@ -175,8 +175,8 @@ export const gatewayEnvSchema = z
      */
     GATEWAY_TUS_EXPIRY: duration.prefault('24h'),
     /**
-     * A resumable upload is stored as segments of this size; the segment being filled is held
-     * in memory by the request writing it (the bytes of a cut request up to there are kept).
+     * A resumable upload is stored as segments of this size; the request writing it holds two
+     * in memory: the one being filled (a cut request keeps its bytes) and the one being flushed.
      */
     GATEWAY_TUS_SEGMENT_BYTES: int
       .min(64 * 1024)

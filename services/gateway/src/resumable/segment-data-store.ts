@@ -40,6 +40,16 @@ export interface SegmentDataStoreDeps {
 type TusUpload = ResumableUpload & { length: number };
 const hasLength = (row: ResumableUpload): row is TusUpload => row.length !== null;
 
+/** A whole segment whose PUT has ended: `done` once it is stored and its offset recorded. */
+interface EndingSegment {
+  /** The upload's offset at the segment's end. */
+  offset: number;
+  length: number;
+  /** Its bytes, kept until it is stored (the open segment again if its PUT fails). */
+  buffer: Buffer;
+  done: Promise<void>;
+}
+
 /** A SHA-256 this process has fed every byte of the upload with, up to `offset`. */
 interface RunningHash {
   hash: Hash;
@@ -52,10 +62,12 @@ interface RunningHash {
  * `readStoredFile`), the state into Postgres (`ingest.resumable_uploads`), so
  * any gateway continues any upload. A request's bytes are cut into full
  * segments, each one plain PUT fed as its bytes arrive (FedPut), the offset
- * recorded after each; what is left when the request ends — or is cut — is
- * kept as `<key>/partial` and read back by the next request. Durable segments
- * nudge the splitters, which plan (and so load) the upload as it arrives. The
- * last byte makes the job `stored` (or `loading`) and publishes it.
+ * recorded after each; the next segment is received while the one before is
+ * flushed (two segment buffers per request). What is left when the request
+ * ends — or is cut — is kept as `<key>/partial` and read back by the next
+ * request. Durable segments nudge the splitters, which plan (and so load) the
+ * upload as it arrives. The last byte makes the job `stored` (or `loading`)
+ * and publishes it.
  * Every call runs under the upload's lock (PgUploadLocker).
  */
 export class SegmentDataStore extends DataStore {
@@ -120,7 +132,7 @@ export class SegmentDataStore extends DataStore {
     if (offset !== row.upload_offset) throw new TusError(ERRORS.INVALID_OFFSET);
     const { store, lifecycle } = this.deps;
     const size = row.segment_bytes;
-    /** Bytes in whole segments stored. */
+    /** Bytes in whole segments stored, or being stored (`ending`). */
     let stored = row.upload_offset - row.tail_bytes;
     /**
      * The open segment's bytes so far, the recorded tail first, copied in as they come: its
@@ -128,7 +140,7 @@ export class SegmentDataStore extends DataStore {
      * Keeping the request's own pieces instead made them outlive the young generation, and
      * the garbage collector's work doubled the gateway's CPU on a tus upload.
      */
-    const openSegment = Buffer.allocUnsafe(Math.min(size, row.length - stored));
+    let openSegment: Buffer = Buffer.allocUnsafe(Math.min(size, row.length - stored));
     let keptBytes = 0;
     if (row.tail_bytes > 0) {
       // Read straight into the open segment. A failed PUT of a longer tail may have replaced
@@ -145,9 +157,34 @@ export class SegmentDataStore extends DataStore {
       }
     }
     const known = this.hashes.get(id);
-    const running = known?.offset === row.upload_offset ? known : undefined;
+    let running = known?.offset === row.upload_offset ? known : undefined;
     if (!running) this.hashes.delete(id);
     let segment: FedPut | undefined;
+    /**
+     * The segment filled last, being stored (its flush, then its offset recorded) while the
+     * next one is received: a flush no longer holds the request up. At most one at a time.
+     */
+    let ending: EndingSegment | undefined;
+    /** Waits for `ending`; a failed one becomes the open segment again, the bytes after it dropped. */
+    const settle = async () => {
+      const last = ending;
+      ending = undefined;
+      if (!last) return undefined;
+      try {
+        await last.done;
+        return last.buffer;
+      } catch (e) {
+        await segment?.abort();
+        segment = undefined;
+        openSegment = last.buffer;
+        keptBytes = last.length;
+        stored = last.offset - last.length;
+        // The running hash saw the dropped bytes, which the client sends again.
+        this.hashes.delete(id);
+        running = undefined;
+        throw e;
+      }
+    };
     try {
       for await (const piece of stream as AsyncIterable<Buffer>) {
         if (stored + keptBytes + piece.length > row.length)
@@ -168,22 +205,36 @@ export class SegmentDataStore extends DataStore {
           keptBytes += part.length;
           await segment.write(copy);
           if (keptBytes < length) continue;
-          // Its flush ends before the next is read, and before `openSegment` is written again.
-          await segment.end();
+          // The one before is stored by now (it had a whole segment's time): its buffer is free.
+          const free = await settle();
+          const full = segment;
           segment = undefined;
-          keptBytes = 0;
           stored += length;
-          await lifecycle.uploads.recordOffset(id, stored, 0);
-          this.nudge(row);
+          const endOffset = stored;
+          ending = {
+            offset: endOffset,
+            length,
+            buffer: openSegment,
+            done: full.end().then(async () => {
+              await lifecycle.uploads.recordOffset(id, endOffset, 0);
+              this.nudge(row);
+            }),
+          };
+          ending.done.catch(() => undefined); // awaited by settle
+          openSegment = free ?? Buffer.allocUnsafe(Math.min(size, row.length - stored));
+          keptBytes = 0;
         }
       }
+      await settle();
     } catch (e) {
       // Whatever arrived before the cut is kept below; a size violation is the client's error.
       if (e instanceof TusError) {
         await segment?.abort();
+        await settle().catch(() => undefined);
         this.hashes.delete(id);
         throw e;
       }
+      await settle().catch(() => undefined);
       this.deps.logger.info({ err: e, uploadId: id }, 'resumable upload request cut off');
     }
     // A segment not whole (the request ended or was cut, or its PUT failed): its bytes are kept.
