@@ -175,13 +175,23 @@ export const gatewayEnvSchema = z
      */
     GATEWAY_TUS_EXPIRY: duration.prefault('24h'),
     /**
-     * A resumable upload is stored as segments of this size; the request writing it holds two
-     * in memory: the one being filled (a cut request keeps its bytes) and the one being flushed.
+     * A resumable upload is stored as segments of this size; the request writing it holds one
+     * in memory (a cut request keeps its bytes), two while the one before is flushed.
      */
     GATEWAY_TUS_SEGMENT_BYTES: int
       .min(64 * 1024)
       .max(1024 ** 3)
       .default(16 * 1024 * 1024),
+    /**
+     * The bytes of tus segment buffers the gateway holds at once, over all requests: each
+     * request sending bytes takes one segment (503 UPLOADS_BUSY when none is left) and a second
+     * while one more request could still start. At least one segment.
+     */
+    GATEWAY_TUS_BUFFER_BYTES: int.positive().default(256 * 1024 * 1024),
+  })
+  .refine((env) => env.GATEWAY_TUS_BUFFER_BYTES >= env.GATEWAY_TUS_SEGMENT_BYTES, {
+    message: 'GATEWAY_TUS_BUFFER_BYTES must hold at least one GATEWAY_TUS_SEGMENT_BYTES segment',
+    path: ['GATEWAY_TUS_BUFFER_BYTES'],
   })
   .superRefine(requireOwnSecrets(['WEBHOOK_ENCRYPTION_KEY']));
 

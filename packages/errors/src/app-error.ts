@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'RATE_LIMITED'
   | 'TOO_MANY_UPLOADS'
+  | 'UPLOADS_BUSY'
   | 'UPLOAD_TOO_SLOW'
   | 'MISSING_FILE'
   | 'EMPTY_FILE'
@@ -93,6 +94,14 @@ export const errors = {
       'TOO_MANY_UPLOADS',
       `more than ${limit} concurrent uploads for this API key`,
       429,
+      'retryable',
+      { retryAfterSeconds: 5 },
+    ),
+  uploadsBusy: (capacityBytes: number) =>
+    new AppError(
+      'UPLOADS_BUSY',
+      `this gateway holds as many resumable uploads in memory as it may (${Math.round(capacityBytes / 2 ** 20)} MiB of segments); nothing of this request was read: send it again after Retry-After, from the same offset`,
+      503,
       'retryable',
       { retryAfterSeconds: 5 },
     ),

@@ -90,6 +90,12 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
+  readonly tusBufferBytes = new Gauge({
+    name: 'ingest_gateway_tus_buffer_bytes',
+    help: 'Bytes of tus segment buffers the gateway holds now, of GATEWAY_TUS_BUFFER_BYTES.',
+    registers: [this.registry],
+  });
+
   // The dispatch's queue by tenant (splitter). Labels are tenants, never jobs: tenants are few
   // and created by an operator, job ids are unbounded (a series per job would grow the
   // time-series database for ever); a job's own queue is in its view.

@@ -22,6 +22,7 @@ import { rejectRoutes } from './routes/reject-routes';
 import { webhookRoutes } from './routes/webhook-routes';
 import type { Uploader } from './upload/uploader';
 import type { Server as TusServer } from '@tus/server';
+import type { SegmentMemory } from './resumable/segment-memory';
 import { tusDiscoveryRoutes, tusRoutes } from './resumable/tus-routes';
 
 export interface AppDeps {
@@ -29,6 +30,8 @@ export interface AppDeps {
   uploader: Uploader;
   /** tus 1.0 at /v1/uploads. */
   tus: TusServer;
+  /** The tus segment buffers every request shares (GATEWAY_TUS_BUFFER_BYTES). */
+  segmentMemory: SegmentMemory;
   leases: UploadLeases;
   lifecycle: JobLifecycle;
   /** Where uploads are stored: a deleted job's objects are removed from it. */

@@ -16,6 +16,7 @@ import { HttpService } from './gateway-service';
 import { JobIntake } from './job-intake';
 import { defaultDashboardDir, isDashboardBuild } from './http/dashboard-files';
 import { Uploader } from './upload/uploader';
+import { SegmentMemory } from './resumable/segment-memory';
 import { createTusServer } from './resumable/tus-server';
 import { hostname } from 'node:os';
 
@@ -71,6 +72,11 @@ export function buildGateway(
   if (dashboard === null) {
     logger.warn({ dir: dashboardDir }, 'no dashboard build to serve at / (npm run build makes it)');
   }
+  const segmentMemory = new SegmentMemory(
+    env.GATEWAY_TUS_BUFFER_BYTES,
+    env.GATEWAY_TUS_SEGMENT_BYTES,
+    metrics.tusBufferBytes,
+  );
   const tus = createTusServer({
     lifecycle,
     schemas: tenantSchemas,
@@ -78,6 +84,7 @@ export function buildGateway(
     publisher,
     logger,
     segmentBytes: env.GATEWAY_TUS_SEGMENT_BYTES,
+    segmentMemory,
     expiryMs: env.GATEWAY_TUS_EXPIRY,
     objectRetentionMs: env.STORAGE_RETENTION,
     maxUploadBytes: env.GATEWAY_MAX_UPLOAD_BYTES,
@@ -86,6 +93,7 @@ export function buildGateway(
     intake,
     uploader,
     tus,
+    segmentMemory,
     leases,
     lifecycle,
     store,

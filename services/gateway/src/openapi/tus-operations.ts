@@ -47,6 +47,9 @@ export const TUS_OPERATIONS: readonly ApiOperation[] = [
       },
       400: error('A bad option in Upload-Metadata (VALIDATION_FAILED, SCHEMA_INVALID, …)'),
       413: error('UPLOAD_TOO_LARGE'),
+      503: error(
+        'UPLOADS_BUSY (bytes sent with the creation found no room; Retry-After), STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE or DATABASE_UNAVAILABLE',
+      ),
     },
     { body: { media: 'application/offset+octet-stream' } },
   ),
@@ -71,6 +74,9 @@ export const TUS_OPERATIONS: readonly ApiOperation[] = [
       404: error('UPLOAD_NOT_FOUND'),
       409: { description: 'Upload-Offset is not where the upload stands' },
       410: { description: 'The upload expired' },
+      503: error(
+        'UPLOADS_BUSY (no room in the gateway for another tus request; Retry-After), STORAGE_UNAVAILABLE or DATABASE_UNAVAILABLE',
+      ),
     },
     { body: { media: 'application/offset+octet-stream' } },
   ),

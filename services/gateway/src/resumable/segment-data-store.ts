@@ -19,6 +19,7 @@ import { errors } from '@ingest/errors';
 import { declaredSha256 } from '../upload/upload-request';
 import type { TenantSchemaSource } from '../job-intake';
 import { creationContext } from './creation-context';
+import { SpareSegment, type SegmentMemory } from './segment-memory';
 import { TusError } from './tus-error';
 
 export interface SegmentDataStoreDeps {
@@ -28,6 +29,8 @@ export interface SegmentDataStoreDeps {
   logger: Logger;
   /** GATEWAY_TUS_SEGMENT_BYTES: the size of each stored segment. */
   segmentBytes: number;
+  /** The gateway's segment buffers: the route holds one per request, a second comes from here. */
+  segmentMemory: SegmentMemory;
   /** GATEWAY_TUS_EXPIRY: an unfinished upload expires this long after its creation. */
   expiryMs: number;
   /** STORAGE_RETENTION, recorded on each job. */
@@ -126,6 +129,20 @@ export class SegmentDataStore extends DataStore {
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
+    const spare = new SpareSegment(this.deps.segmentMemory);
+    try {
+      return await this.receive(stream, id, offset, spare);
+    } finally {
+      spare.giveBack();
+    }
+  }
+
+  private async receive(
+    stream: Readable,
+    id: string,
+    offset: number,
+    spare: SpareSegment,
+  ): Promise<number> {
     const row = await this.row(id);
     if (row.finished_at !== null || row.status !== 'receiving')
       throw new TusError(ERRORS.FILE_NO_LONGER_EXISTS);
@@ -221,7 +238,14 @@ export class SegmentDataStore extends DataStore {
             }),
           };
           ending.done.catch(() => undefined); // awaited by settle
-          openSegment = free ?? Buffer.allocUnsafe(Math.min(size, row.length - stored));
+          if (free) {
+            openSegment = free;
+          } else if (spare.take()) {
+            openSegment = Buffer.allocUnsafe(Math.min(size, row.length - stored));
+          } else {
+            // No room for a second buffer: wait for the flush and fill the same one again.
+            openSegment = (await settle()) ?? openSegment;
+          }
           keptBytes = 0;
         }
       }

@@ -12,6 +12,7 @@ import { holdUploadSlot } from '../http/upload-slot';
 import type { Uploader } from '../upload/uploader';
 import { creationContext } from './creation-context';
 import { parseCreationRequest } from './creation-request';
+import { holdSegmentMemory, type SegmentMemory } from './segment-memory';
 import { uncopiedBodyRequest } from './uncopied-body-request';
 
 export const UPLOADS_PATH = '/v1/uploads';
@@ -26,6 +27,8 @@ export interface TusRoutesDeps {
   lifecycle: JobLifecycle;
   uploader: Uploader;
   leases: UploadLeases;
+  /** The gateway's tus segment buffers (GATEWAY_TUS_BUFFER_BYTES), shared by every request. */
+  segmentMemory: SegmentMemory;
   minChunkBytes: number;
   maxChunkBytes: number;
 }
@@ -42,18 +45,19 @@ export function tusDiscoveryRoutes(tus: TusServer): Router {
 /**
  * tus 1.0 at /v1/uploads (core, creation, creation-with-upload, termination,
  * expiration). The route checks what the API checks everywhere — the key, the
- * options in Upload-Metadata, the tenant owning the upload, a free upload slot
- * — then hands the request to @tus/server.
+ * options in Upload-Metadata, the tenant owning the upload, a free upload slot,
+ * room in the gateway's segment memory — then hands the request to @tus/server.
  */
 export function tusRoutes(deps: TusRoutesDeps): Router {
   const router = Router();
   const limits = { minChunkBytes: deps.minChunkBytes, maxChunkBytes: deps.maxChunkBytes };
 
-  /** Holds an upload slot for a request that carries bytes. */
+  /** Holds an upload slot and a segment of memory for a request that carries bytes. */
   const holdSlotForBody = async (req: Request, res: Response) => {
     if (req.get('Content-Type') !== 'application/offset+octet-stream') return;
     const caller = callerOf(res);
     await holdUploadSlot(deps.leases, caller.keyId, caller.limits.maxConcurrentUploads, res);
+    holdSegmentMemory(deps.segmentMemory, res);
   };
 
   router.post(UPLOADS_PATH, async (req: Request, res: Response) => {
