@@ -5,3 +5,4 @@ export * from './migration-files';
 export * from './identifiers';
 export * from './migration-sources';
 export * from './session-lock';
+export * from './shared-lock-session';

@@ -1,5 +1,5 @@
 import {
-  holdSessionLock,
+  SharedLockSession,
   withTransaction,
   type Pool,
   type Queryable,
@@ -46,7 +46,11 @@ export const UPLOAD_LOCK_KEY = `hashtextextended('ingest.upload:' || $1::text, 0
 
 /** `ingest.resumable_uploads`; status changes go through the transitions. */
 export class ResumableUploadRecords {
-  constructor(private readonly pool: Pool) {}
+  private readonly locks: SharedLockSession;
+
+  constructor(private readonly pool: Pool) {
+    this.locks = new SharedLockSession(pool, UPLOAD_LOCK_KEY);
+  }
 
   /** The job (status `receiving`) and its upload row, in one transaction. */
   async create(job: NewJob, upload: NewResumableUpload): Promise<JobRecord> {
@@ -90,13 +94,14 @@ export class ResumableUploadRecords {
   }
 
   /**
-   * Holds the upload's lock on a connection of its own until `release`; waits
-   * (polling) up to `timeoutMs`, then null. A gateway that dies drops its
-   * connection, and with it the lock.
+   * Holds the upload's lock until `release`, on the one connection all upload locks of this
+   * process share (an upload can last hours; a connection each would empty the pool); waits
+   * (polling) up to `timeoutMs`, then null. A gateway that dies drops its connection, and
+   * with it the lock.
    */
   lock(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<SessionLock | null> {
     const deadline = Date.now() + timeoutMs;
-    return holdSessionLock(this.pool, UPLOAD_LOCK_KEY, jobId, {
+    return this.locks.hold(jobId, {
       pollMs: 100,
       giveUp: () => Date.now() >= deadline || signal?.aborted === true,
     });
