@@ -1,5 +1,4 @@
 import { errors } from '@ingest/errors';
-import type { Response } from 'express';
 
 /**
  * The bytes of tus segment buffers this gateway may hold at once
@@ -69,10 +68,15 @@ export class SpareSegment {
 }
 
 /**
- * Holds one segment of the gateway's tus memory until the response closes;
- * 503 UPLOADS_BUSY (before any byte is read, so the offset stays) when it is spent.
+ * Takes one segment of the gateway's tus memory for a request about to send bytes, or throws
+ * 503 UPLOADS_BUSY (before any byte is read, so the offset stays). The caller gives it back
+ * once the request's handling has ended, its buffer with it (twice is harmless).
  */
-export function holdSegmentMemory(memory: SegmentMemory, res: Response): void {
+export function holdSegmentMemory(memory: SegmentMemory): () => void {
   if (!memory.tryTakeSegment()) throw errors.uploadsBusy(memory.capacityBytes);
-  res.once('close', () => memory.give(memory.segmentBytes));
+  let held = true;
+  return () => {
+    if (held) memory.give(memory.segmentBytes);
+    held = false;
+  };
 }

@@ -52,12 +52,20 @@ export function tusRoutes(deps: TusRoutesDeps): Router {
   const router = Router();
   const limits = { minChunkBytes: deps.minChunkBytes, maxChunkBytes: deps.maxChunkBytes };
 
-  /** Holds an upload slot and a segment of memory for a request that carries bytes. */
-  const holdSlotForBody = async (req: Request, res: Response) => {
-    if (req.get('Content-Type') !== 'application/offset+octet-stream') return;
+  /**
+   * Holds an upload slot (until the response closes) and a segment of memory for a request
+   * that carries bytes; gives the segment back once the request's handling has ended.
+   */
+  const withBodyHeld = async (req: Request, res: Response, handle: () => Promise<void>) => {
+    if (req.get('Content-Type') !== 'application/offset+octet-stream') return handle();
     const caller = callerOf(res);
     await holdUploadSlot(deps.leases, caller.keyId, caller.limits.maxConcurrentUploads, res);
-    holdSegmentMemory(deps.segmentMemory, res);
+    const release = holdSegmentMemory(deps.segmentMemory);
+    try {
+      await handle();
+    } finally {
+      release();
+    }
   };
 
   router.post(UPLOADS_PATH, async (req: Request, res: Response) => {
@@ -68,10 +76,11 @@ export function tusRoutes(deps: TusRoutesDeps): Router {
       creation.schema,
       creation.fileName,
     );
-    await holdSlotForBody(req, res);
-    sendContinue(req, res);
     const context = { jobId: randomUUID(), options, metadata: creation.metadata, res };
-    await creationContext.run(context, () => handleTus(deps.tus, req, res));
+    await withBodyHeld(req, res, async () => {
+      sendContinue(req, res);
+      await creationContext.run(context, () => handleTus(deps.tus, req, res));
+    });
   });
 
   /** The upload must be the caller's tenant's: another tenant's is not found. */
@@ -88,9 +97,10 @@ export function tusRoutes(deps: TusRoutesDeps): Router {
   router.head(path, ownUpload, handle);
   router.delete(path, ownUpload, handle);
   router.patch(path, ownUpload, async (req: Request, res: Response) => {
-    await holdSlotForBody(req, res);
-    sendContinue(req, res);
-    await handleTus(deps.tus, req, res);
+    await withBodyHeld(req, res, async () => {
+      sendContinue(req, res);
+      await handleTus(deps.tus, req, res);
+    });
   });
   return router;
 }
