@@ -61,6 +61,18 @@ describe('tus segment memory shared by every request of a gateway', () => {
     return { patch, answer };
   };
 
+  /** The whole file in one PATCH from offset 0, as `curl -X PATCH` sends it. */
+  const patchWhole = (url: URL, file: Buffer) =>
+    ctx.system.fetch(url.pathname, {
+      method: 'PATCH',
+      headers: {
+        ...tusHeaders(),
+        'upload-offset': '0',
+        'content-type': 'application/offset+octet-stream',
+      },
+      body: file,
+    });
+
   const bufferBytes = async () => {
     const text = await (await fetch(`${ctx.system.baseUrl}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith('ingest_gateway_tus_buffer_bytes'));
@@ -82,15 +94,7 @@ describe('tus segment memory shared by every request of a gateway', () => {
     second.patch.write(fileB.subarray(0, 10_000));
     expect(await eventually(bufferBytes, (n) => n === 2 * SEGMENT, 10_000)).toBe(2 * SEGMENT);
 
-    const refused = await ctx.system.fetch(c.url.pathname, {
-      method: 'PATCH',
-      headers: {
-        ...tusHeaders(),
-        'upload-offset': '0',
-        'content-type': 'application/offset+octet-stream',
-      },
-      body: fileC,
-    });
+    const refused = await patchWhole(c.url, fileC);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
     const { error } = (await refused.json()) as { error: { code: string; message: string } };
@@ -105,15 +109,7 @@ describe('tus segment memory shared by every request of a gateway', () => {
     expect(await second.answer).toEqual({ status: 204, offset: String(fileB.length) });
     expect(await eventually(bufferBytes, (n) => n === 0, 10_000)).toBe(0);
 
-    const retried = await ctx.system.fetch(c.url.pathname, {
-      method: 'PATCH',
-      headers: {
-        ...tusHeaders(),
-        'upload-offset': '0',
-        'content-type': 'application/offset+octet-stream',
-      },
-      body: fileC,
-    });
+    const retried = await patchWhole(c.url, fileC);
     expect(retried.status).toBe(204);
 
     for (const [upload, file, i] of [
