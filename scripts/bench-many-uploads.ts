@@ -1,16 +1,16 @@
 /**
- * Many tus uploads into one gateway at once: its peak RSS and the time they take with the
- * tus segment memory bounded (GATEWAY_TUS_BUFFER_BYTES, the default 256 MiB) and unbounded.
+ * Many uploads into one gateway at once: its peak RSS and the time they take, through tus with
+ * the tus segment memory bounded (GATEWAY_TUS_BUFFER_BYTES, the default 256 MiB) and
+ * unbounded, and through raw PUT (`curl -T`, stored in segments as it arrives).
  *
- *   npm run bench:tus-memory -- [uploads=16] [MiB per upload=64] [rounds=1]
+ *   npm run bench:many-uploads -- [uploads=16] [MiB per upload=64] [rounds=1]
  *
  * The gateway runs as its own process (the bundle production runs, `npm run build` first)
  * with the directory store; no splitter or loaders, so only the gateway's memory shows.
- * Every upload is created (POST /v1/uploads), then all are sent at once by curl, one
- * `curl -X PATCH -T file` each, as tus clients send one request per upload; four uploads
- * per tenant (the per-key limit). A request answered 503 UPLOADS_BUSY is sent again after
- * Retry-After from the offset HEAD gives, as a tus client does. Every upload's final offset
- * and SHA-256 are checked. Prints one Markdown table.
+ * Four uploads per tenant (the per-key limit), all sent at once by curl. tus: every upload is
+ * created (POST /v1/uploads), then sent by one `curl -X PATCH -T file` each; a request answered
+ * 503 UPLOADS_BUSY is sent again after Retry-After from the offset HEAD gives, as a tus client
+ * does. Every upload's final offset and SHA-256 are checked. Prints one Markdown table.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -27,9 +27,11 @@ const rounds = Number(process.argv[4] ?? 1);
 const ROOT = resolve(__dirname, '..');
 const PER_KEY = 4;
 
-const CONFIGS = [
-  { name: 'bounded: 256 MiB (default)', budget: String(256 * 1024 ** 2) },
-  { name: 'unbounded', budget: String(64 * 1024 ** 3) },
+type Route = 'tus' | 'put';
+const CONFIGS: { name: string; route: Route; budget: string }[] = [
+  { name: 'tus, memory bounded: 256 MiB (default)', route: 'tus', budget: String(256 * 1024 ** 2) },
+  { name: 'tus, unbounded', route: 'tus', budget: String(64 * 1024 ** 3) },
+  { name: 'raw PUT (`curl -T`)', route: 'put', budget: String(256 * 1024 ** 2) },
 ];
 
 interface Outcome {
@@ -64,14 +66,19 @@ function curl(args: string[]): Promise<string> {
   });
 }
 
-async function measure(budget: string, file: { path: string; sha256: string }, size: number) {
+async function measure(
+  route: Route,
+  budget: string,
+  file: { path: string; sha256: string },
+  size: number,
+) {
   const t = await createTestEnvironment({ LOG_LEVEL: 'warn' });
-  const storeDir = join(tmpdir(), `bench-tus-memory-${Date.now()}`);
+  const storeDir = join(tmpdir(), `bench-many-uploads-${Date.now()}`);
   const env = { ...t.env, STORAGE_BACKEND: 'fs', STORAGE_DIR: storeDir };
   // In this process only to migrate and issue keys; the measured gateway is its own process.
   const admin = await startSystem(env, { loaders: 0, splitter: false, notifier: false });
   const port = await freePort();
-  const logDir = join(ROOT, 'bench-data', 'logs', 'tus-memory');
+  const logDir = join(ROOT, 'bench-data', 'logs', 'many-uploads');
   mkdirSync(logDir, { recursive: true });
   const gateway = spawnService(
     ROOT,
@@ -96,12 +103,13 @@ async function measure(budget: string, file: { path: string; sha256: string }, s
     }
     const keys = await Promise.all(
       Array.from({ length: Math.ceil(uploads / PER_KEY) }, (_, i) =>
-        admin.createApiKey(`tusmem_${i}`),
+        admin.createApiKey(`many_${i}`),
       ),
     );
+    const keyOf = (i: number) => keys[Math.floor(i / PER_KEY)] ?? '';
     const created = await Promise.all(
-      Array.from({ length: uploads }, async (_, i) => {
-        const key = keys[Math.floor(i / PER_KEY)] ?? '';
+      Array.from({ length: route === 'tus' ? uploads : 0 }, async (_, i) => {
+        const key = keyOf(i);
         const res = await fetch(`${base}/v1/uploads`, {
           method: 'POST',
           headers: {
@@ -120,7 +128,26 @@ async function measure(budget: string, file: { path: string; sha256: string }, s
     const sampler = setInterval(() => {
       peakKiB = Math.max(peakKiB, readMemory(gateway.pid)?.hwmKiB ?? 0);
     }, 200);
+    const verify = async (key: string, id: string) => {
+      const job = (await (
+        await fetch(`${base}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } })
+      ).json()) as JobView;
+      if (job.sha256 !== file.sha256) throw new Error(`${id}: sha256 ${job.sha256}`);
+    };
+    const sendPut = async (i: number) => {
+      const key = keyOf(i);
+      const answerFile = join(storeDir, `answer-${i}`);
+      const status = await curl([
+        ...['-H', `Authorization: Bearer ${key}`, '-H', 'Expect:'],
+        ...['-o', answerFile, '-w', '%{http_code}', '-T', file.path],
+        `${base}/v1/jobs/raw?table=many_put_${i}`,
+      ]);
+      const answer = readFileSync(answerFile, 'utf8');
+      if (status !== '202') throw new Error(`PUT: ${status} ${answer}`);
+      await verify(key, (JSON.parse(answer) as JobView).id);
+    };
     const started = process.hrtime.bigint();
+    if (route === 'put') await Promise.all(Array.from({ length: uploads }, (_, i) => sendPut(i)));
     await Promise.all(
       created.map(async ({ key, url }) => {
         const auth = [`-H`, `Authorization: Bearer ${key}`, '-H', 'Tus-Resumable: 1.0.0'];
@@ -157,11 +184,7 @@ async function measure(budget: string, file: { path: string; sha256: string }, s
           if (offset !== 0 && offset !== size)
             throw new Error(`resume from ${offset}: not measured`);
         }
-        const id = url.split('/').pop() ?? '';
-        const job = (await (
-          await fetch(`${base}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } })
-        ).json()) as JobView;
-        if (job.sha256 !== file.sha256) throw new Error(`${id}: sha256 ${job.sha256}`);
+        await verify(key, url.split('/').pop() ?? '');
       }),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -186,16 +209,16 @@ async function main() {
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? CONFIGS : [...CONFIGS].reverse();
     for (const config of order) {
-      const outcome = await measure(config.budget, file, size);
+      const outcome = await measure(config.route, config.budget, file, size);
       results.get(config.name)?.push(outcome);
       console.error(`${config.name}: ${JSON.stringify(outcome)}`);
     }
   }
   rmSync(file.path, { force: true });
   console.log(
-    `\n${uploads} tus uploads of ${(size / 1e6).toFixed(1)} MB at once (${Math.ceil(uploads / PER_KEY)} tenants), gateway alone, directory store:\n`,
+    `\n${uploads} uploads of ${(size / 1e6).toFixed(1)} MB at once (${Math.ceil(uploads / PER_KEY)} tenants), gateway alone, directory store:\n`,
   );
-  console.log('| tus segment memory | wall s | MB/s | gateway peak RSS MiB | 503 UPLOADS_BUSY |');
+  console.log('| route | wall s | MB/s | gateway peak RSS MiB | 503 UPLOADS_BUSY |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const [name, outcomes] of results) {
     for (const o of outcomes) {
