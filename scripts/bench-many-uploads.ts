@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestEnvironment, freePort, spawnService, startSystem } from '@ingest/testing';
@@ -40,19 +40,29 @@ interface Outcome {
   busy: number;
 }
 
-/** A CSV body of `bytes` (rows of random hex), the same for every upload. */
+/** A CSV file of at least `bytes` (rows of random hex), written as it is made; its SHA-256. */
 function csvFile(dir: string, bytes: number): { path: string; sha256: string } {
-  const rows: string[] = ['id,payload'];
-  let size = rows[0]!.length + 1;
-  for (let i = 1; size < bytes; i++) {
-    const row = `${i},${randomBytes(24).toString('hex')}`;
-    rows.push(row);
-    size += row.length + 1;
-  }
-  const text = `${rows.join('\n')}\n`;
   const path = join(dir, 'upload.csv');
-  writeFileSync(path, text);
-  return { path, sha256: createHash('sha256').update(text).digest('hex') };
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'w');
+  const write = (text: string) => {
+    hash.update(text);
+    writeSync(fd, text);
+  };
+  try {
+    let size = 0;
+    write('id,payload\n');
+    for (let i = 1; size < bytes; i += 1000) {
+      const rows: string[] = [];
+      for (let j = i; j < i + 1000; j++) rows.push(`${j},${randomBytes(24).toString('hex')}\n`);
+      const text = rows.join('');
+      write(text);
+      size += text.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { path, sha256: hash.digest('hex') };
 }
 
 function curl(args: string[]): Promise<string> {
@@ -204,7 +214,7 @@ async function main() {
   const dir = join(ROOT, 'bench-data');
   mkdirSync(dir, { recursive: true });
   const file = csvFile(dir, mib * 1024 ** 2);
-  const size = (await import('node:fs')).statSync(file.path).size;
+  const size = statSync(file.path).size;
   const results = new Map<string, Outcome[]>(CONFIGS.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? CONFIGS : [...CONFIGS].reverse();
