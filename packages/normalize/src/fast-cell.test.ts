@@ -199,6 +199,23 @@ const CASES: Case[] = [
     decided: ['3cfef76f-5f2e-4ed1-ac58-aa6b3ac53712'],
   },
   {
+    name: 'email',
+    spec: { type: 'email' },
+    values: fc.oneof(
+      textOf(['a', 'Z', '0', '.', '@', '-', '+', '_', 'é', ' ', '"', '\\'], 20),
+      fc.emailAddress(),
+      fc
+        .tuple(
+          fc.constantFrom('u1', 'a.b', '.a', 'a.', 'a..b', 'x'.repeat(64), 'x'.repeat(65), 'Ä'),
+          fc.constantFrom('', '@', '@@'),
+          fc.constantFrom('example.com', 'Example.COM', 'a-.com', '-a.com', 'a.b.c', 'com'),
+          fc.constantFrom('', '.123', '.', `.${'y'.repeat(63)}`, `.${'y'.repeat(64)}`, '.é'),
+        )
+        .map((p) => p.join('')),
+    ),
+    decided: ['u1@example.com', 'First.Last+tag@Mail.Example.ORG', 'a@b.c1'],
+  },
+  {
     name: 'required integer (NULL is the string path’s rejection)',
     spec: { type: 'integer', required: true },
     values: textOf([...DIGITS, 'N', 'A', ' ']),
@@ -234,7 +251,6 @@ describe('compileFastCell', () => {
 
   it('has no byte path for custom transforms or string-only types', () => {
     expect(column({ type: 'text', transforms: [{ type: 'upper' }] }).fast).toBeNull();
-    expect(column({ type: 'email' }).fast).toBeNull();
     expect(column({ type: 'json' }).fast).toBeNull();
     expect(column({ type: 'enum', values: { a: 'A' } }).fast).toBeNull();
     expect(column({ type: 'timestamp', format: 'DD.MM.YYYY HH:mm' }).fast).toBeNull();

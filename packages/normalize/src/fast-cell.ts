@@ -1,7 +1,7 @@
 /**
  * The byte path of a column: reads a cell straight from the file's bytes for
  * the shapes nearly every value has (already trimmed, canonical numbers,
- * ISO or declared-format dates, canonical UUIDs, boolean words) and says
+ * ISO or declared-format dates, canonical UUIDs, boolean words, ASCII email addresses) and says
  * what to write, without making a string. Anything else is CELL_SLOW: the
  * caller runs the column's string normalizer, which stays the definition —
  * every answer here equals its answer (tested against it on random input).
@@ -225,6 +225,69 @@ const uuidRead: TypeRead = (buf, start, end) => {
 
 const textRead: TypeRead = () => CELL_SAME;
 
+// emailCoercer's ASCII rule on bytes: 1 = atext, 2 = also a host-name character.
+const EMAIL_CLASS = new Uint8Array(256);
+for (const c of "!#$%&'*+/=?^_`{|}~") EMAIL_CLASS[c.charCodeAt(0)] = 1;
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-')
+  EMAIL_CLASS[c.charCodeAt(0)] = 2;
+const AT = 0x40;
+
+/**
+ * emailCoercer's fast path on bytes: an all-ASCII address with one @, a dot-atom local part
+ * and a host name of two or more labels (the top one not all digits). A lowercase domain is
+ * the value as written; upper case in it is lowercased into `cell.out`. Anything else
+ * (non-ASCII, or invalid: the string path words the rejection) is CELL_SLOW.
+ */
+function emailRead(): TypeRead {
+  const out = Buffer.alloc(254);
+  return (buf, start, end, cell) => {
+    const n = end - start;
+    if (n > 254) return CELL_SLOW;
+    let at = start;
+    while (at < end && buf[at] !== AT) at++;
+    if (at === start || at >= end || at - start > 64) return CELL_SLOW;
+    let prevDot = true; // the local part must not start with a dot
+    for (let i = start; i < at; i++) {
+      const c = buf[i] as number;
+      if (c === DOT) {
+        if (prevDot) return CELL_SLOW;
+        prevDot = true;
+      } else if (EMAIL_CLASS[c] !== 0) prevDot = false;
+      else return CELL_SLOW;
+    }
+    if (prevDot) return CELL_SLOW;
+    let labels = 0;
+    let labelStart = at + 1;
+    let upper = false;
+    let digitsOnly = true;
+    for (let i = at + 1; i <= end; i++) {
+      const c = i < end ? (buf[i] as number) : DOT;
+      if (c === DOT) {
+        const len = i - labelStart;
+        if (len === 0 || len > 63) return CELL_SLOW;
+        if (buf[labelStart] === MINUS || buf[i - 1] === MINUS) return CELL_SLOW;
+        labels++;
+        if (i < end) digitsOnly = true;
+        labelStart = i + 1;
+        continue;
+      }
+      if (EMAIL_CLASS[c] !== 2) return CELL_SLOW; // a second @ stops here too
+      if (c >= 0x41 && c <= 0x5a) upper = true;
+      if (c < ZERO || c > 0x39) digitsOnly = false;
+    }
+    if (labels < 2 || digitsOnly) return CELL_SLOW;
+    if (!upper) return CELL_SAME;
+    buf.copy(out, 0, start, end);
+    for (let i = at + 1 - start; i < n; i++) {
+      const c = out[i] as number;
+      if (c >= 0x41 && c <= 0x5a) out[i] = c | 0x20;
+    }
+    cell.out = out;
+    cell.outLength = n;
+    return CELL_OUT;
+  };
+}
+
 /** The column's type read, or null for types the string path always handles. */
 function typeRead(column: CompiledColumn, ctx: ColumnContext): TypeRead | null {
   const { spec } = column;
@@ -250,6 +313,7 @@ function typeRead(column: CompiledColumn, ctx: ColumnContext): TypeRead | null {
     case 'uuid':
       return uuidRead;
     case 'email':
+      return emailRead();
     case 'enum':
     case 'json':
       return null;

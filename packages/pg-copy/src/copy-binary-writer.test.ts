@@ -102,3 +102,61 @@ describe('CopyBinaryWriter dates', () => {
     );
   });
 });
+
+describe('CopyBinaryWriter values from the string path', () => {
+  const types = ['text', 'jsonb', 'integer', 'numeric', 'date', 'uuid'];
+  const kinds = types.map((t) => binaryColumnKind(t) as number) as never;
+  /** Rows of the six columns, each value written by `write`; a small buffer, so it grows. */
+  const rowsOf = (rows: string[][], write: (w: CopyBinaryWriter, c: number, v: string) => void) => {
+    const writer = new CopyBinaryWriter(kinds, false, 64);
+    const parts: Buffer[] = [];
+    for (const row of rows) {
+      row.forEach((v, c) => write(writer, c, v));
+      writer.endRow();
+      const full = writer.takeFull();
+      if (full) parts.push(Buffer.from(full));
+    }
+    parts.push(writer.takeRest() as Buffer);
+    return Buffer.concat(parts);
+  };
+  const row = fc.tuple(
+    fc.oneof(fc.string({ unit: 'binary' }), fc.string({ minLength: 4000, maxLength: 5000 })),
+    fc.json(),
+    fc.integer().map(String),
+    canonical,
+    fc.constantFrom('2024-02-29', '0001-01-01', '9999-12-31'),
+    fc.uuid(),
+  );
+
+  it('writes what the bytes of the same values write', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 12 }), (rows) => {
+        const viaString = rowsOf(rows, (w, c, v) => w.cellString(c, v));
+        const viaBytes = rowsOf(rows, (w, c, v) => {
+          const bytes = Buffer.from(v, 'utf8');
+          w.cell(c, bytes, 0, bytes.length);
+        });
+        expect(viaString.equals(viaBytes)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('grows its buffer for values of three bytes a character', () => {
+    const text = binaryColumnKind('text') as number;
+    const values = Array.from({ length: 30 }, (_, i) => '漢'.repeat(1000 + i));
+    const write = (viaString: boolean) => {
+      const writer = new CopyBinaryWriter(values.map(() => text) as never, false, 0);
+      values.forEach((v, c) => {
+        const bytes = Buffer.from(v, 'utf8');
+        if (viaString) writer.cellString(c, v);
+        else writer.cell(c, bytes, 0, bytes.length);
+      });
+      writer.endRow();
+      return writer.takeRest() as Buffer;
+    };
+    const viaString = write(true);
+    expect(viaString.length).toBeGreaterThan(90_000);
+    expect(viaString.equals(write(false))).toBe(true);
+  });
+});

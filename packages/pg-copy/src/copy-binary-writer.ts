@@ -104,6 +104,8 @@ export class CopyBinaryWriter extends RowBuffer implements CopyRowWriter {
   private inRow = false;
   /** numeric's digit groups, reused. */
   private groups = new Uint16Array(64);
+  /** Bytes of a non-text value the string path made, reused. */
+  private scratch = Buffer.allocUnsafe(256);
 
   /** `kinds`: binaryColumnKind of each column; `positions`: rows end with a bigint position. */
   constructor(kinds: readonly Kind[], positions: boolean, flushBytes = 256 * 1024) {
@@ -144,9 +146,25 @@ export class CopyBinaryWriter extends RowBuffer implements CopyRowWriter {
     }
   }
 
+  /** A value the string path made: text written in place, others read from a reused scratch. */
   cellString(column: number, value: string): void {
-    const bytes = Buffer.from(value, 'utf8');
-    this.cell(column, bytes, 0, bytes.length);
+    const kind = this.kinds[column] as Kind;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; a long value is measured instead.
+    const room = value.length <= 4096 ? value.length * 3 : Buffer.byteLength(value, 'utf8');
+    if (kind === Kind.Text || kind === Kind.Jsonb) {
+      this.beginRow();
+      const version = kind === Kind.Jsonb ? 1 : 0;
+      this.ensure(4 + version + room);
+      const at = this.pos;
+      let p = at + 4;
+      if (version === 1) this.buf[p++] = 1; // jsonb's format version
+      const n = this.buf.write(value, p, 'utf8');
+      this.putInt32(version + n); // the length word before the bytes just written
+      this.pos = p + n;
+      return;
+    }
+    if (this.scratch.length < room) this.scratch = Buffer.allocUnsafe(Math.max(room, 256) * 2);
+    this.cell(column, this.scratch, 0, this.scratch.write(value, 0, 'utf8'));
   }
 
   /** Days since 2000-01-01 from the parts, without reading ISO text again. */
