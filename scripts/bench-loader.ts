@@ -4,13 +4,14 @@
  * raw read and the parsers measured in the same run.
  *
  *   npx tsx scripts/bench-loader.ts [--size 256MiB] [--runs 3] [--regen]
- *                                   [--shape mixed,narrow,text] [--only encoder,reader] [--pg]
- *                                   [--piece 64KiB]
+ *                                   [--shape mixed,narrow,narrow-typed,text]
+ *                                   [--only encoder,reader] [--pg] [--piece 64KiB]
  *
  * Uses the pipeline benchmark's files (bench-data/<shape>-<size>.csv: `mixed` is the
- * 12-column file, `narrow` 7 short columns where per-row cost shows, `text` long quoted
- * free text) with their declared schemas, streamed from the page cache in 64 KiB pieces
- * (what an S3 GET delivers; `--piece 256KiB` is what the fs store reads). Variants:
+ * 12-column file, `narrow` 7 short columns where per-row cost shows, `narrow-typed` the same
+ * rows with `email` and an enum declared, `text` long quoted free text) with their declared
+ * schemas, streamed from the page cache in 64 KiB pieces (what an S3 GET delivers;
+ * `--piece 256KiB` is what the fs store reads). Variants:
  *
  *   raw read                  the file's pieces, bytes counted: the floor
  *   csv-parse only            the former loader's parser, records counted

@@ -73,6 +73,27 @@ export const NARROW_SHAPE: FileShape = {
   ensure: ensureNarrowCsv,
 };
 
+/**
+ * The narrow file with more of the types a user would declare for it: `email` validated,
+ * `note` an enum, `signup` a timestamptz read in its format and a zone (the hot-path
+ * benchmark's; the pipeline's shapes are the three above).
+ */
+export const NARROW_TYPED_SHAPE: FileShape = {
+  ...NARROW_SHAPE,
+  name: 'narrow-typed',
+  description: '7 short columns, email, enum and zoned timestamp declared',
+  schema: {
+    timezone: 'America/New_York',
+    columns: NARROW_SCHEMA.columns.map((c) => {
+      if (c.name === 'email') return { ...c, type: 'email' };
+      if (c.name === 'signup') return { ...c, type: 'timestamptz' };
+      if (c.name !== 'note') return c;
+      const notes = ['vip', 'call back', 'new', 'churned', 'trial'];
+      return { ...c, type: 'enum', values: Object.fromEntries(notes.map((n) => [n, n])) };
+    }),
+  },
+};
+
 /** Long quoted free text (~1.2 KB a row): the bytes show. */
 export const TEXT_SHAPE: FileShape = {
   name: 'text',
@@ -93,5 +114,6 @@ export const TEXT_SHAPE: FileShape = {
 export const FILE_SHAPES: Record<string, FileShape> = {
   mixed: MIXED_SHAPE,
   narrow: NARROW_SHAPE,
+  'narrow-typed': NARROW_TYPED_SHAPE,
   text: TEXT_SHAPE,
 };

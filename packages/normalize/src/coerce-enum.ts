@@ -21,11 +21,17 @@ export function enumLookup(values: Readonly<Record<string, string>>): Map<string
   return map;
 }
 
+/** Exact spelling → canonical: every variant as listed, and every canonical value itself. */
+export function enumSpellings(values: Readonly<Record<string, string>>): Map<string, string> {
+  const exact = new Map<string, string>(Object.entries(values));
+  for (const canonical of Object.values(values)) exact.set(canonical, canonical);
+  return exact;
+}
+
 export function enumCoercer(values: Readonly<Record<string, string>>): Coercer {
   const lookup = enumLookup(values);
   // Exact spellings first: no lowercase copy for values already written as listed.
-  const exact = new Map<string, string>(Object.entries(values));
-  for (const canonical of Object.values(values)) exact.set(canonical, canonical);
+  const exact = enumSpellings(values);
   const allowed = [...new Set(Object.values(values))].slice(0, 10).join(', ');
   return (v) =>
     exact.get(v) ??

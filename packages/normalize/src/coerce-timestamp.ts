@@ -5,7 +5,8 @@ import { DAY_MONTH_YEAR, parseIsoDateTime, scanIsoDateTime } from './iso-date-ti
 import { type Coercer, Rejection, quote } from './reject';
 import type { ZoneOffsets } from './time-zone';
 
-const wallText = (p: DateTimeParts): string =>
+/** `YYYY-MM-DD HH:MM:SS[.f…]`: the wall-clock time as the coercer writes it. */
+export const wallText = (p: DateTimeParts): string =>
   `${formatDate(p.year, p.month, p.day)} ${formatTime(p.hour, p.minute, p.second)}${p.fraction === '' ? '' : `.${p.fraction}`}`;
 
 /**

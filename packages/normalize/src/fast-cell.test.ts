@@ -189,6 +189,60 @@ const CASES: Case[] = [
     decided: ['2024-03-27T10:00:00', '2024-03-27 10:00:00.25'],
   },
   {
+    name: 'timestamptz without offsets, in a zone with DST',
+    spec: { type: 'timestamptz' },
+    schema: { timezone: 'America/New_York' },
+    values: fc
+      .tuple(
+        fc.constantFrom('2024-03-10', '2024-11-03', '2024-07-01', '0001-01-01', '2023-02-29'),
+        fc.constantFrom('T', ' '),
+        fc.constantFrom('01:30:00', '02:30:00', '23:59:59', '24:00:00'),
+        fc.constantFrom('', '.5', '.123456789'),
+        fc.constantFrom('', 'Z', '-05:00'),
+      )
+      .map((p) => p.join('')),
+    decided: ['2024-03-10 02:30:00', '2024-11-03T01:30:00.5', '2024-07-01 23:59:59-05:00'],
+  },
+  {
+    name: 'timestamptz MM/DD/YYYY HH:mm',
+    spec: { type: 'timestamptz', format: 'MM/DD/YYYY HH:mm' },
+    schema: { timezone: 'Europe/Berlin' },
+    values: fc.oneof(
+      textOf([...DIGITS, '/', ':', ' ', '-'], 18),
+      fc
+        .tuple(fc.nat(13), fc.nat(32), fc.nat(10000), fc.nat(25), fc.nat(61))
+        .map(([m, d, y, h, mi]) => {
+          const p2 = (n: number) => String(n).padStart(2, '0');
+          return `${p2(m)}/${p2(d)}/${String(y).padStart(4, '0')} ${p2(h)}:${p2(mi)}`;
+        }),
+      fc.constantFrom('2024-03-31 02:30:00', '2024-03-31T02:30'),
+    ),
+    decided: ['03/31/2024 02:30', '10/27/2024 02:30', '12/31/9999 23:59', '2024-03-31 02:30:00'],
+  },
+  {
+    name: 'timestamp DD.MM.YYYY HH:mm:ss.SSS',
+    spec: { type: 'timestamp', format: 'DD.MM.YYYY HH:mm:ss.SSS' },
+    values: fc.oneof(
+      textOf([...DIGITS, '.', ':', ' '], 24),
+      fc
+        .tuple(fc.nat(32), fc.nat(13), fc.nat(10000), fc.nat(25), fc.nat(61), fc.nat(999))
+        .map(([d, m, y, h, mi, ms]) => {
+          const p2 = (n: number) => String(n).padStart(2, '0');
+          return `${p2(d)}.${p2(m)}.${String(y).padStart(4, '0')} ${p2(h)}:${p2(mi)}:${p2(mi)}.${String(ms).padStart(3, '0')}`;
+        }),
+      fc.constantFrom('2024-03-27 10:00:00+02:00', '2024-03-27 10:00:00'),
+    ),
+    decided: ['27.03.2024 10:00:00.250', '29.02.2024 23:59:59.000', '2024-03-27 10:00:00'],
+  },
+  {
+    name: 'timestamp YYYY-DD-MM HH:mm (ISO-looking values are the string path’s)',
+    spec: { type: 'timestamp', format: 'YYYY-DD-MM HH:mm' },
+    values: fc
+      .tuple(fc.nat(13), fc.nat(13), fc.constantFrom(' 10:00', 'T10:00', ' 10:00:00'))
+      .map(([a, b, t]) => `2024-${String(a).padStart(2, '0')}-${String(b).padStart(2, '0')}${t}`),
+    decided: [],
+  },
+  {
     name: 'uuid',
     spec: { type: 'uuid' },
     values: fc.oneof(
@@ -214,6 +268,27 @@ const CASES: Case[] = [
         .map((p) => p.join('')),
     ),
     decided: ['u1@example.com', 'First.Last+tag@Mail.Example.ORG', 'a@b.c1'],
+  },
+  {
+    name: 'enum',
+    spec: {
+      type: 'enum',
+      values: { active: 'Active', ACT: 'Active', 'on hold': 'Held', é: 'E', K: 'k', tab: 'a\tb' },
+    },
+    values: textOf(
+      ['a', 'A', 'c', 't', 'T', 'i', 'v', 'e', 'E', 'é', 'É', 'K', 'K', 'k', ' ', 'b'],
+      9,
+    ),
+    decided: ['Active', 'active', 'ACTIVE', 'act', 'Held', 'ON HOLD', 'é', 'k', 'K'],
+  },
+  {
+    name: 'enum with more spellings than a scan suits (string path only)',
+    spec: {
+      type: 'enum',
+      values: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`v${i}`, `V${i}`])),
+    },
+    values: textOf(['v', 'V', '1', '2'], 4),
+    decided: [],
   },
   {
     name: 'required integer (NULL is the string path’s rejection)',
@@ -252,8 +327,6 @@ describe('compileFastCell', () => {
   it('has no byte path for custom transforms or string-only types', () => {
     expect(column({ type: 'text', transforms: [{ type: 'upper' }] }).fast).toBeNull();
     expect(column({ type: 'json' }).fast).toBeNull();
-    expect(column({ type: 'enum', values: { a: 'A' } }).fast).toBeNull();
-    expect(column({ type: 'timestamp', format: 'DD.MM.YYYY HH:mm' }).fast).toBeNull();
   });
 
   it('marks only text values as needing COPY escapes', () => {

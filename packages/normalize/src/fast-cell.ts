@@ -1,77 +1,65 @@
 /**
  * The byte path of a column: reads a cell straight from the file's bytes for
  * the shapes nearly every value has (already trimmed, canonical numbers,
- * ISO or declared-format dates, canonical UUIDs, boolean words, ASCII email addresses) and says
+ * ISO or declared-format dates, canonical UUIDs, boolean words, ASCII email addresses, enum spellings) and says
  * what to write, without making a string. Anything else is CELL_SLOW: the
  * caller runs the column's string normalizer, which stays the definition —
  * every answer here equals its answer (tested against it on random input).
  */
-import { isValidDate as isValidDateOf } from './calendar';
+import {
+  civilSeconds as civilSecondsOf,
+  formatOffset as formatOffsetOf,
+  isValidDate as isValidDateOf,
+} from './calendar';
+import * as outcome from './cell-outcome';
+import type { CellOutcome, FastCell, MutableCell, TypeRead } from './cell-outcome';
 import type { ColumnContext, CompiledColumn } from './compile-column';
 import { numericDigitLimits } from './coerce-number';
 import { compileDateTimeFormat } from './date-format';
+import { emailRead } from './email-read';
+import { enumRead } from './enum-read';
 import { emptyParts, partsProblem as partsProblemOf } from './date-time-parts';
 import {
   isoDateShapeBytes as isoDateShapeBytesOf,
   scanIsoDateTimeBytes as scanIsoDateTimeBytesOf,
 } from './iso-date-time';
 import { numberSyntax } from './number-syntax';
+import type { ZoneOffsets } from './time-zone';
+import { wallText as wallTextOf } from './coerce-timestamp';
 import {
   endsWithSpace as endsWithSpaceOf,
   startsWithSpace as startsWithSpaceOf,
 } from './whitespace';
 
+export {
+  CELL_DATE,
+  CELL_NULL,
+  CELL_OUT,
+  CELL_SAME,
+  CELL_SLOW,
+  type CellOutcome,
+  type FastCell,
+} from './cell-outcome';
+
 // Imported bindings compile to getter calls (tsx, swc); the per-cell path reads local copies.
+const CELL_SAME = outcome.CELL_SAME;
+const CELL_NULL = outcome.CELL_NULL;
+const CELL_OUT = outcome.CELL_OUT;
+const CELL_SLOW = outcome.CELL_SLOW;
+const CELL_DATE = outcome.CELL_DATE;
 const startsWithSpace = startsWithSpaceOf;
 const endsWithSpace = endsWithSpaceOf;
 const isoDateShapeBytes = isoDateShapeBytesOf;
 const scanIsoDateTimeBytes = scanIsoDateTimeBytesOf;
 const partsProblem = partsProblemOf;
 const isValidDate = isValidDateOf;
-
-/** The value is the cell's bytes as they are. */
-export const CELL_SAME = 0;
-/** The value is NULL. */
-export const CELL_NULL = 1;
-/** The value is `cell.out[0, cell.outLength)`. */
-export const CELL_OUT = 2;
-/** Not decided here: use the column's string normalizer. */
-export const CELL_SLOW = 3;
-/**
- * The value is the valid date `cell.year`-`cell.month`-`cell.day`: a writer that stores
- * dates as numbers (binary COPY) takes the parts read here instead of reading ISO text again.
- */
-export const CELL_DATE = 4;
-export type CellOutcome =
-  typeof CELL_SAME | typeof CELL_NULL | typeof CELL_OUT | typeof CELL_SLOW | typeof CELL_DATE;
-
-export interface FastCell {
-  /** A CELL_SAME value is free text, which COPY may need escaped; no other value ever is. */
-  readonly escapes: boolean;
-  /** Where a CELL_OUT value is; never needs escaping. */
-  readonly out: Buffer;
-  readonly outLength: number;
-  /** A CELL_DATE value's parts. */
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  /** Reads `buf[start, end)`: valid UTF-8 without NUL, quotes already removed. */
-  read(buf: Buffer, start: number, end: number): CellOutcome;
-}
+const civilSeconds = civilSecondsOf;
+const formatOffset = formatOffsetOf;
+const wallText = wallTextOf;
 
 const MINUS = 0x2d;
 const ZERO = 0x30;
 const DOT = 0x2e;
-
-type TypeRead = (buf: Buffer, start: number, end: number, cell: MutableCell) => CellOutcome;
-
-interface MutableCell extends FastCell {
-  out: Buffer;
-  outLength: number;
-  year: number;
-  month: number;
-  day: number;
-}
 
 /** Digits only, at least one. */
 function allDigits(buf: Buffer, start: number, end: number): boolean {
@@ -194,17 +182,45 @@ function dateRead(format: string | undefined): TypeRead {
 }
 
 /**
- * timestampCoercer's pass-through: the canonical ISO shape with a real date
- * and time, carrying an offset for timestamptz and none for timestamp.
- * Values that need the zone (or converting into it) take the string path.
+ * timestampCoercer on bytes: the canonical ISO shape with a real date and time passes
+ * through when its offset is as the column wants it (one for timestamptz, none for
+ * timestamp). A timestamptz value without an offset gets the zone's written out, and a
+ * value in the declared format is read here too (when the format is of numbers and literals);
+ * both are written as the string path writes them, into `cell.out`. ISO variants and a
+ * timestamp given an offset (converted into the zone) take the string path.
  */
-function timestampRead(kind: 'timestamp' | 'timestamptz'): TypeRead {
+function timestampRead(
+  kind: 'timestamp' | 'timestamptz',
+  format: string | undefined,
+  zone: ZoneOffsets,
+): TypeRead {
+  const parseBytes = format === undefined ? null : compileDateTimeFormat(format).parseBytes;
+  const tz = kind === 'timestamptz';
   const parts = emptyParts();
-  return (buf, start, end) => {
-    if (!scanIsoDateTimeBytes(buf, start, end, parts) || partsProblem(parts) !== null) {
-      return CELL_SLOW;
+  const out = Buffer.alloc(64);
+  return (buf, start, end, cell) => {
+    const canonical = scanIsoDateTimeBytes(buf, start, end, parts);
+    if (!canonical) {
+      // "YYYY-…" may be another ISO form, which the string path reads before the format.
+      if (parseBytes === null || buf[start + 4] === MINUS) return CELL_SLOW;
+      if (!parseBytes(buf, start, end, parts)) return CELL_SLOW;
     }
-    return (parts.offset !== null) === (kind === 'timestamptz') ? CELL_SAME : CELL_SLOW;
+    if (partsProblem(parts) !== null) return CELL_SLOW;
+    const offset = parts.offset;
+    if (canonical && (offset !== null) === tz) return CELL_SAME;
+    let text: string;
+    if (!tz) {
+      if (offset !== null) return CELL_SLOW;
+      text = wallText(parts);
+    } else {
+      const { year, month, day, hour, minute, second } = parts;
+      const written =
+        offset ?? zone.offsetForWallTime(civilSeconds(year, month, day, hour, minute, second));
+      text = `${wallText(parts)}${formatOffset(written)}`;
+    }
+    cell.out = out;
+    cell.outLength = out.write(text, 0, 'latin1');
+    return CELL_OUT;
   };
 }
 
@@ -224,69 +240,6 @@ const uuidRead: TypeRead = (buf, start, end) => {
 };
 
 const textRead: TypeRead = () => CELL_SAME;
-
-// emailCoercer's ASCII rule on bytes: 1 = atext, 2 = also a host-name character.
-const EMAIL_CLASS = new Uint8Array(256);
-for (const c of "!#$%&'*+/=?^_`{|}~") EMAIL_CLASS[c.charCodeAt(0)] = 1;
-for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-')
-  EMAIL_CLASS[c.charCodeAt(0)] = 2;
-const AT = 0x40;
-
-/**
- * emailCoercer's fast path on bytes: an all-ASCII address with one @, a dot-atom local part
- * and a host name of two or more labels (the top one not all digits). A lowercase domain is
- * the value as written; upper case in it is lowercased into `cell.out`. Anything else
- * (non-ASCII, or invalid: the string path words the rejection) is CELL_SLOW.
- */
-function emailRead(): TypeRead {
-  const out = Buffer.alloc(254);
-  return (buf, start, end, cell) => {
-    const n = end - start;
-    if (n > 254) return CELL_SLOW;
-    let at = start;
-    while (at < end && buf[at] !== AT) at++;
-    if (at === start || at >= end || at - start > 64) return CELL_SLOW;
-    let prevDot = true; // the local part must not start with a dot
-    for (let i = start; i < at; i++) {
-      const c = buf[i] as number;
-      if (c === DOT) {
-        if (prevDot) return CELL_SLOW;
-        prevDot = true;
-      } else if (EMAIL_CLASS[c] !== 0) prevDot = false;
-      else return CELL_SLOW;
-    }
-    if (prevDot) return CELL_SLOW;
-    let labels = 0;
-    let labelStart = at + 1;
-    let upper = false;
-    let digitsOnly = true;
-    for (let i = at + 1; i <= end; i++) {
-      const c = i < end ? (buf[i] as number) : DOT;
-      if (c === DOT) {
-        const len = i - labelStart;
-        if (len === 0 || len > 63) return CELL_SLOW;
-        if (buf[labelStart] === MINUS || buf[i - 1] === MINUS) return CELL_SLOW;
-        labels++;
-        if (i < end) digitsOnly = true;
-        labelStart = i + 1;
-        continue;
-      }
-      if (EMAIL_CLASS[c] !== 2) return CELL_SLOW; // a second @ stops here too
-      if (c >= 0x41 && c <= 0x5a) upper = true;
-      if (c < ZERO || c > 0x39) digitsOnly = false;
-    }
-    if (labels < 2 || digitsOnly) return CELL_SLOW;
-    if (!upper) return CELL_SAME;
-    buf.copy(out, 0, start, end);
-    for (let i = at + 1 - start; i < n; i++) {
-      const c = out[i] as number;
-      if (c >= 0x41 && c <= 0x5a) out[i] = c | 0x20;
-    }
-    cell.out = out;
-    cell.outLength = n;
-    return CELL_OUT;
-  };
-}
 
 /** The column's type read, or null for types the string path always handles. */
 function typeRead(column: CompiledColumn, ctx: ColumnContext): TypeRead | null {
@@ -309,12 +262,13 @@ function typeRead(column: CompiledColumn, ctx: ColumnContext): TypeRead | null {
       return dateRead(spec.format);
     case 'timestamp':
     case 'timestamptz':
-      return spec.format === undefined ? timestampRead(spec.type) : null;
+      return timestampRead(spec.type, spec.format, ctx.zone);
     case 'uuid':
       return uuidRead;
     case 'email':
       return emailRead();
     case 'enum':
+      return spec.values === undefined ? null : enumRead(spec.values);
     case 'json':
       return null;
   }
