@@ -1,8 +1,9 @@
 /**
  * The byte path of a column: reads a cell straight from the file's bytes for
- * the shapes nearly every value has (already trimmed, canonical numbers,
- * ISO or declared-format dates, canonical UUIDs, boolean words, ASCII email addresses, enum spellings) and says
- * what to write, without making a string. Anything else is CELL_SLOW: the
+ * the shapes nearly every value has (already trimmed, canonical numbers, ISO
+ * or declared-format dates and timestamps, canonical UUIDs, boolean words,
+ * ASCII email addresses, enum spellings) and says what to write, without
+ * making a string where it can. Anything else is CELL_SLOW: the
  * caller runs the column's string normalizer, which stays the definition —
  * every answer here equals its answer (tested against it on random input).
  */
