@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { civilSeconds } from './calendar';
 import { isValidTimeZone, zoneOffsets } from './time-zone';
 
@@ -37,6 +38,41 @@ describe('zoneOffsets', () => {
     );
     expect(zoneOffsets('America/New_York').offsetForWallTime(wall)).toBe(expected);
   });
+
+  it.each(['America/New_York', 'Australia/Lord_Howe', 'Europe/Dublin', 'Asia/Kathmandu'])(
+    '%s: wall times take the offset PostgreSQL gives them, across four centuries',
+    (name) => {
+      const zone = zoneOffsets(name);
+      // PostgreSQL's rule from instants: the later offset in a repeat, the earlier in a gap.
+      const rule = (wall: number): number => {
+        const before = zone.offsetAt(wall - 86400);
+        const after = zone.offsetAt(wall + 86400);
+        if (before === after) return before;
+        if (zone.offsetAt(wall - after) === after) return after;
+        return before;
+      };
+      const from = civilSeconds(1799, 12, 30, 0, 0, 0);
+      const to = civilSeconds(2200, 1, 2, 0, 0, 0);
+      // Random instants, and the hours around this zone's transitions of a few years.
+      const transitions: number[] = [];
+      for (
+        let t = civilSeconds(2023, 1, 1, 0, 0, 0);
+        t < civilSeconds(2025, 1, 1, 0, 0, 0);
+        t += 1800
+      ) {
+        if (zone.offsetAt(t) !== zone.offsetAt(t + 1800)) transitions.push(t);
+      }
+      const near = fc
+        .tuple(fc.constantFrom(...transitions, from), fc.integer({ min: -6 * H, max: 6 * H }))
+        .map(([t, d]) => t + d);
+      fc.assert(
+        fc.property(fc.oneof(fc.integer({ min: from, max: to }), near), (wall) => {
+          expect([wall, zone.offsetForWallTime(wall)]).toEqual([wall, rule(wall)]);
+        }),
+        { numRuns: 3000 },
+      );
+    },
+  );
 
   it.each([
     ['Europe/Berlin', true],

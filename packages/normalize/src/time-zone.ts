@@ -41,9 +41,21 @@ interface DayOffsets {
   after: number;
 }
 
+/**
+ * Wall-clock days 1800-01-02 to 2199-12-31 (nearly every value a file holds) keep their offset in an
+ * array, one lookup per value; other years take the exact rule each time.
+ */
+const WALL_FIRST_DAY = daysFromCivil(1800, 1, 1);
+const WALL_DAYS = daysFromCivil(2200, 1, 1) - WALL_FIRST_DAY;
+/** Not computed yet / a transition within a day of it (no offset is this large). */
+const UNKNOWN = 0x7fffffff;
+const NEAR_TRANSITION = 0x7ffffffe;
+
 class IntlZoneOffsets implements ZoneOffsets {
   private readonly format: Intl.DateTimeFormat;
   private readonly days = new Map<number, DayOffsets>();
+  /** Offset of each wall-clock day from WALL_FIRST_DAY (146 k entries, made on first use). */
+  private wallDays: Int32Array | null = null;
 
   constructor(readonly timeZone: string) {
     this.format = new Intl.DateTimeFormat('en-US', {
@@ -60,17 +72,38 @@ class IntlZoneOffsets implements ZoneOffsets {
 
   offsetAt(epochSeconds: number): number {
     const t = Math.max(Math.floor(epochSeconds), MIN_INSTANT);
-    const day = Math.floor(t / DAY);
-    let entry = this.days.get(day);
-    if (entry === undefined) {
-      entry = this.computeDay(day);
-      if (this.days.size >= MAX_CACHED_DAYS) this.days.clear();
-      this.days.set(day, entry);
-    }
+    const entry = this.day(Math.floor(t / DAY));
     return t < entry.transition ? entry.before : entry.after;
   }
 
   offsetForWallTime(wall: number): number {
+    const i = Math.floor(wall / DAY) - WALL_FIRST_DAY;
+    if (i > 0 && i < WALL_DAYS) {
+      const days = (this.wallDays ??= new Int32Array(WALL_DAYS).fill(UNKNOWN));
+      let offset = days[i] as number;
+      if (offset === UNKNOWN) {
+        offset = this.wallDayOffset(i + WALL_FIRST_DAY);
+        days[i] = offset;
+      }
+      if (offset !== NEAR_TRANSITION) return offset;
+    }
+    return this.offsetNearTransition(wall);
+  }
+
+  /**
+   * The one offset every wall time of `day` gets, or NEAR_TRANSITION. A wall time is
+   * within a day of its instant, so with no transition over the day and the days either
+   * side, the whole day reads one offset.
+   */
+  private wallDayOffset(day: number): number {
+    const entries = [this.day(day - 1), this.day(day), this.day(day + 1)];
+    const offset = entries[0]?.before as number;
+    const steady = entries.every((e) => e.transition === Infinity && e.before === offset);
+    return steady ? offset : NEAR_TRANSITION;
+  }
+
+  /** PostgreSQL's rule for a wall time near a transition (see offsetForWallTime). */
+  private offsetNearTransition(wall: number): number {
     const before = this.offsetAt(wall - DAY);
     const after = this.offsetAt(wall + DAY);
     if (before === after) return before;
@@ -79,6 +112,17 @@ class IntlZoneOffsets implements ZoneOffsets {
     if (beforeFits && afterFits) return after; // repeated hour: PostgreSQL takes the later offset
     if (afterFits) return after;
     return before; // valid on the earlier offset, or a skipped time (gap)
+  }
+
+  /** The offsets of a UTC day (days since 1970-01-01), cached. */
+  private day(day: number): DayOffsets {
+    let entry = this.days.get(day);
+    if (entry === undefined) {
+      entry = this.computeDay(day);
+      if (this.days.size >= MAX_CACHED_DAYS) this.days.clear();
+      this.days.set(day, entry);
+    }
+    return entry;
   }
 
   /** One day's offsets, assuming at most one transition a day (true for every zone since 1800). */
