@@ -42,8 +42,8 @@ interface DayOffsets {
 }
 
 /**
- * Wall-clock days 1800-01-02 to 2199-12-31 (nearly every value a file holds) keep their offset in an
- * array, one lookup per value; other years take the exact rule each time.
+ * Wall-clock days 1800-01-02 to 2199-12-31 (nearly every value a file holds) keep their
+ * offset in an array, one lookup per value; other days take the exact rule each time.
  */
 const WALL_FIRST_DAY = daysFromCivil(1800, 1, 1);
 const WALL_DAYS = daysFromCivil(2200, 1, 1) - WALL_FIRST_DAY;
@@ -91,9 +91,9 @@ class IntlZoneOffsets implements ZoneOffsets {
   }
 
   /**
-   * The one offset every wall time of `day` gets, or NEAR_TRANSITION. A wall time is
-   * within a day of its instant, so with no transition over the day and the days either
-   * side, the whole day reads one offset.
+   * The one offset every wall time of `day` gets, or NEAR_TRANSITION. The exact rule reads
+   * the offsets a day either side of the wall time: with no transition over the day and the
+   * days either side, both are the same one.
    */
   private wallDayOffset(day: number): number {
     const entries = [this.day(day - 1), this.day(day), this.day(day + 1)];
