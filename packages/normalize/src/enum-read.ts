@@ -1,3 +1,4 @@
+import { lowerAsciiAt } from './ascii-case';
 import * as outcome from './cell-outcome';
 import type { TypeRead } from './cell-outcome';
 import { enumLookup, enumSpellings } from './coerce-enum';
@@ -5,6 +6,7 @@ import { enumLookup, enumSpellings } from './coerce-enum';
 // Imported bindings compile to getter calls (tsx, swc); the per-cell path reads local copies.
 const CELL_OUT = outcome.CELL_OUT;
 const CELL_SLOW = outcome.CELL_SLOW;
+const lowerAt = lowerAsciiAt;
 
 /** Past this many spellings the string path's Map beats a scan of one length's spellings. */
 const MAX_SPELLINGS = 256;
@@ -27,11 +29,6 @@ function byLength(pairs: Iterable<[string, string]>): Spelling[][] {
   }
   return groups;
 }
-
-const lowerAt = (buf: Buffer, i: number): number => {
-  const c = buf[i] as number;
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-};
 
 /**
  * enumCoercer on bytes: a cell spelled exactly as listed, or (an ASCII cell) matching a

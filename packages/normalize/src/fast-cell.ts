@@ -12,6 +12,7 @@ import {
   formatOffset as formatOffsetOf,
   isValidDate as isValidDateOf,
 } from './calendar';
+import { lowerAsciiAt } from './ascii-case';
 import * as outcome from './cell-outcome';
 import type { CellOutcome, FastCell, MutableCell, TypeRead } from './cell-outcome';
 import type { ColumnContext, CompiledColumn } from './compile-column';
@@ -54,6 +55,7 @@ const isoDateShapeBytes = isoDateShapeBytesOf;
 const scanIsoDateTimeBytes = scanIsoDateTimeBytesOf;
 const partsProblem = partsProblemOf;
 const isValidDate = isValidDateOf;
+const lowerAt = lowerAsciiAt;
 const civilSeconds = civilSecondsOf;
 const formatOffset = formatOffsetOf;
 const wallText = wallTextOf;
@@ -99,12 +101,6 @@ function numericRead(maxInt: number, maxFrac: number): TypeRead {
 
 const TRUE_OUT = Buffer.from('t');
 const FALSE_OUT = Buffer.from('f');
-
-/** The byte at `i`, ASCII letters lowercased (what booleanCoercer's toLowerCase does to them). */
-const lowerAt = (buf: Buffer, i: number): number => {
-  const c = buf[i] as number;
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-};
 
 /**
  * 1 for true/t/yes/y/1/on, 0 for false/f/no/n/0/off (ASCII, any case), -1 otherwise: one
