@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { FsObjectStore } from '@ingest/object-store';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { peopleFixture, useTestSystem } from '@ingest/testing';
 import type { JobView } from '@ingest/contracts';
 import { startGatewayProcess, startStalledUpload } from '../support/gateway-process';
@@ -211,6 +214,44 @@ describe.each(storages)('storage sweeps on %s', (_name, storage) => {
     expect(keys.filter((k) => k.startsWith(jobKey)).length).toBeGreaterThan(0);
     expect((await ctx.system.fetch(`/v1/jobs/${id}`)).status).toBe(200);
   });
+
+  // The loaders read a stored file last: on a directory they leave none of it in the page cache.
+  if (storage.STORAGE_BACKEND === 'fs') {
+    it('lets the page cache drop what the loaders read of a stored file', async () => {
+      const csv = peopleFixture(20_000, 10).text;
+      const res = await ctx.system.fetch('/v1/jobs/raw?table=sweeps_cached', {
+        method: 'PUT',
+        body: csv,
+      });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as JobView;
+      const done = await ctx.system.waitForJob(id, 20_000);
+      expect(done).toMatchObject({ status: 'completed', rows: { loaded: 20_000, rejected: 0 } });
+
+      // Its 4 KiB segments: those a chunk read whole leave the cache. The one holding the header
+      // (never loaded) and one at each border between chunks stay, and so can pages the kernel
+      // still holds in its per-CPU LRU batches (tens of pages): most go.
+      const { rows } = await ctx.db.query<{ object_key: string }>(
+        'SELECT object_key FROM ingest.jobs WHERE id = $1',
+        [id],
+      );
+      const dir = join(storage.STORAGE_DIR!, ...rows[0]!.object_key.split('/'));
+      const segments = (await readdir(dir)).map((f) => join(dir, f));
+      expect(segments.length).toBe(Math.ceil(Buffer.byteLength(csv) / 4096));
+      const { stdout } = await promisify(execFile)('fincore', [
+        '--bytes',
+        '--noheadings',
+        '--output',
+        'RES',
+        ...segments,
+      ]);
+      const cached = stdout.trim().split('\n').map(Number);
+      expect(cached.length).toBe(segments.length);
+      const kept = cached.filter((bytes) => bytes > 0).length;
+      expect(segments.length).toBeGreaterThan(200);
+      expect(kept).toBeLessThan(segments.length / 4);
+    });
+  }
 
   it('publishes again a job left stored without its message, which then completes', async () => {
     const id = randomUUID();

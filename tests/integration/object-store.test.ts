@@ -3,6 +3,7 @@ import {
   FedPut,
   FsObjectStore,
   S3ObjectStore,
+  canDropFromPageCache,
   readStoredFile,
   removeStoredFile,
   segmentKey,
@@ -11,12 +12,14 @@ import {
   type OwnedObjectStore,
   type S3ObjectStoreOptions,
 } from '@ingest/object-store';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { promisify } from 'node:util';
 import { removeBucket } from '../support/s3-objects';
 
 /**
@@ -394,6 +397,55 @@ describe('FsObjectStore on disk', () => {
       }),
     ]);
     expect(await allKeys(store, 'shared/')).toEqual(rounds.map((n) => `shared/d/o${n}`).sort());
+  });
+
+  it('lets the page cache drop a range read for the last time, and keeps it for other reads', async () => {
+    // Bytes of each object file held in the page cache, as util-linux's fincore(1) reads them.
+    const cached = async (prefix: string): Promise<number[]> => {
+      const files = (await tree()).filter((p) => p.startsWith(prefix) && p.endsWith('=o'));
+      const { stdout } = await promisify(execFile)('fincore', [
+        '--bytes',
+        '--noheadings',
+        '--output',
+        'RES',
+        ...files.map((f) => join(root, f)),
+      ]);
+      return stdout.trim().split('\n').map(Number);
+    };
+    expect(canDropFromPageCache()).toBe(true);
+    // Pages the kernel still holds in its per-CPU LRU batches are skipped: a few may stay.
+    const SLACK = 64 * 4096;
+
+    const data = randomBytes(16 * MIB);
+    await store.put('cache/one.csv', Readable.from([data]), data.length);
+    expect(sha256(await buffer(await store.read('cache/one.csv')))).toBe(sha256(data));
+    expect(await cached('cache/one')).toEqual([data.length]);
+
+    // A last read of a range: its pages go, but for the (possibly large) folios at its ends.
+    const [start, end] = [1000, data.length - 1000];
+    const last = await buffer(
+      await store.read('cache/one.csv', { start, end }, { lastRead: true }),
+    );
+    expect(sha256(last)).toBe(sha256(data.subarray(start, end)));
+    expect((await cached('cache/one'))[0]).toBeLessThanOrEqual(4 * MIB + SLACK);
+
+    // The bytes are still on disk, and a plain read caches them again.
+    expect(sha256(await buffer(await store.read('cache/one.csv')))).toBe(sha256(data));
+    expect(await cached('cache/one')).toEqual([data.length]);
+    await buffer(await store.read('cache/one.csv', undefined, { lastRead: true }));
+    expect((await cached('cache/one'))[0]).toBeLessThanOrEqual(SLACK);
+
+    // Through a segmented file: each segment the range covers drops its part.
+    const segmentBytes = 4 * MIB;
+    const file = { key: 'cache/segmented.csv', segmentBytes };
+    const pieces = inPieces(data, 64 * 1024);
+    await startSegmentedUpload(store, file.key, pieces, data.length, segmentBytes).done();
+    const range = { start: segmentBytes, end: 3 * segmentBytes };
+    const read = await buffer(await readStoredFile(store, file, range, { lastRead: true }));
+    expect(sha256(read)).toBe(sha256(data.subarray(range.start, range.end)));
+    const [before, first, second, after] = await cached('cache/segmented');
+    expect([before, after]).toEqual([segmentBytes, segmentBytes]);
+    expect(first! + second!).toBeLessThanOrEqual(SLACK);
   });
 
   it('reports a directory it cannot use as STORAGE_UNAVAILABLE, a retryable failure', async () => {

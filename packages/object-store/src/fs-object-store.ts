@@ -15,12 +15,14 @@ import {
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { chunksAsPushed } from './chunks-as-pushed';
+import { dropFromPageCache } from './page-cache';
 import type {
   ListedObject,
   ObjectUpload,
   OwnedObjectStore,
   PendingMultipartUpload,
   PutOptions,
+  ReadOptions,
   StoredObject,
   UploadOptions,
 } from './object-store';
@@ -156,7 +158,11 @@ export class FsObjectStore implements OwnedObjectStore {
     });
   }
 
-  async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
+  async read(
+    key: string,
+    range?: { start: number; end: number },
+    options: ReadOptions = {},
+  ): Promise<Readable> {
     let handle: FileHandle;
     try {
       handle = await open(this.objectPath(key), 'r');
@@ -169,13 +175,20 @@ export class FsObjectStore implements OwnedObjectStore {
       return Readable.from([]);
     }
     // An open file stays readable whole even if the object is replaced or removed meanwhile.
-    return handle.createReadStream({
+    const stream = handle.createReadStream({
       start: range?.start,
       // Inclusive here; ours are half-open.
       end: range === undefined ? undefined : range.end - 1,
       highWaterMark: this.readChunkBytes,
       autoClose: true,
     });
+    if (options.lastRead === true) {
+      // 'end' comes before autoClose closes the file: the descriptor is still open here.
+      stream.once('end', () =>
+        dropFromPageCache(handle.fd, range?.start ?? 0, range?.end ?? stream.bytesRead),
+      );
+    }
+    return stream;
   }
 
   async size(key: string): Promise<number | null> {

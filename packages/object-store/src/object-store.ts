@@ -48,6 +48,15 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
+export interface ReadOptions {
+  /**
+   * The caller is the last to read this range: a store on local disk lets the page cache drop
+   * it once read. A file streamed through once would otherwise fill the cache, evicting the
+   * database's pages and taking fresh memory for every gigabyte the next upload writes.
+   */
+  lastRead?: boolean;
+}
+
 /** Object storage as this system needs it: streamed writes, ranged streamed reads. */
 export interface ObjectStore {
   /** Starts streaming `body` into `key`; nothing is buffered beyond a few parts. */
@@ -58,7 +67,11 @@ export interface ObjectStore {
    */
   put(key: string, body: Readable, length: number, options?: PutOptions): Promise<void>;
   /** Streams `[start, end)` of the object, or the whole object without a range. */
-  read(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  read(
+    key: string,
+    range?: { start: number; end: number },
+    options?: ReadOptions,
+  ): Promise<Readable>;
   /** Size of the object, or null when it does not exist. */
   size(key: string): Promise<number | null>;
   remove(key: string): Promise<void>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { drained, FedPut } from './fed-put';
-import type { ObjectStore, ObjectUpload } from './object-store';
+import type { ObjectStore, ObjectUpload, ReadOptions } from './object-store';
 
 /**
  * Where a file's bytes are stored: one object at `key`, or — when
@@ -58,9 +58,10 @@ export async function readStoredFile(
   store: ObjectStore,
   file: StoredFile,
   range: { start: number; end: number },
+  options?: ReadOptions,
 ): Promise<Readable> {
   const size = file.segmentBytes;
-  if (size === null) return store.read(file.key, range);
+  if (size === null) return store.read(file.key, range, options);
   if (range.end <= range.start) return Readable.from([]);
   const first = Math.floor(range.start / size);
   const last = Math.floor((range.end - 1) / size);
@@ -68,11 +69,11 @@ export async function readStoredFile(
     start: Math.max(range.start, n * size) - n * size,
     end: Math.min(range.end, (n + 1) * size) - n * size,
   });
-  if (first === last) return store.read(segmentKey(file.key, first), part(first));
+  if (first === last) return store.read(segmentKey(file.key, first), part(first), options);
   const out = new PassThrough();
   (async () => {
     for (let n = first; n <= last; n++) {
-      const body = await store.read(segmentKey(file.key, n), part(n));
+      const body = await store.read(segmentKey(file.key, n), part(n), options);
       for await (const piece of body) {
         if (!out.write(piece)) await drained(out);
         if (out.destroyed) {

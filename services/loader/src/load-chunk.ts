@@ -104,7 +104,8 @@ async function loadAndReport(deps: LoadChunkDeps, task: ChunkTask): Promise<void
       async () => {
         await failpoints.hit('before-copy', task.chunkIndex);
         const file = { key: task.objectKey, segmentBytes: task.segmentBytes ?? null };
-        const source = await readStoredFile(deps.store, file, task.range);
+        // The splitter read these bytes before planning the chunk: no one reads them after us.
+        const source = await readStoredFile(deps.store, file, task.range, { lastRead: true });
         const payload = createCopyPayload(task, source, deps.copyFormat);
         if (!failpoints.has('mid-copy', task.chunkIndex)) return payload;
         const failing = new FailMidCopy(failpoints, task.chunkIndex);
