@@ -49,8 +49,10 @@ for (const name of services) {
     target: 'node20',
     format: 'cjs',
     sourcemap: true,
-    // pg's optional native binding is never installed.
-    external: ['pg-native'],
+    // pg's optional native binding is never installed. fadvise (a native addon the filesystem
+    // store loads lazily) cannot be bundled: it is resolved at run time from the service's own
+    // node_modules, which is why the loader lists it as a dependency.
+    external: ['pg-native', 'fadvise'],
     plugins: [embedMigrations],
     logLevel: 'warning',
   });

@@ -29,9 +29,9 @@ export const canDropFromPageCache = (): boolean => fadvise() !== null;
 
 /**
  * Lets the kernel drop `[start, end)` of an open file from the page cache
- * (POSIX_FADV_DONTNEED): clean pages go back to the free list at once. Only whole pages in the
- * range go; dirty ones stay (the store fsyncs every object before it is read). Advice only:
- * failures are ignored, the data stays on disk either way.
+ * (POSIX_FADV_DONTNEED): clean pages go back to the free list at once. Only pages (folios, which
+ * may be larger) wholly inside the range go; dirty ones stay (the store fsyncs every object
+ * before it is read). Advice only: failures are ignored, the data stays on disk either way.
  */
 export function dropFromPageCache(fd: number, start: number, end: number): void {
   const f = fadvise();
