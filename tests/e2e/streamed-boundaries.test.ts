@@ -136,7 +136,9 @@ describe('chunk boundaries of a streamed upload', () => {
           if (await plannedWhileArriving(streamed.id)) early++;
         },
       ),
-      { numRuns: 8 },
+      // No shrinking: each run is two uploads, and minutes of shrinking ran past the test's
+      // timeout, hid the counterexample and left requests behind for the next suites.
+      { numRuns: 8, endOnFailure: true },
     );
     // The property is about plans made while the bytes arrive: most runs must have been.
     expect(early).toBeGreaterThanOrEqual(4);
