@@ -6,8 +6,9 @@
  *                    [--peers pgloader,duckdb|all] [--reference 1GiB|none] [--cpu-prof]
  *                    [--shape mixed|narrow|text|all] [--route put|multipart|tus|all]
  *                    [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
+ *                    [--services fresh|warm|all]
  *
- * Each combination of --shape × --route × --schema × --storage is one run of steps 1-9
+ * Each combination of --shape × --route × --schema × --storage × --services is one run of steps 1-9
  * (the defaults make one run: mixed, put, inferred, s3); several runs end with a table of
  * their end-to-end times ÷ psql's and the CPU seconds of each service. --repeat n runs
  * the whole matrix n times, one repetition after the other (so that a change in the
@@ -35,7 +36,10 @@
  * 5. Streams the raw file with PUT /v1/jobs/raw (`curl -T`) or as a multipart form
  *    (`curl -F`), with the shape's schema stored as a dataset (declared) or none (the
  *    splitter infers the types), time to the 202; polls the job to its end,
- *    recording when it was first seen loading / planned.
+ *    recording when it was first seen loading / planned. With --services warm, a 16 MiB
+ *    file of the same shape goes through the same route into another table first and
+ *    completes before the measured upload starts: the services' code is then compiled
+ *    and their pools open, as in a deployment that has served jobs before.
  * 6. Samples VmRSS and CPU (utime+stime) of every service every 200 ms, plus
  *    s3rver, psql and the database's backends; VmHWM is read before stopping.
  * 7. Verifies the target table against psql's: identical column names and
@@ -71,6 +75,7 @@ interface MatrixRow {
   route: string;
   schema: string;
   storage: 's3' | 'fs';
+  services: 'fresh' | 'warm';
   repetition: number;
   summary: RunSummary;
 }
@@ -85,8 +90,9 @@ async function runCell(
   route: UploadRoute,
   declared: boolean,
   storage: 's3' | 'fs',
+  warm: boolean,
 ): Promise<RunSummary> {
-  if (args.reference === null) return runOnce(args, null, shape, route, declared, storage);
+  if (args.reference === null) return runOnce(args, null, shape, route, declared, storage, warm);
   log(
     `reference run at ${sizeLabel(args.reference)} first, then ${sizeLabel(args.size)} ` +
       '(--reference none skips it)',
@@ -98,12 +104,13 @@ async function runCell(
     route,
     declared,
     storage,
+    warm,
   );
   if (reference.code !== 0) {
     log(`the reference run failed; not starting the ${sizeLabel(args.size)} run`);
     return reference;
   }
-  return runOnce(args, reference, shape, route, declared, storage);
+  return runOnce(args, reference, shape, route, declared, storage, warm);
 }
 
 /** Every shape × route × schema asked for, one after the other, then the table of ratios. */
@@ -122,19 +129,27 @@ async function main(args: BenchArgs): Promise<number> {
       for (const routeName of args.routes) {
         for (const schema of args.schemas) {
           for (const storage of args.storages) {
-            const shape = FILE_SHAPES[shapeName] as FileShape;
-            const route = UPLOAD_ROUTES[routeName] as UploadRoute;
-            const of = args.repeat > 1 ? ` (repetition ${repetition}/${args.repeat})` : '';
-            log(`=== ${shapeName} file, ${route.name}, schema ${schema}, storage ${storage}${of}`);
-            const summary = await runCell(args, shape, route, schema === 'declared', storage);
-            rows.push({
-              shape: shapeName,
-              route: route.name,
-              schema,
-              storage,
-              repetition,
-              summary,
-            });
+            for (const services of args.services) {
+              const shape = FILE_SHAPES[shapeName] as FileShape;
+              const route = UPLOAD_ROUTES[routeName] as UploadRoute;
+              const of = args.repeat > 1 ? ` (repetition ${repetition}/${args.repeat})` : '';
+              log(
+                `=== ${shapeName} file, ${route.name}, schema ${schema}, storage ${storage}, ` +
+                  `${services} services${of}`,
+              );
+              const declared = schema === 'declared';
+              const warm = services === 'warm';
+              const summary = await runCell(args, shape, route, declared, storage, warm);
+              rows.push({
+                shape: shapeName,
+                route: route.name,
+                schema,
+                storage,
+                services,
+                repetition,
+                summary,
+              });
+            }
           }
         }
       }
@@ -186,6 +201,7 @@ function printMatrix(rows: MatrixRow[]): void {
         'upload',
         'schema',
         'storage',
+        'services',
         'rep',
         'rows',
         'upload s',
@@ -200,13 +216,14 @@ function printMatrix(rows: MatrixRow[]): void {
         'CPU total',
         'ok',
       ],
-      rows.map(({ shape, route, schema, storage, repetition, summary: r }) => {
+      rows.map(({ shape, route, schema, storage, services, repetition, summary: r }) => {
         const cpu = cpuByRole(r);
         return [
           shape,
           route,
           schema,
           storage,
+          services,
           String(repetition),
           int(r.records),
           sec(r.uploadSeconds),
@@ -241,7 +258,7 @@ const median = (xs: number[]): number | undefined => {
  */
 function printMedians(rows: MatrixRow[], compareStorages: boolean): void {
   const ok = rows.filter((r) => r.summary.code === 0);
-  const cellOf = (r: MatrixRow) => `${r.shape}|${r.route}|${r.schema}`;
+  const cellOf = (r: MatrixRow) => `${r.shape}|${r.route}|${r.schema}|${r.services}`;
   const cells = [...new Set(ok.map((r) => `${cellOf(r)}|${r.storage}`))];
   const pick = (rs: MatrixRow[], f: (r: RunSummary) => number | undefined) =>
     median(rs.map((r) => f(r.summary) ?? Number.NaN));

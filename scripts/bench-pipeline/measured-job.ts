@@ -18,6 +18,7 @@ import type { JobFigures, RunContext } from './run-model';
 import type { SystemUnderTest } from './system-under-test';
 import type { UploadRoute } from './upload-routes';
 import type { FileShape } from './file-shapes';
+import { warmUpServices } from './warm-up-job';
 
 export const PIPELINE_TABLE = 'bench_pipeline';
 
@@ -74,6 +75,7 @@ export async function runMeasuredJob(
   const stallMs = stallLimit(run, system);
   const apiKey = await createBenchKey(run.databaseUrl);
   const dataset = run.declared ? await storeDataset(system.baseUrl, apiKey, run.shape) : null;
+  if (run.warm) job.warmUpSeconds = await warmUpServices(run, system, route, apiKey, dataset);
   log(`uploading ${int(csv.bytes)} bytes with ${route.name} ...`);
   const u0 = await sampler.mark();
   job.uploadStartedAt = Date.now();

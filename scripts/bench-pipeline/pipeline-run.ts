@@ -90,6 +90,7 @@ export async function runOnce(
   route: UploadRoute = RAW_PUT,
   declared = false,
   storageBackend: 's3' | 'fs' = 's3',
+  warm = false,
 ): Promise<RunSummary> {
   const runId = `bench_${stamp()}`;
   const logDir = join(ROOT, 'bench-data', 'logs', runId);
@@ -103,6 +104,7 @@ export async function runOnce(
     args,
     shape,
     declared,
+    warm,
     runId,
     logDir,
     database: database.database,

@@ -46,7 +46,10 @@ function headlineLines(record: RunRecord): string[] {
       `schema ${run.declared ? 'declared (a dataset)' : 'inferred'}, upload ${job.route.name}`,
     `settings: --chunk ${sizeLabel(args.chunk)}, --loaders ${args.loaders} (LOADER_PREFETCH ${args.prefetch}), ` +
       `LOG_LEVEL=warn, storage: ${record.storageLabel}, ` +
-      `services ready ${sec(record.readySeconds)} s after spawn`,
+      `services ready ${sec(record.readySeconds)} s after spawn, ` +
+      (job.warmUpSeconds === undefined
+        ? 'the measured job their first'
+        : `then warmed by a 16 MiB job of the shape through the same route (${sec(job.warmUpSeconds)} s)`),
     `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}, ` +
       `PostgreSQL ${record.serverVersion}; load average ${record.loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${record.loadEnd.map((x) => x.toFixed(2)).join(' ')} at end`,

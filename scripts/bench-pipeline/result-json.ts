@@ -25,6 +25,7 @@ export function resultJson(record: RunRecord, scaling: ScalingSection | undefine
   return {
     runId: run.runId,
     args: run.args,
+    services: run.warm ? { state: 'warm', warmUpSeconds: job.warmUpSeconds } : { state: 'fresh' },
     file: {
       path: relative(ROOT, csv.path),
       bytes,

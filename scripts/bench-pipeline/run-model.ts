@@ -15,6 +15,8 @@ export interface RunContext {
   shape: FileShape;
   /** The job loads with the shape's schema stored as a dataset, instead of inferring one. */
   declared: boolean;
+  /** A small job of the same shape and route goes through the services first (--services warm). */
+  warm: boolean;
   runId: string;
   /** bench-data/logs/<runId>: report, result.json, timeline and every process's log. */
   logDir: string;
@@ -74,6 +76,8 @@ export interface JobFigures {
   /** The upload route, e.g. PUT /v1/jobs/raw. */
   route: { name: string; method: string };
   jobId?: string;
+  /** How long the warm-up job took (--services warm), s. */
+  warmUpSeconds?: number;
   /** The job as last polled. */
   view?: JobView;
   uploadSeconds?: number;

@@ -45,6 +45,11 @@ export interface BenchArgs {
   schemas: ('inferred' | 'declared')[];
   /** Object stores (STORAGE_BACKEND): s3 (an s3rver, see `s3`) or fs (a directory). */
   storages: ('s3' | 'fs')[];
+  /**
+   * fresh: the measured job is the new processes' first; warm: one small job of the same
+   * shape and route goes through them first, as in a deployment that has served jobs before.
+   */
+  services: ('fresh' | 'warm')[];
   /** How many times the whole matrix runs (interleaved); medians are reported from 3 on. */
   repeat: number;
   /** Start every service with `--cpu-prof`, writing its profile into the run's log folder. */
@@ -55,6 +60,7 @@ const SHAPE_NAMES = ['mixed', 'narrow', 'text'];
 const ROUTE_NAMES = ['put', 'multipart', 'tus'];
 const SCHEMA_NAMES = ['inferred', 'declared'];
 const STORAGE_NAMES = ['s3', 'fs'];
+const SERVICE_STATES = ['fresh', 'warm'];
 const PEER_NAMES = ['pgloader', 'duckdb'];
 
 /** `a,b` or `all` → the names, each checked against `known`. */
@@ -96,7 +102,7 @@ export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--l
                          [--peers pgloader,duckdb|all] [--reference 1GiB|none] [--runtime bundle|tsx]
                          [--shape mixed|narrow|text|all] [--route put|multipart|tus|all]
                          [--schema inferred|declared|all] [--storage s3|fs|all] [--repeat 1]
-                         [--cpu-prof]
+                         [--services fresh|warm|all] [--cpu-prof]
   --peers <p>         also load the raw file with pgloader and/or DuckDB (into psql \\copy), each
                       timed and verified like the pipeline; a peer not installed is skipped
                       (--pgloader is --peers pgloader)
@@ -107,6 +113,8 @@ export const USAGE = `usage: npm run bench -- [--size 1GiB] [--chunk 32MiB] [--l
                       mixed, put, inferred); more than one run ends with a table of ratios
   --storage <s>       s3 (default: s3rver, see --s3), fs (STORAGE_BACKEND=fs, a directory), or all
   --repeat <n>        run the whole matrix n times, interleaved; the table then shows medians
+  --services <s>      fresh (default): the measured job is the services' first; warm: a 16 MiB
+                      job of the same shape and route goes through them first
   --cpu-prof          each service writes a V8 CPU profile to bench-data/logs/<run>/profiles/`;
 
 /** From this --size on, a reference run is made by default. */
@@ -130,6 +138,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     routes: ['put'],
     schemas: ['inferred'],
     storages: ['s3'],
+    services: ['fresh'],
     repeat: 1,
     cpuProf: false,
   };
@@ -175,6 +184,8 @@ export function parseArgs(argv: string[]): BenchArgs {
       args.schemas = listOf(flag, value, SCHEMA_NAMES) as BenchArgs['schemas'];
     else if (flag === '--storage')
       args.storages = listOf(flag, value, STORAGE_NAMES) as BenchArgs['storages'];
+    else if (flag === '--services')
+      args.services = listOf(flag, value, SERVICE_STATES) as BenchArgs['services'];
     else if (flag === '--repeat') args.repeat = positiveInt(flag, value);
     else if (flag === '--peers') args.peers = listOf(flag, value, PEER_NAMES);
     else if (flag === '--runtime') {
