@@ -9,6 +9,7 @@ import { sizeLabel } from '../bench-support/args';
 import { int, mb, mib, rate, Report, rowRate, sec, table } from './bench-output';
 import { ROOT } from './endpoints';
 import type { RunRecord } from './run-model';
+import { WARM_UP_BYTES } from './warm-up-job';
 
 /** A window's time ÷ psql \copy's (undefined while either is unknown). */
 export function psqlRatio(record: RunRecord): (s: number | undefined) => number | undefined {
@@ -47,9 +48,9 @@ function headlineLines(record: RunRecord): string[] {
     `settings: --chunk ${sizeLabel(args.chunk)}, --loaders ${args.loaders} (LOADER_PREFETCH ${args.prefetch}), ` +
       `LOG_LEVEL=warn, storage: ${record.storageLabel}, ` +
       `services ready ${sec(record.readySeconds)} s after spawn, ` +
-      (job.warmUpSeconds === undefined
-        ? 'the measured job their first'
-        : `then warmed by a 16 MiB job of the shape through the same route (${sec(job.warmUpSeconds)} s)`),
+      (run.warm
+        ? `then warmed by a ${sizeLabel(WARM_UP_BYTES)} job of the shape through the same route (${sec(job.warmUpSeconds)} s)`
+        : 'the measured job their first'),
     `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}, ` +
       `PostgreSQL ${record.serverVersion}; load average ${record.loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${record.loadEnd.map((x) => x.toFixed(2)).join(' ')} at end`,

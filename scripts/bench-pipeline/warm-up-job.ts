@@ -5,7 +5,7 @@
  * a table of their own; the job must complete with every record loaded.
  */
 import { join } from 'node:path';
-import { MIB } from '../bench-support/args';
+import { MIB, sizeLabel } from '../bench-support/args';
 import { int, log, sec } from './bench-output';
 import { ROOT } from './endpoints';
 import { pollJob } from './job-poller';
@@ -25,7 +25,11 @@ export async function warmUpServices(
   apiKey: string,
   dataset: string | null,
 ): Promise<number> {
-  const path = join(ROOT, 'bench-data', `${run.shape.name}-warm-up-16MiB.csv`);
+  const path = join(
+    ROOT,
+    'bench-data',
+    `${run.shape.name}-warm-up-${sizeLabel(WARM_UP_BYTES)}.csv`,
+  );
   const csv = run.shape.ensure(path, WARM_UP_BYTES, false);
   log(`warming the services: ${int(csv.records)} records with ${route.name} ...`);
   const t0 = performance.now();
